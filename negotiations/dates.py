@@ -1,0 +1,77 @@
+"""Dates that are known only to the month or the year.
+
+A partial date is stored as a real ``date`` (the first day of the period it names) beside a
+:class:`~negotiations.choices.DatePrecision`; it is always shown and exported with that
+precision, so "Aug 2017" never turns into "1 Aug 2017".
+"""
+
+import datetime as dt
+import re
+
+from django.utils import formats
+from django.utils.translation import gettext_lazy as _
+
+from .choices import DatePrecision
+
+PLAUSIBLE_MIN = dt.date(1900, 1, 1)
+PLAUSIBLE_MAX = dt.date(2100, 12, 31)
+
+_PARTIAL_DATE = re.compile(r"^(?P<year>\d{4})(?:-(?P<month>\d{2})(?:-(?P<day>\d{2}))?)?$")
+
+
+def parse_partial_date(text: str) -> tuple[dt.date, str]:
+    """Parse ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD`` into ``(date, precision)``.
+
+    Raises ``ValueError`` with a readable message for anything else.
+    """
+    match = _PARTIAL_DATE.match(text.strip())
+    if not match:
+        raise ValueError(_("“%(value)s” is not a date; use YYYY, YYYY-MM or YYYY-MM-DD.") % {"value": text})
+    year, month, day = match.group("year", "month", "day")
+    precision = DatePrecision.DAY if day else DatePrecision.MONTH if month else DatePrecision.YEAR
+    try:
+        value = dt.date(int(year), int(month or 1), int(day or 1))
+    except ValueError:
+        raise ValueError(_("“%(value)s” is not a valid calendar date.") % {"value": text}) from None
+    return value, precision
+
+
+def format_partial_date_iso(value: dt.date | None, precision: str) -> str:
+    """The inverse of :func:`parse_partial_date`: ``2017-08`` for August 2017."""
+    if value is None:
+        return ""
+    if precision == DatePrecision.YEAR:
+        return f"{value:%Y}"
+    if precision == DatePrecision.MONTH:
+        return f"{value:%Y-%m}"
+    return value.isoformat()
+
+
+def format_partial_date(value: dt.date | None, precision: str) -> str:
+    """Human form with the real precision: ``3 Nov 2025``, ``Aug 2017`` or ``2012``."""
+    if value is None:
+        return ""
+    if precision == DatePrecision.YEAR:
+        return str(value.year)
+    if precision == DatePrecision.MONTH:
+        return formats.date_format(value, "M Y")
+    return formats.date_format(value, "j M Y")
+
+
+def format_date_range(start: dt.date | None, end: dt.date | None, precision: str) -> str:
+    """``3–5 Nov 2025``, ``27 Oct – 2 Nov 2025``, ``Aug 2017`` or an empty string."""
+    if start is None:
+        return ""
+    if end is None or end == start or precision != DatePrecision.DAY:
+        if (
+            end
+            and precision != DatePrecision.DAY
+            and format_partial_date(end, precision) != format_partial_date(start, precision)
+        ):
+            return f"{format_partial_date(start, precision)} – {format_partial_date(end, precision)}"
+        return format_partial_date(start, precision)
+    if (start.year, start.month) == (end.year, end.month):
+        return f"{start.day}–{format_partial_date(end, precision)}"
+    if start.year == end.year:
+        return f"{formats.date_format(start, 'j M')} – {format_partial_date(end, precision)}"
+    return f"{format_partial_date(start, precision)} – {format_partial_date(end, precision)}"
