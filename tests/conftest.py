@@ -1,0 +1,17 @@
+"""Shared fixtures. Test data helpers live in tests/factories.py."""
+
+import os
+
+import pytest
+
+# pytest-django's live_server runs the app in a thread while Playwright's sync API holds an
+# event loop in the test thread; Django must allow ORM calls from that thread.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture
+def seeded(db):
+    """The shipped seed data, loaded through the real `seed` command."""
+    from django.core.management import call_command
+
+    call_command("seed", verbosity=0)
