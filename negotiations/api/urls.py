@@ -1,0 +1,3 @@
+"""REST API under /api/ (issue 5)."""
+
+urlpatterns: list = []
