@@ -1,0 +1,654 @@
+"""One django-filter FilterSet per model: the contract shared by the HTML lists, their exports,
+the feeds and the REST API.
+
+The parameter names are public (bookmarked URLs, scripts, the API): never rename one.
+
+- Repeatable parameters (``?party=IND&party=PER``, ``?status=planned&status=held``) match any
+  of the values given (OR), as in NetBox.
+- Codes are case-insensitive (``?chapter=crm`` works); an unknown code, a malformed date or an
+  unknown status makes the form invalid with a readable message. Callers must check
+  ``filterset.is_valid()``: the list pages show :func:`filter_errors`, exports answer 400.
+- Dates accept ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``. Rounds known only to the month (or year)
+  count from their month (or year): ``start_after=2025-11-15`` keeps a round "Nov 2025".
+- Filters that cross a to-many relation use ``pk__in`` subqueries, never joins, so no row is
+  duplicated and no ``distinct()`` is needed (exports stream the queryset as it is).
+- ProgressNote querysets must already be restricted by the caller
+  (``permissions.notes_visible_to`` or ``ProgressNote.objects.public()``): no filter here can
+  widen them.
+"""
+
+import calendar
+import datetime as dt
+
+import django_filters as filters
+from django import forms
+from django.db.models import F, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .choices import (
+    AgreementKind,
+    AgreementStatus,
+    DatePrecision,
+    PartyKind,
+    ProgressStatus,
+    RoundFormat,
+    RoundKind,
+    RoundStatus,
+)
+from .dates import parse_partial_date
+from .models import (
+    Agreement,
+    AgreementParty,
+    BlocMembership,
+    Chapter,
+    ChapterProgress,
+    Party,
+    ProgressNote,
+    Round,
+    Source,
+    StatusEvent,
+)
+
+TRUE_VALUES = {"1", "true", "yes", "on"}
+FALSE_VALUES = {"0", "false", "no", "off"}
+
+
+# --- Form fields --------------------------------------------------------------------------
+
+
+class FlagWidget(forms.CheckboxInput):
+    """A checkbox that submits ``1`` and reads ``1``/``true``/``on`` back as checked."""
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs={"value": "1", **(attrs or {})}, check_test=self.is_checked)
+
+    @staticmethod
+    def is_checked(value) -> bool:
+        return value is True or str(value).strip().lower() in TRUE_VALUES
+
+    def value_from_datadict(self, data, files, name):
+        # Keep the raw text so that the field can reject garbage instead of reading it as True.
+        return data.get(name)
+
+
+class FlagField(forms.Field):
+    """``1``/``0`` (also true/false, yes/no, on/off); empty means "not asked"."""
+
+    widget = FlagWidget
+    default_error_messages = {"invalid": _("“%(value)s” is not a yes/no value; use 1 or 0.")}
+
+    def to_python(self, value):
+        if value in (None, "", False):
+            return None
+        if value is True:
+            return True
+        text = str(value).strip().lower()
+        if text in TRUE_VALUES:
+            return True
+        if text in FALSE_VALUES:
+            return False
+        raise forms.ValidationError(self.error_messages["invalid"], code="invalid", params={"value": value})
+
+
+class PartialDateField(forms.CharField):
+    """``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``; cleans to ``(date, precision)``."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", forms.TextInput(attrs={"placeholder": "YYYY-MM-DD", "inputmode": "numeric"}))
+        kwargs.setdefault("help_text", _("YYYY, YYYY-MM or YYYY-MM-DD"))
+        super().__init__(*args, **kwargs)
+
+    def to_python(self, value):
+        text = super().to_python(value)
+        if not text:
+            return None
+        try:
+            return parse_partial_date(text)
+        except ValueError as error:
+            raise forms.ValidationError(str(error), code="invalid") from None
+
+
+class CodeChoiceField(forms.ModelChoiceField):
+    """A model chosen by its (upper-case) code; the lookup is case-insensitive."""
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            value = value.strip().upper()
+        return super().to_python(value)
+
+
+class CodeMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """Several models chosen by their (upper-case) codes; case-insensitive."""
+
+    def clean(self, value):
+        if isinstance(value, list | tuple):
+            value = [str(item).strip().upper() for item in value if str(item).strip()]
+        return super().clean(value)
+
+
+class SlugMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """Several models chosen by their (lower-case) slugs."""
+
+    def clean(self, value):
+        if isinstance(value, list | tuple):
+            value = [str(item).strip().lower() for item in value if str(item).strip()]
+        return super().clean(value)
+
+
+# --- Filters ------------------------------------------------------------------------------
+
+
+class FlagFilter(filters.Filter):
+    field_class = FlagField
+
+
+class PartialDateFilter(filters.Filter):
+    field_class = PartialDateField
+
+
+class CodeFilter(filters.ModelChoiceFilter):
+    field_class = CodeChoiceField
+
+
+class CodesFilter(filters.ModelMultipleChoiceFilter):
+    field_class = CodeMultipleChoiceField
+
+
+class SlugsFilter(filters.ModelMultipleChoiceFilter):
+    field_class = SlugMultipleChoiceField
+
+
+class NullsLastOrderingFilter(filters.OrderingFilter):
+    """``?ordering=start_date`` / ``-start_date``; rows without a value always sort last."""
+
+    def filter(self, qs, value):
+        if not value:
+            return qs
+        ordering = []
+        for param in value:
+            name = self.get_ordering_value(param)
+            field = F(name.lstrip("-"))
+            ordering.append(field.desc(nulls_last=True) if name.startswith("-") else field.asc(nulls_last=True))
+        return qs.order_by(*ordering, "pk")
+
+
+def choices_filter(choices, label, message, **kwargs):
+    """A repeatable choice filter whose error names the unknown value (``message`` has ``%(value)s``)."""
+    return filters.MultipleChoiceFilter(
+        choices=choices, label=label, error_messages={"invalid_choice": message}, **kwargs
+    )
+
+
+def party_filter(**kwargs):
+    return CodesFilter(
+        queryset=Party.objects.all(),
+        to_field_name="code",
+        label=_("Party"),
+        help_text=_("ISO 3166-1 alpha-3 code of a country, or a bloc code"),
+        error_messages={"invalid_choice": _("Unknown party code “%(value)s”.")},
+        **kwargs,
+    )
+
+
+def chapter_filter(**kwargs):
+    return CodeFilter(
+        queryset=Chapter.objects.all(),
+        to_field_name="code",
+        label=_("Chapter"),
+        error_messages={"invalid_choice": _("Unknown chapter code “%(value)s”.")},
+        **kwargs,
+    )
+
+
+def chapters_filter(**kwargs):
+    return CodesFilter(
+        queryset=Chapter.objects.all(),
+        to_field_name="code",
+        label=_("Chapter"),
+        error_messages={"invalid_choice": _("Unknown chapter code “%(value)s”.")},
+        **kwargs,
+    )
+
+
+def agreement_filter(**kwargs):
+    return SlugsFilter(
+        queryset=Agreement.objects.all(),
+        to_field_name="slug",
+        label=_("Agreement"),
+        error_messages={"invalid_choice": _("Unknown agreement “%(value)s”.")},
+        **kwargs,
+    )
+
+
+def round_filter(**kwargs):
+    return filters.ModelMultipleChoiceFilter(
+        queryset=Round.objects.all(),
+        label=_("Round"),
+        error_messages={
+            "invalid_choice": _("Unknown round “%(value)s”."),
+            "invalid_pk_value": _("“%(pk)s” is not a round id."),
+        },
+        **kwargs,
+    )
+
+
+# --- Helpers shared by the filter methods ----------------------------------------------
+
+
+def period_end(value: dt.date, precision: str) -> dt.date:
+    """The last day of the period a partial date names (``2025-11`` → 30 Nov 2025)."""
+    if precision == DatePrecision.YEAR:
+        return value.replace(month=12, day=31)
+    if precision == DatePrecision.MONTH:
+        return value.replace(day=calendar.monthrange(value.year, value.month)[1])
+    return value
+
+
+def starts_on_or_after_q(day: dt.date, field: str = "start_date", precision_field: str = "date_precision") -> Q:
+    """Dates on or after ``day``; a month- or year-precision date counts from its whole period."""
+    return (
+        Q(**{f"{field}__gte": day})
+        | Q(**{precision_field: DatePrecision.MONTH, f"{field}__gte": day.replace(day=1)})
+        | Q(**{precision_field: DatePrecision.YEAR, f"{field}__gte": day.replace(month=1, day=1)})
+    )
+
+
+def agreements_of_parties(parties, *, include_members: bool) -> QuerySet:
+    """Ids of the agreements any of ``parties`` is party to; with ``include_members``, a bloc also
+    stands for its member countries (through BlocMembership)."""
+    party_ids = Q(party__in=parties)
+    if include_members:
+        members = BlocMembership.objects.filter(bloc__in=parties).values("member")
+        party_ids |= Q(party__in=members)
+    return AgreementParty.objects.filter(party_ids).values("agreement")
+
+
+def filter_errors(filterset) -> list[str]:
+    """The form's errors as readable sentences, e.g. "Chapter: Unknown chapter code “XYZ”."."""
+    messages = []
+    form = filterset.form
+    for name, errors in form.errors.items():
+        label = form.fields[name].label if name in form.fields else ""
+        for error in errors:
+            messages.append(f"{label}: {error}" if label else str(error))
+    return messages
+
+
+class BaseFilterSet(filters.FilterSet):
+    """Shared behaviour: ``q`` searches the fields listed in ``search_fields``."""
+
+    search_fields: tuple[str, ...] = ()
+
+    def search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        query = Q()
+        for field in self.search_fields:
+            query |= Q(**{f"{field}__icontains": value})
+        return queryset.filter(query)
+
+
+# --- Agreements ---------------------------------------------------------------------------
+
+
+class AgreementFilterSet(BaseFilterSet):
+    """``q``, ``status``, ``kind``, ``party`` (+ ``party_include_members``), ``chapter``, ``ordering``."""
+
+    q = filters.CharFilter(method="search", label=_("Search"))
+    status = choices_filter(
+        AgreementStatus.choices, _("Status"), _("Unknown status “%(value)s”."), field_name="current_status"
+    )
+    kind = choices_filter(AgreementKind.choices, _("Kind"), _("Unknown kind “%(value)s”."))
+    party = party_filter(method="filter_party")
+    party_include_members = FlagFilter(method="filter_nothing", label=_("Include bloc members"))
+    chapter = chapter_filter(method="filter_chapter")
+    ordering = NullsLastOrderingFilter(
+        fields=(("name", "name"), ("status_date", "status_date")),
+        field_labels={"name": _("Name"), "status_date": _("Status date")},
+        error_messages={"invalid_choice": _("Unknown ordering “%(value)s”.")},
+    )
+
+    search_fields = ("name", "short_name", "slug", "summary")
+
+    class Meta:
+        model = Agreement
+        fields = ["q", "status", "kind", "party", "party_include_members", "chapter"]
+
+    def filter_nothing(self, queryset, name, value):
+        """Modifiers such as ``party_include_members`` are read by the filter they modify."""
+        return queryset
+
+    def filter_party(self, queryset, name, value):
+        if not value:
+            return queryset
+        include = bool(self.form.cleaned_data.get("party_include_members"))
+        return queryset.filter(pk__in=agreements_of_parties(value, include_members=include))
+
+    def filter_chapter(self, queryset, name, value):
+        if not value:
+            return queryset
+        return queryset.filter(pk__in=ChapterProgress.objects.filter(chapter=value).values("round__agreement"))
+
+
+# --- Rounds -------------------------------------------------------------------------------
+
+
+class RoundFilterSet(BaseFilterSet):
+    """``q``, ``agreement``, ``party`` (+ ``party_include_members``), ``chapter``, ``chapter_status``,
+    ``host_country``, ``city``, ``format``, ``status``, ``kind``, ``start_after``, ``start_before``,
+    ``upcoming``, ``ordering``.
+
+    ``chapter`` with ``chapter_status`` means "this chapter reached this status at the round";
+    ``chapter_status`` alone means "some chapter reached it".
+    """
+
+    q = filters.CharFilter(method="search", label=_("Search"))
+    agreement = agreement_filter(field_name="agreement")
+    party = party_filter(method="filter_party")
+    party_include_members = FlagFilter(method="filter_nothing", label=_("Include bloc members"))
+    chapter = chapter_filter(method="filter_chapter_progress")
+    chapter_status = choices_filter(
+        ProgressStatus.choices,
+        _("Chapter status"),
+        _("Unknown chapter status “%(value)s”."),
+        method="filter_chapter_progress",
+    )
+    host_country = CodesFilter(
+        field_name="venue__country",
+        queryset=Party.objects.filter(kind=PartyKind.COUNTRY),
+        to_field_name="code",
+        label=_("Host country"),
+        help_text=_("ISO 3166-1 alpha-3 code"),
+        error_messages={"invalid_choice": _("Unknown country code “%(value)s”.")},
+    )
+    city = filters.CharFilter(field_name="venue__city", lookup_expr="iexact", label=_("City"))
+    format = choices_filter(RoundFormat.choices, _("Format"), _("Unknown format “%(value)s”."))
+    status = choices_filter(RoundStatus.choices, _("Status"), _("Unknown round status “%(value)s”."))
+    kind = choices_filter(RoundKind.choices, _("Kind"), _("Unknown round kind “%(value)s”."))
+    start_after = PartialDateFilter(method="filter_start_after", label=_("Starts on or after"))
+    start_before = PartialDateFilter(method="filter_start_before", label=_("Starts on or before"))
+    upcoming = FlagFilter(method="filter_upcoming", label=_("Upcoming only"))
+    ordering = NullsLastOrderingFilter(
+        fields=(("start_date", "start_date"), ("number", "number")),
+        field_labels={"start_date": _("Date"), "number": _("Number")},
+        error_messages={"invalid_choice": _("Unknown ordering “%(value)s”.")},
+    )
+
+    search_fields = (
+        "title",
+        "summary",
+        "venue_note",
+        "venue__city",
+        "venue__place",
+        "agreement__name",
+        "agreement__short_name",
+        "chief_negotiators",
+    )
+
+    class Meta:
+        model = Round
+        fields = [
+            "q",
+            "agreement",
+            "party",
+            "party_include_members",
+            "chapter",
+            "chapter_status",
+            "host_country",
+            "city",
+            "format",
+            "status",
+            "kind",
+            "start_after",
+            "start_before",
+            "upcoming",
+        ]
+
+    def filter_nothing(self, queryset, name, value):
+        return queryset
+
+    def filter_party(self, queryset, name, value):
+        if not value:
+            return queryset
+        include = bool(self.form.cleaned_data.get("party_include_members"))
+        return queryset.filter(agreement__in=agreements_of_parties(value, include_members=include))
+
+    def filter_chapter_progress(self, queryset, name, value):
+        chapter = self.form.cleaned_data.get("chapter")
+        statuses = self.form.cleaned_data.get("chapter_status")
+        if name == "chapter_status" and chapter:
+            return queryset  # already applied together with the chapter
+        progress = ChapterProgress.objects.all()
+        if chapter:
+            progress = progress.filter(chapter=chapter)
+        if statuses:
+            progress = progress.filter(status__in=statuses)
+        if not chapter and not statuses:
+            return queryset
+        return queryset.filter(pk__in=progress.values("round"))
+
+    def filter_start_after(self, queryset, name, value):
+        if not value:
+            return queryset
+        day, _precision = value
+        return queryset.filter(starts_on_or_after_q(day))
+
+    def filter_start_before(self, queryset, name, value):
+        if not value:
+            return queryset
+        return queryset.filter(start_date__lte=period_end(*value))
+
+    def filter_upcoming(self, queryset, name, value):
+        """Planned rounds starting today or later; a round "Jan 2026" stays upcoming all January."""
+        if value is None:
+            return queryset
+        upcoming = Q(status=RoundStatus.PLANNED) & starts_on_or_after_q(timezone.localdate())
+        return queryset.filter(upcoming) if value else queryset.exclude(upcoming)
+
+
+# --- The other models ---------------------------------------------------------------------
+
+
+class ChapterProgressFilterSet(BaseFilterSet):
+    """Chapter × round rows: ``agreement``, ``round``, ``chapter``, ``status``, ``party``, dates, ``q``."""
+
+    q = filters.CharFilter(method="search", label=_("Search"))
+    agreement = agreement_filter(field_name="round__agreement")
+    round = round_filter(field_name="round")
+    chapter = chapters_filter(field_name="chapter")
+    status = choices_filter(ProgressStatus.choices, _("Status"), _("Unknown chapter status “%(value)s”."))
+    party = party_filter(method="filter_party")
+    party_include_members = FlagFilter(method="filter_nothing", label=_("Include bloc members"))
+    start_after = PartialDateFilter(method="filter_start_after", label=_("Round starts on or after"))
+    start_before = PartialDateFilter(method="filter_start_before", label=_("Round starts on or before"))
+    ordering = NullsLastOrderingFilter(
+        fields=(("round__start_date", "start_date"), ("chapter__order", "chapter")),
+        error_messages={"invalid_choice": _("Unknown ordering “%(value)s”.")},
+    )
+
+    search_fields = ("note", "chapter__name", "round__agreement__name")
+
+    class Meta:
+        model = ChapterProgress
+        fields = ["q", "agreement", "round", "chapter", "status", "party", "start_after", "start_before"]
+
+    def filter_nothing(self, queryset, name, value):
+        return queryset
+
+    def filter_party(self, queryset, name, value):
+        if not value:
+            return queryset
+        include = bool(self.form.cleaned_data.get("party_include_members"))
+        return queryset.filter(round__agreement__in=agreements_of_parties(value, include_members=include))
+
+    def filter_start_after(self, queryset, name, value):
+        if not value:
+            return queryset
+        return queryset.filter(starts_on_or_after_q(value[0], "round__start_date", "round__date_precision"))
+
+    def filter_start_before(self, queryset, name, value):
+        if not value:
+            return queryset
+        return queryset.filter(round__start_date__lte=period_end(*value))
+
+
+class ProgressNoteFilterSet(BaseFilterSet):
+    """Notes: ``agreement``, ``round``, ``chapter``, ``q``, ``created_after``/``created_before``.
+
+    The queryset given must already be restricted to what the reader may see.
+    """
+
+    q = filters.CharFilter(method="search", label=_("Search"))
+    agreement = agreement_filter(field_name="round__agreement")
+    round = round_filter(field_name="round")
+    chapter = chapters_filter(field_name="chapter")
+    created_after = filters.DateFilter(
+        field_name="created_at", lookup_expr="date__gte", label=_("Written on or after"), input_formats=["%Y-%m-%d"]
+    )
+    created_before = filters.DateFilter(
+        field_name="created_at", lookup_expr="date__lte", label=_("Written on or before"), input_formats=["%Y-%m-%d"]
+    )
+    ordering = NullsLastOrderingFilter(
+        fields=(("created_at", "created"), ("round__start_date", "start_date")),
+        error_messages={"invalid_choice": _("Unknown ordering “%(value)s”.")},
+    )
+
+    search_fields = ("text",)
+
+    class Meta:
+        model = ProgressNote
+        fields = ["q", "agreement", "round", "chapter", "created_after", "created_before"]
+
+
+class StatusEventFilterSet(BaseFilterSet):
+    """Status timeline events: ``agreement``, ``status``, ``planned``, ``date_after``/``date_before``, ``q``."""
+
+    q = filters.CharFilter(method="search", label=_("Search"))
+    agreement = agreement_filter(field_name="agreement")
+    status = choices_filter(AgreementStatus.choices, _("Status"), _("Unknown status “%(value)s”."))
+    planned = FlagFilter(field_name="planned", label=_("Planned"))
+    date_after = PartialDateFilter(method="filter_date_after", label=_("On or after"))
+    date_before = PartialDateFilter(method="filter_date_before", label=_("On or before"))
+    ordering = NullsLastOrderingFilter(
+        fields=(("date", "date"),), error_messages={"invalid_choice": _("Unknown ordering “%(value)s”.")}
+    )
+
+    search_fields = ("note", "agreement__name")
+
+    class Meta:
+        model = StatusEvent
+        fields = ["q", "agreement", "status", "planned", "date_after", "date_before"]
+
+    def filter_date_after(self, queryset, name, value):
+        if not value:
+            return queryset
+        return queryset.filter(starts_on_or_after_q(value[0], "date", "date_precision"))
+
+    def filter_date_before(self, queryset, name, value):
+        if not value:
+            return queryset
+        return queryset.filter(date__lte=period_end(*value))
+
+
+class SourceFilterSet(BaseFilterSet):
+    """Sources: ``q``, ``publisher``, ``agreement`` (cited anywhere in it), ``published_after``/``_before``."""
+
+    q = filters.CharFilter(method="search", label=_("Search"))
+    publisher = filters.CharFilter(field_name="publisher", lookup_expr="icontains", label=_("Publisher"))
+    agreement = agreement_filter(method="filter_agreement")
+    published_after = PartialDateFilter(method="filter_published_after", label=_("Published on or after"))
+    published_before = PartialDateFilter(method="filter_published_before", label=_("Published on or before"))
+    ordering = NullsLastOrderingFilter(
+        fields=(("published_on", "published_on"), ("title", "title")),
+        error_messages={"invalid_choice": _("Unknown ordering “%(value)s”.")},
+    )
+
+    search_fields = ("title", "publisher", "url", "note")
+
+    class Meta:
+        model = Source
+        fields = ["q", "publisher", "agreement", "published_after", "published_before"]
+
+    def filter_agreement(self, queryset, name, value):
+        """Sources cited for the agreement, its status events or its rounds."""
+        if not value:
+            return queryset
+        from .models import AgreementSource, RoundSource, StatusEventSource
+
+        return queryset.filter(
+            Q(pk__in=AgreementSource.objects.filter(agreement__in=value).values("source"))
+            | Q(pk__in=StatusEventSource.objects.filter(event__agreement__in=value).values("source"))
+            | Q(pk__in=RoundSource.objects.filter(round__agreement__in=value).values("source"))
+        )
+
+    def filter_published_after(self, queryset, name, value):
+        if not value:
+            return queryset
+        return queryset.filter(starts_on_or_after_q(value[0], "published_on", "published_precision"))
+
+    def filter_published_before(self, queryset, name, value):
+        if not value:
+            return queryset
+        return queryset.filter(published_on__lte=period_end(*value))
+
+
+class PartyFilterSet(BaseFilterSet):
+    """Parties: ``q``, ``kind``, ``code`` (repeatable), ``bloc`` (members of a bloc)."""
+
+    q = filters.CharFilter(method="search", label=_("Search"))
+    kind = choices_filter(PartyKind.choices, _("Kind"), _("Unknown party kind “%(value)s”."))
+    code = CodesFilter(
+        field_name="pk",
+        queryset=Party.objects.all(),
+        to_field_name="code",
+        label=_("Code"),
+        error_messages={"invalid_choice": _("Unknown party code “%(value)s”.")},
+    )
+    bloc = CodesFilter(
+        method="filter_bloc",
+        queryset=Party.objects.filter(kind=PartyKind.BLOC),
+        to_field_name="code",
+        label=_("Member of bloc"),
+        error_messages={"invalid_choice": _("Unknown bloc code “%(value)s”.")},
+    )
+    ordering = filters.OrderingFilter(fields=(("name", "name"), ("code", "code")))
+
+    search_fields = ("code", "name", "official_name")
+
+    class Meta:
+        model = Party
+        fields = ["q", "kind", "code", "bloc"]
+
+    def filter_bloc(self, queryset, name, value):
+        if not value:
+            return queryset
+        return queryset.filter(pk__in=BlocMembership.objects.filter(bloc__in=value).values("member"))
+
+
+class ChapterFilterSet(BaseFilterSet):
+    """Chapters: ``q``, ``code`` (repeatable), ``is_active``, ``agreement`` (discussed in it)."""
+
+    q = filters.CharFilter(method="search", label=_("Search"))
+    code = CodesFilter(
+        field_name="pk",
+        queryset=Chapter.objects.all(),
+        to_field_name="code",
+        label=_("Code"),
+        error_messages={"invalid_choice": _("Unknown chapter code “%(value)s”.")},
+    )
+    is_active = FlagFilter(field_name="is_active", label=_("Active"))
+    agreement = agreement_filter(method="filter_agreement")
+    ordering = filters.OrderingFilter(fields=(("order", "order"), ("code", "code"), ("name", "name")))
+
+    search_fields = ("code", "name", "description", "dta_area")
+
+    class Meta:
+        model = Chapter
+        fields = ["q", "code", "is_active", "agreement"]
+
+    def filter_agreement(self, queryset, name, value):
+        if not value:
+            return queryset
+        return queryset.filter(pk__in=ChapterProgress.objects.filter(round__agreement__in=value).values("chapter"))
