@@ -1,58 +1,15 @@
-"""Business rules: every write that enforces a rule or touches several rows goes through here.
-
-Views, forms, serializers, the admin, importers and management commands call these functions;
-they do not re-implement them. Each function takes keyword-only arguments, runs in one
-transaction, and stamps the audit trail (django-simple-history) with the acting user and an
-optional reason.
-"""
+"""Agreements and their status timeline."""
 
 import datetime as dt
 from collections.abc import Iterable
 
 from django.db import transaction
-from django.db.models import F, Max, Model
+from django.db.models import Max
 from django.utils.translation import gettext as _
 
-from .choices import DatePrecision
-from .models import Agreement, StatusEvent
-
-
-class ConcurrencyConflict(Exception):
-    """Raised when a record changed after the user loaded it (optimistic concurrency).
-
-    ``current`` is the record as it is now in the database, so the caller can show what
-    changed meanwhile.
-    """
-
-    def __init__(self, current: Model):
-        self.current = current
-        super().__init__(_("This record was changed by someone else after you opened it."))
-
-
-def history_stamp(instance: Model, *, user=None, reason: str = "") -> Model:
-    """Tell django-simple-history who makes the next save or delete of ``instance``, and why."""
-    if user is not None and getattr(user, "is_authenticated", False):
-        instance._history_user = user
-    if reason:
-        instance._change_reason = reason
-    return instance
-
-
-def version_claim(instance: Model, *, expected_version: int | None) -> None:
-    """Bump ``instance.version`` if it still equals ``expected_version``; else raise a conflict.
-
-    Must run inside the transaction that saves the instance. ``expected_version=None`` skips
-    the check (imports and curators' bulk actions).
-    """
-    model = type(instance)
-    if expected_version is None:
-        model.objects.filter(pk=instance.pk).update(version=F("version") + 1)
-    else:
-        claimed = model.objects.filter(pk=instance.pk, version=expected_version).update(version=F("version") + 1)
-        if not claimed:
-            raise ConcurrencyConflict(model.objects.get(pk=instance.pk))
-    instance.version = model.objects.values_list("version", flat=True).get(pk=instance.pk)
-
+from ..choices import DatePrecision
+from ..models import Agreement, StatusEvent
+from .common import citations_set, history_stamp, version_claim
 
 # --- Agreement status -------------------------------------------------------------------
 
@@ -149,23 +106,67 @@ def status_event_delete(*, event: StatusEvent, user=None, reason: str = "") -> N
         agreement_status_recompute(agreement=agreement)
 
 
-# --- Sources ----------------------------------------------------------------------------
+# --- Agreements -------------------------------------------------------------------------
 
 
-def citations_set(*, owner: Model, sources: Iterable, user=None, reason: str = "") -> None:
-    """Attach sources to an agreement, status event or round (adding, never removing).
+def _assign_changed(instance, fields: dict) -> bool:
+    """Set ``fields`` on ``instance``; True if any value differs from what it had."""
+    changed = False
+    for name, value in fields.items():
+        if getattr(instance, name) != value:
+            setattr(instance, name, value)
+            changed = True
+    return changed
 
-    Each item is a ``Source`` or a ``(source, note, conflicting)`` tuple.
+
+def agreement_upsert(
+    *,
+    slug: str,
+    name: str,
+    kind: str,
+    parties: Iterable,
+    short_name: str = "",
+    predecessor: Agreement | None = None,
+    predecessor_relation: str = "",
+    summary: str = "",
+    sources: Iterable = (),
+    user=None,
+    reason: str = "",
+) -> tuple[Agreement, bool]:
+    """Create the agreement with ``slug``, or bring it in line with the given values.
+
+    The parties become exactly ``parties`` (Party objects). Saves, and so writes history,
+    only when something changed; returns ``(agreement, created)``.
     """
-    citation_model = owner.citations.model
-    owner_field = owner.citations.field.name
-    for item in sources:
-        source, note, conflicting = item if isinstance(item, tuple) else (item, "", False)
-        citation = citation_model.objects.filter(**{owner_field: owner, "source": source}).first()
-        if citation is None:
-            citation = citation_model(**{owner_field: owner, "source": source})
-        elif (citation.note, citation.conflicting) == (note, conflicting):
-            continue
-        citation.note, citation.conflicting = note, conflicting
-        history_stamp(citation, user=user, reason=reason)
-        citation.save()
+    from ..models import AgreementParty
+
+    fields = {
+        "name": name,
+        "short_name": short_name,
+        "kind": kind,
+        "predecessor": predecessor,
+        "predecessor_relation": predecessor_relation,
+        "summary": summary,
+    }
+    with transaction.atomic():
+        agreement = Agreement.objects.filter(slug=slug).first()
+        created = agreement is None
+        if created:
+            agreement = Agreement(slug=slug)
+        if _assign_changed(agreement, fields) or created:
+            agreement.full_clean(exclude=["parties"])
+            history_stamp(agreement, user=user, reason=reason)
+            agreement.save()
+        wanted = {party.pk: party for party in parties}
+        existing = {link.party_id: link for link in agreement.agreement_parties.all()}
+        for party_id, link in existing.items():
+            if party_id not in wanted:
+                history_stamp(link, user=user, reason=reason)
+                link.delete()
+        for party_id, party in wanted.items():
+            if party_id not in existing:
+                link = AgreementParty(agreement=agreement, party=party)
+                history_stamp(link, user=user, reason=reason)
+                link.save()
+        citations_set(owner=agreement, sources=sources, user=user, reason=reason)
+    return agreement, created
