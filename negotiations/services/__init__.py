@@ -1,0 +1,33 @@
+"""Business rules: every write that enforces a rule or touches several rows goes through here.
+
+Views, forms, serializers, the admin, importers and management commands call these functions;
+they do not re-implement them. Each function takes keyword-only arguments, runs in one
+transaction, and stamps the audit trail (django-simple-history) with the acting user and an
+optional reason. Import them from ``negotiations.services``.
+"""
+
+from .agreements import (
+    agreement_status_recompute,
+    agreement_upsert,
+    status_event_delete,
+    status_event_record,
+    status_event_update,
+)
+from .common import ConcurrencyConflict, citations_set, history_stamp, version_claim
+from .rounds import chapter_progress_set, note_add, round_upsert, venue_get_or_create
+
+__all__ = [
+    "ConcurrencyConflict",
+    "agreement_status_recompute",
+    "agreement_upsert",
+    "chapter_progress_set",
+    "citations_set",
+    "history_stamp",
+    "note_add",
+    "round_upsert",
+    "status_event_delete",
+    "status_event_record",
+    "status_event_update",
+    "venue_get_or_create",
+    "version_claim",
+]
