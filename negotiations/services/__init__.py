@@ -31,3 +31,4 @@ __all__ = [
     "venue_get_or_create",
     "version_claim",
 ]
+from .round_log import note_delete, note_update, round_delete, round_log, round_next_number  # noqa: F401
