@@ -69,6 +69,9 @@ def _source(data: dict) -> Source:
 
 def seed_blocs() -> None:
     for bloc_data in _load("blocs.json")["blocs"]:
+        clash = Party.objects.filter(code=bloc_data["code"], kind=PartyKind.COUNTRY).first()
+        if clash:  # e.g. "CAN" is Canada, so the Andean Community is "ANDEAN"
+            raise ValueError(f"Bloc code {bloc_data['code']} is already the country {clash.name}.")
         bloc, _ = Party.objects.update_or_create(
             code=bloc_data["code"],
             defaults={"name": bloc_data["name"], "official_name": bloc_data["official_name"], "kind": PartyKind.BLOC},
