@@ -1,1 +1,391 @@
-# Register your models here.
+"""The curators' interface: every model, with the history button (django-simple-history).
+
+Writes that carry business rules go through ``negotiations.services``: status events recompute
+the agreement's current status; saves bump ``version`` so that site editors holding an older
+copy get a conflict instead of silently overwriting a curator's change.
+"""
+
+from django.contrib import admin, messages
+from django.db import transaction
+from django.db.models import Count
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from simple_history.admin import SimpleHistoryAdmin
+
+from . import services
+from .choices import RoundStatus
+from .models import (
+    Agreement,
+    AgreementParty,
+    AgreementSource,
+    BlocMembership,
+    Chapter,
+    ChapterProgress,
+    Party,
+    ProgressNote,
+    Round,
+    RoundSource,
+    Source,
+    StatusEvent,
+    StatusEventSource,
+    Venue,
+)
+from .permissions import is_curator, notes_visible_to
+
+admin.site.site_header = _("Trade negotiation tracker — curation")
+admin.site.site_title = _("Negotiation tracker admin")
+admin.site.index_title = _("Curate the record")
+
+
+class YearListFilter(admin.SimpleListFilter):
+    """Filter by the year of a date field; subclasses name the field."""
+
+    title = _("year")
+    parameter_name = "year"
+    date_field = "start_date"
+
+    def lookups(self, request, model_admin):
+        years = model_admin.get_queryset(request).dates(self.date_field, "year", order="DESC")
+        return [(str(value.year), str(value.year)) for value in years]
+
+    def queryset(self, request, queryset):
+        if self.value() and self.value().isdigit():
+            return queryset.filter(**{f"{self.date_field}__year": int(self.value())})
+        return queryset
+
+
+class EventYearListFilter(YearListFilter):
+    date_field = "date"
+
+
+class VersionedAdmin(SimpleHistoryAdmin):
+    """Bumps ``version`` on every admin save so concurrent site edits see the change."""
+
+    def save_model(self, request, obj, form, change):
+        services.history_stamp(obj, user=request.user)
+        super().save_model(request, obj, form, change)
+        if change and hasattr(obj, "version"):
+            services.version_claim(obj, expected_version=None)
+
+
+# --- Inlines ------------------------------------------------------------------------------
+
+
+class CitationInline(admin.TabularInline):
+    extra = 0
+    autocomplete_fields = ["source"]
+    fields = ["source", "conflicting", "note"]
+
+
+class AgreementSourceInline(CitationInline):
+    model = AgreementSource
+
+
+class StatusEventSourceInline(CitationInline):
+    model = StatusEventSource
+
+
+class RoundSourceInline(CitationInline):
+    model = RoundSource
+
+
+class AgreementPartyInline(admin.TabularInline):
+    model = AgreementParty
+    extra = 0
+    autocomplete_fields = ["party"]
+    verbose_name = _("party")
+    verbose_name_plural = _("parties")
+
+
+class StatusEventInline(admin.TabularInline):
+    """The agreement's status timeline, oldest first, as it is read."""
+
+    model = StatusEvent
+    extra = 0
+    fields = ["date", "date_precision", "sequence", "status", "planned", "note"]
+    ordering = ["date", "sequence", "id"]
+    show_change_link = True
+
+
+class RoundInline(admin.TabularInline):
+    model = Round
+    extra = 0
+    fields = ["number", "kind", "title", "start_date", "end_date", "date_precision", "venue", "format", "status"]
+    autocomplete_fields = ["venue"]
+    ordering = ["start_date", "number"]
+    show_change_link = True
+
+
+class ChapterProgressInline(admin.TabularInline):
+    model = ChapterProgress
+    extra = 0
+    fields = ["chapter", "status", "note"]
+    autocomplete_fields = ["chapter"]
+
+
+class ProgressNoteInline(admin.StackedInline):
+    model = ProgressNote
+    extra = 0
+    fields = [("chapter", "visibility", "source"), "text", "author"]
+    autocomplete_fields = ["chapter", "source", "author"]
+
+    def get_queryset(self, request):
+        return notes_visible_to(request.user, super().get_queryset(request))
+
+
+class BlocMembershipInline(admin.TabularInline):
+    model = BlocMembership
+    fk_name = "bloc"
+    extra = 0
+    autocomplete_fields = ["member"]
+    fields = ["member", "joined_on", "joined_precision", "left_on", "left_precision", "note"]
+
+
+# --- Reference data -------------------------------------------------------------------------
+
+
+@admin.register(Party)
+class PartyAdmin(SimpleHistoryAdmin):
+    list_display = ["code", "name", "kind", "alpha_2", "member_count"]
+    list_filter = ["kind"]
+    search_fields = ["code", "name", "official_name", "alpha_2"]
+    inlines = [BlocMembershipInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(member_count=Count("memberships"))
+
+    @admin.display(description=_("members"), ordering="member_count")
+    def member_count(self, obj):
+        return obj.member_count or "—"
+
+
+@admin.register(BlocMembership)
+class BlocMembershipAdmin(SimpleHistoryAdmin):
+    list_display = ["bloc", "member", "joined_on", "left_on", "note"]
+    list_filter = ["bloc"]
+    search_fields = ["bloc__code", "member__code", "member__name"]
+    autocomplete_fields = ["bloc", "member"]
+    list_select_related = ["bloc", "member"]
+
+
+@admin.register(Chapter)
+class ChapterAdmin(SimpleHistoryAdmin):
+    list_display = ["code", "name", "order", "cptpp_chapter", "dta_area", "is_active", "round_count"]
+    list_editable = ["order"]
+    list_filter = ["is_active", "dta_area"]
+    search_fields = ["code", "name", "description"]
+    actions = ["retire", "reactivate"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(round_count=Count("progress"))
+
+    @admin.display(description=_("rounds"), ordering="round_count")
+    def round_count(self, obj):
+        return obj.round_count
+
+    def _set_active(self, request, queryset, active: bool):
+        # Save one by one (not queryset.update) so each change gets its history row.
+        with transaction.atomic():
+            for chapter in queryset.filter(is_active=not active):
+                chapter.is_active = active
+                services.history_stamp(chapter, user=request.user, reason="admin bulk action")
+                chapter.save()
+
+    @admin.action(description=_("Retire selected chapters"))
+    def retire(self, request, queryset):
+        self._set_active(request, queryset, False)
+
+    @admin.action(description=_("Reactivate selected chapters"))
+    def reactivate(self, request, queryset):
+        self._set_active(request, queryset, True)
+
+
+@admin.register(Source)
+class SourceAdmin(SimpleHistoryAdmin):
+    list_display = ["title", "publisher", "published_display", "url"]
+    search_fields = ["title", "publisher", "url", "note"]
+    list_filter = ["publisher"]
+    date_hierarchy = "published_on"
+
+    @admin.display(description=_("published"), ordering="published_on")
+    def published_display(self, obj):
+        return obj.published_display
+
+
+@admin.register(Venue)
+class VenueAdmin(SimpleHistoryAdmin):
+    list_display = ["city", "country", "place", "round_count"]
+    list_filter = [("country", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["city", "place", "country__name", "country__code"]
+    autocomplete_fields = ["country"]
+    list_select_related = ["country"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(round_count=Count("rounds"))
+
+    @admin.display(description=_("rounds"), ordering="round_count")
+    def round_count(self, obj):
+        return obj.round_count
+
+
+# --- Agreements and their timeline ------------------------------------------------------------
+
+
+@admin.register(Agreement)
+class AgreementAdmin(VersionedAdmin):
+    list_display = ["name", "short_name", "kind", "current_status", "status_date_display", "party_codes"]
+    list_filter = ["current_status", "kind", ("parties", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["name", "short_name", "slug", "summary", "parties__code", "parties__name"]
+    prepopulated_fields = {"slug": ["name"]}
+    autocomplete_fields = ["predecessor"]
+    filter_horizontal = ["editors", "editor_groups"]
+    readonly_fields = ["current_status", "status_date_display", "version", "created_at", "updated_at"]
+    fieldsets = [
+        (None, {"fields": ["name", "short_name", "slug", "kind", "summary"]}),
+        (_("Lineage"), {"fields": ["predecessor", "predecessor_relation"]}),
+        (
+            _("Status (derived from the timeline below)"),
+            {"fields": ["current_status", "status_date_display", "version", "created_at", "updated_at"]},
+        ),
+        (_("Editing rights"), {"fields": ["editors", "editor_groups"], "classes": ["collapse"]}),
+    ]
+    inlines = [AgreementPartyInline, StatusEventInline, RoundInline, AgreementSourceInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("parties")
+
+    @admin.display(description=_("status date"), ordering="status_date")
+    def status_date_display(self, obj):
+        return obj.status_date_display or "—"
+
+    @admin.display(description=_("parties"))
+    def party_codes(self, obj):
+        return ", ".join(party.code for party in obj.parties.all())
+
+    def save_related(self, request, form, formsets, change):
+        # Inline status events may have changed: the derived status follows, in this request's transaction.
+        super().save_related(request, form, formsets, change)
+        services.agreement_status_recompute(agreement=form.instance)
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if not is_curator(request.user):
+            readonly += ["editors", "editor_groups"]  # only curators assign editing rights
+        return readonly
+
+
+@admin.register(StatusEvent)
+class StatusEventAdmin(VersionedAdmin):
+    list_display = ["agreement", "date_display", "sequence", "status", "planned"]
+    list_filter = ["status", "planned", "date_precision", EventYearListFilter]
+    search_fields = ["agreement__name", "agreement__slug", "note"]
+    autocomplete_fields = ["agreement"]
+    date_hierarchy = "date"
+    inlines = [StatusEventSourceInline]
+    list_select_related = ["agreement"]
+
+    @admin.display(description=_("date"), ordering="date")
+    def date_display(self, obj):
+        return obj.date_display
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        services.agreement_status_recompute(agreement=form.instance.agreement)
+
+    def delete_model(self, request, obj):
+        services.status_event_delete(event=obj, user=request.user, reason="deleted in the admin")
+
+    def delete_queryset(self, request, queryset):
+        with transaction.atomic():
+            for event in queryset.select_related("agreement"):
+                services.status_event_delete(event=event, user=request.user, reason="deleted in the admin")
+
+
+# --- Rounds, progress and notes ------------------------------------------------------------------
+
+
+@admin.register(Round)
+class RoundAdmin(VersionedAdmin):
+    list_display = ["__str__", "number", "kind", "dates_display", "venue", "format", "status", "chapter_count"]
+    list_filter = [
+        "status",
+        "kind",
+        "format",
+        YearListFilter,
+        ("agreement", admin.RelatedOnlyFieldListFilter),
+        ("venue__country", admin.RelatedOnlyFieldListFilter),
+        ("chapters", admin.RelatedOnlyFieldListFilter),
+    ]
+    search_fields = ["agreement__name", "agreement__slug", "title", "summary", "chief_negotiators", "venue__city"]
+    autocomplete_fields = ["agreement", "venue"]
+    date_hierarchy = "start_date"
+    readonly_fields = ["version", "created_at", "updated_at"]
+    inlines = [ChapterProgressInline, ProgressNoteInline, RoundSourceInline]
+    list_select_related = ["agreement", "venue__country"]
+    actions = ["mark_held", "mark_postponed"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(chapter_count=Count("progress"))
+
+    @admin.display(description=_("dates"), ordering="start_date")
+    def dates_display(self, obj):
+        return obj.dates_display
+
+    @admin.display(description=_("chapters"), ordering="chapter_count")
+    def chapter_count(self, obj):
+        return obj.chapter_count
+
+    def _set_status(self, request, queryset, status):
+        with transaction.atomic():
+            changed = 0
+            for round_ in queryset.exclude(status=status):
+                round_.status = status
+                services.history_stamp(round_, user=request.user, reason="admin bulk action")
+                round_.save()
+                services.version_claim(round_, expected_version=None)
+                changed += 1
+        self.message_user(
+            request, ngettext("%d round updated.", "%d rounds updated.", changed) % changed, messages.SUCCESS
+        )
+
+    @admin.action(description=_("Mark selected rounds as held"))
+    def mark_held(self, request, queryset):
+        self._set_status(request, queryset, RoundStatus.HELD)
+
+    @admin.action(description=_("Mark selected rounds as postponed"))
+    def mark_postponed(self, request, queryset):
+        self._set_status(request, queryset, RoundStatus.POSTPONED)
+
+
+@admin.register(ChapterProgress)
+class ChapterProgressAdmin(VersionedAdmin):
+    list_display = ["round", "chapter", "status", "updated_at"]
+    list_filter = ["status", ("chapter", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["round__agreement__name", "chapter__code", "chapter__name", "note"]
+    autocomplete_fields = ["round", "chapter"]
+    list_select_related = ["round__agreement", "chapter"]
+
+
+@admin.register(ProgressNote)
+class ProgressNoteAdmin(VersionedAdmin):
+    list_display = ["round", "chapter", "visibility", "author", "created_at", "excerpt"]
+    list_filter = ["visibility", ("chapter", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["text", "round__agreement__name", "chapter__code"]
+    autocomplete_fields = ["round", "chapter", "source", "author"]
+    date_hierarchy = "created_at"
+    list_select_related = ["round__agreement", "chapter", "author"]
+
+    def get_queryset(self, request):
+        # Confidential notes stay hidden from staff who may not read them (also in history views).
+        return notes_visible_to(request.user, super().get_queryset(request))
+
+    @admin.display(description=_("text"))
+    def excerpt(self, obj):
+        return obj.text[:80]
+
+
+@admin.register(AgreementSource, StatusEventSource, RoundSource, AgreementParty)
+class LinkAdmin(SimpleHistoryAdmin):
+    """Citations and agreement parties, for search and history; normally edited as inlines."""
+
+    search_fields = ["id"]
