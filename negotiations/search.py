@@ -1,0 +1,148 @@
+"""Full-text search over agreements, rounds and public notes, ranked.
+
+On PostgreSQL it uses ``SearchVector``/``SearchQuery``/``SearchRank`` (web-search syntax:
+quoted phrases, ``or``, ``-word``); elsewhere (SQLite in development and tests) every word
+must appear in one of the fields (``icontains``) and a simple score ranks the hits: a word
+in a title counts more than one in a text.
+
+Only public notes are searched, for everyone: search results are the same for all readers.
+"""
+
+import re
+from dataclasses import dataclass
+
+from django.db import connection
+from django.db.models import Case, FloatField, Q, QuerySet, Value, When
+from django.utils.text import Truncator
+
+from .models import Agreement, ProgressNote, Round
+
+SEARCH_CONFIG = "simple"  # names, places and codes in several languages: no English stemming
+MAX_QUERY_LENGTH = 200
+MAX_TERMS = 8
+
+
+@dataclass
+class SearchHit:
+    kind: str  # "agreement", "round" or "note"
+    title: str
+    url: str
+    snippet: str
+    rank: float
+    obj: object
+
+
+def terms_of(query: str) -> list[str]:
+    return [t for t in re.split(r"\s+", query.strip()) if t][:MAX_TERMS]
+
+
+def using_postgres() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def _postgres_rank(queryset: QuerySet, fields: list[tuple[str, str]], query: str) -> QuerySet:
+    from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+
+    vector = None
+    for name, weight in fields:
+        part = SearchVector(name, weight=weight, config=SEARCH_CONFIG)
+        vector = part if vector is None else vector + part
+    search_query = SearchQuery(query, search_type="websearch", config=SEARCH_CONFIG)
+    return (
+        queryset.annotate(search=vector, rank=SearchRank(vector, search_query))
+        .filter(search=search_query)
+        .order_by("-rank", "pk")
+    )
+
+
+def _fallback_rank(queryset: QuerySet, fields: list[tuple[str, str]], query: str) -> QuerySet:
+    """Every word must match some field; rank = sum of the weights of the fields that match."""
+    weights = {"A": 1.0, "B": 0.4, "C": 0.2, "D": 0.1}
+    terms = terms_of(query)
+    if not terms:
+        return queryset.none()
+    rank = Value(0.0, output_field=FloatField())
+    for term in terms:
+        condition = Q()
+        for name, _weight in fields:
+            condition |= Q(**{f"{name}__icontains": term})
+        queryset = queryset.filter(condition)
+        for name, weight in fields:
+            rank = rank + Case(
+                When(**{f"{name}__icontains": term}, then=Value(weights[weight])),
+                default=Value(0.0),
+                output_field=FloatField(),
+            )
+    return queryset.annotate(rank=rank).order_by("-rank", "pk")
+
+
+def ranked(queryset: QuerySet, fields: list[tuple[str, str]], query: str) -> QuerySet:
+    if using_postgres():
+        return _postgres_rank(queryset, fields, query)
+    return _fallback_rank(queryset, fields, query)
+
+
+AGREEMENT_FIELDS = [("name", "A"), ("short_name", "A"), ("slug", "B"), ("summary", "C")]
+ROUND_FIELDS = [
+    ("title", "A"),
+    ("agreement__name", "B"),
+    ("agreement__short_name", "B"),
+    ("venue__city", "B"),
+    ("summary", "C"),
+    ("chief_negotiators", "C"),
+    ("venue_note", "D"),
+]
+NOTE_FIELDS = [("text", "A")]
+
+
+def _snippet(text: str, terms: list[str], length: int = 220) -> str:
+    """A window of ``text`` around the first matching word."""
+    text = " ".join(text.split())
+    lower = text.lower()
+    positions = [lower.find(t.lower().strip('"')) for t in terms]
+    positions = [p for p in positions if p >= 0]
+    start = max(min(positions) - 60, 0) if positions else 0
+    prefix = "…" if start else ""
+    return prefix + Truncator(text[start:]).chars(length)
+
+
+def search(query: str, *, limit: int = 30) -> list[SearchHit]:
+    """The best ``limit`` hits of each kind, merged by rank. Three queries."""
+    query = query.strip()[:MAX_QUERY_LENGTH]
+    if not query:
+        return []
+    terms = terms_of(query)
+    agreements = ranked(Agreement.objects.all(), AGREEMENT_FIELDS, query)[:limit]
+    rounds = ranked(Round.objects.select_related("agreement", "venue__country"), ROUND_FIELDS, query)[:limit]
+    notes = ranked(ProgressNote.objects.public().select_related("round__agreement", "chapter"), NOTE_FIELDS, query)[
+        :limit
+    ]
+    hits = []
+    for item in agreements:
+        hits.append(
+            SearchHit("agreement", str(item), item.get_absolute_url(), _snippet(item.summary, terms), item.rank, item)
+        )
+    for item in rounds:
+        where = f" — {item.venue}" if item.venue_id else ""
+        hits.append(
+            SearchHit(
+                "round",
+                f"{item.agreement}: {item.label}{where}",
+                item.get_absolute_url(),
+                _snippet(item.summary or item.dates_display, terms),
+                item.rank,
+                item,
+            )
+        )
+    for item in notes:
+        anchor = f"#chapter-{item.chapter.code}" if item.chapter_id else "#notes"
+        title = f"{item.round.agreement}: {item.round.label}"
+        if item.chapter_id:
+            title += f" — {item.chapter.name}"
+        hits.append(
+            SearchHit(
+                "note", title, item.round.get_absolute_url() + anchor, _snippet(item.text, terms), item.rank, item
+            )
+        )
+    hits.sort(key=lambda h: -float(h.rank or 0))
+    return hits

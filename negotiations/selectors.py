@@ -1,0 +1,444 @@
+"""Careful reads for the public site: timelines, the chapter × round matrix, round and chapter
+pages, the home page. Every function runs a fixed number of queries, whatever the data size.
+
+Notes are always read through ``permissions.notes_visible_to`` so that anonymous readers get
+public notes only, and assigned officials also see their agreements' confidential ones.
+"""
+
+import calendar
+import datetime as dt
+from collections import OrderedDict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .choices import (
+    AGREEMENT_STAGE_LABELS,
+    AGREEMENT_STATUS_COLOUR,
+    AGREEMENT_STATUS_STAGE,
+    ROUND_STATUS_COLOUR,
+    AgreementStatus,
+    DatePrecision,
+    RoundFormat,
+    RoundStatus,
+    Visibility,
+)
+from .filtersets import starts_on_or_after_q
+from .models import (
+    Agreement,
+    AgreementParty,
+    AgreementSource,
+    Chapter,
+    ChapterProgress,
+    Party,
+    ProgressNote,
+    Round,
+    RoundSource,
+    Source,
+    StatusEvent,
+    StatusEventSource,
+)
+from .permissions import notes_visible_to
+
+# --- Querysets for the lists (the FilterSets filter them) ---------------------------------
+
+
+def agreement_list_queryset() -> QuerySet:
+    """Agreements with their parties and round counts, ready for the list and its exports."""
+    return (
+        Agreement.objects.select_related("predecessor")
+        .prefetch_related(
+            Prefetch(
+                "agreement_parties", queryset=AgreementParty.objects.select_related("party").order_by("party__name")
+            )
+        )
+        .annotate(round_count=Count("rounds", distinct=True))
+    )
+
+
+def round_list_queryset() -> QuerySet:
+    """Rounds with agreement, venue and host country; chapters are prefetched by the page."""
+    return Round.objects.select_related("agreement", "venue__country")
+
+
+def progress_prefetch() -> Prefetch:
+    """The chapters discussed at each round, in catalog order (one query per page)."""
+    return Prefetch("progress", queryset=ChapterProgress.objects.select_related("chapter").order_by("chapter__order"))
+
+
+def public_notes() -> QuerySet:
+    """Every public note: for exports, feeds and search, which are the same for everyone."""
+    return ProgressNote.objects.public()
+
+
+# --- Round ordering -----------------------------------------------------------------------
+
+
+def rounds_in_order(rounds: Iterable[Round]) -> list[Round]:
+    """Rounds oldest first; an undated numbered round (e.g. "8th, date not found") goes after the
+    last round with a smaller number, undated unnumbered meetings go last."""
+    rounds = list(rounds)
+    dated = sorted((r for r in rounds if r.start_date), key=lambda r: (r.start_date, r.number or 0, r.pk))
+    undated = sorted((r for r in rounds if not r.start_date), key=lambda r: (r.number is None, r.number or 0, r.pk))
+    ordered = list(dated)
+    for item in undated:
+        position = len(ordered)
+        if item.number is not None:
+            position = 0
+            for index, other in enumerate(ordered):
+                if other.number is not None and other.number < item.number:
+                    position = index + 1
+        ordered.insert(position, item)
+    return ordered
+
+
+# --- Timeline -----------------------------------------------------------------------------
+
+
+@dataclass
+class TimelineEntry:
+    """One dated thing on an agreement's timeline: a status event or a round."""
+
+    kind: str  # "status" or "round"
+    date: dt.date | None
+    end: dt.date | None
+    precision: str
+    planned: bool
+    label: str
+    date_display: str
+    colour: str
+    url: str = ""
+    note: str = ""
+    status_label: str = ""
+    place: str = ""
+    obj: object = None
+    sources: list = field(default_factory=list)
+    order: tuple = ()
+
+    @property
+    def is_status(self) -> bool:
+        return self.kind == "status"
+
+    @property
+    def is_round(self) -> bool:
+        return self.kind == "round"
+
+    @property
+    def span_end(self) -> dt.date | None:
+        """The last day the entry covers: a month-precision date covers its whole month."""
+        if self.date is None:
+            return None
+        last = self.end or self.date
+        if self.precision == DatePrecision.MONTH:
+            return last.replace(day=calendar.monthrange(last.year, last.month)[1])
+        if self.precision == DatePrecision.YEAR:
+            return last.replace(month=12, day=31)
+        return last
+
+
+def agreement_timeline(*, agreement: Agreement) -> list[TimelineEntry]:
+    """Status events and rounds on one dated axis, newest first (same-day events in reverse
+    ``sequence``); undated rounds come last. Three queries."""
+    events = StatusEvent.objects.filter(agreement=agreement).prefetch_related(
+        Prefetch("citations", queryset=StatusEventSource.objects.select_related("source"))
+    )
+    rounds = rounds_in_order(Round.objects.filter(agreement=agreement).select_related("venue__country"))
+    entries = []
+    for event in events:
+        entries.append(
+            TimelineEntry(
+                kind="status",
+                date=event.date,
+                end=None,
+                precision=event.date_precision,
+                planned=event.planned,
+                label=event.get_status_display(),
+                date_display=event.date_display,
+                colour=event.colour,
+                note=event.note,
+                status_label=event.get_status_display(),
+                obj=event,
+                sources=list(event.citations.all()),
+                order=(event.date, 1, event.sequence, event.pk),
+            )
+        )
+    for position, item in enumerate(rounds):
+        planned = item.status != RoundStatus.HELD
+        entries.append(
+            TimelineEntry(
+                kind="round",
+                date=item.start_date,
+                end=item.end_date,
+                precision=item.date_precision,
+                planned=planned,
+                label=str(item.label),
+                date_display=item.dates_display,
+                colour=ROUND_STATUS_COLOUR.get(item.status, "#5f6b7a"),
+                url=item.get_absolute_url(),
+                note=item.dates_note,
+                status_label=item.get_status_display(),
+                place=venue_display(item),
+                obj=item,
+                order=(item.start_date, 0, position, item.pk) if item.start_date else (),
+            )
+        )
+    dated = sorted((e for e in entries if e.date), key=lambda e: e.order, reverse=True)
+    undated = [e for e in entries if not e.date]
+    return dated + undated
+
+
+def venue_display(item: Round) -> str:
+    if item.venue_id:
+        return str(item.venue)
+    if item.format == RoundFormat.VIRTUAL:
+        return str(_("Virtual"))
+    return ""
+
+
+@dataclass
+class TimelineChart:
+    """Geometry of the timeline drawing, in SVG user units (the view box is ``width`` wide)."""
+
+    width: int
+    height: int
+    ticks: list
+    bands: list
+    events: list
+    rounds: list
+    today_x: float | None
+
+
+def timeline_chart(entries: list[TimelineEntry], *, width: int = 1000) -> TimelineChart | None:
+    """Place the dated entries on an axis: a band coloured by each actual status until the next,
+    planned items hollow, month-precision items as month-wide spans, ticks at years."""
+    dated = [e for e in entries if e.date]
+    if not dated:
+        return None
+    today = timezone.localdate()
+    first = min(e.date for e in dated).replace(month=1, day=1)
+    last_day = max(max(e.span_end for e in dated), today)
+    last = dt.date(last_day.year + 1, 1, 1)
+    margin = 16
+    span_days = max((last - first).days, 1)
+
+    def x(day: dt.date) -> float:
+        return round(margin + (day - first).days * (width - 2 * margin) / span_days, 1)
+
+    years = list(range(first.year, last.year + 1))
+    step = 1 if len(years) <= 14 else 2 if len(years) <= 28 else 5
+    ticks = [{"x": x(dt.date(year, 1, 1)), "label": str(year)} for year in years if year % step == 0 or step == 1]
+
+    actual = sorted((e for e in dated if e.is_status and not e.planned), key=lambda e: e.order)
+    bands = []
+    for index, event in enumerate(actual):
+        start = x(event.date)
+        end = x(actual[index + 1].date) if index + 1 < len(actual) else x(today)
+        bands.append(
+            {
+                "x": start,
+                "width": max(end - start, 2),
+                "colour": event.colour,
+                "entry": event,
+                "ongoing": index + 1 == len(actual),
+            }
+        )
+    events = []
+    for event in (e for e in dated if e.is_status):
+        start, end = x(event.date), x(event.span_end + dt.timedelta(days=1))
+        events.append({"x": start, "width": max(end - start, 3), "entry": event})
+    rounds = []
+    for item in (e for e in dated if e.is_round):
+        start, end = x(item.date), x(item.span_end + dt.timedelta(days=1))
+        rounds.append(
+            {
+                "x": start,
+                "width": max(end - start, 4),
+                "mid": round((start + max(end, start + 4)) / 2, 1),
+                "entry": item,
+            }
+        )
+    today_x = x(today)
+    return TimelineChart(
+        width=width, height=150, ticks=ticks, bands=bands, events=events, rounds=rounds, today_x=today_x
+    )
+
+
+# --- Chapter × round matrix ---------------------------------------------------------------
+
+
+@dataclass
+class Matrix:
+    """Rows are chapters (catalog order), columns are the agreement's rounds in order."""
+
+    rounds: list
+    rows: list  # [(chapter, [ChapterProgress | None, …])]
+
+
+def agreement_matrix(*, agreement: Agreement, rounds: list[Round] | None = None) -> Matrix:
+    """The chapter × round progress matrix: one query for the progress rows (plus one for the
+    rounds unless the caller passes them, in order)."""
+    if rounds is None:
+        rounds = rounds_in_order(Round.objects.filter(agreement=agreement).select_related("venue__country"))
+    column = {r.pk: index for index, r in enumerate(rounds)}
+    progress = ChapterProgress.objects.filter(round__agreement=agreement).select_related("chapter")
+    rows: dict[int, tuple[Chapter, list]] = {}
+    for item in progress:
+        if item.round_id not in column:
+            continue
+        item.round = rounds[column[item.round_id]]  # reuse the loaded round: no query per cell
+        chapter, cells = rows.setdefault(item.chapter_id, (item.chapter, [None] * len(rounds)))
+        cells[column[item.round_id]] = item
+    ordered = sorted(rows.values(), key=lambda row: (row[0].order, row[0].code))
+    return Matrix(rounds=rounds, rows=ordered)
+
+
+# --- Agreement page -----------------------------------------------------------------------
+
+
+def agreement_detail_queryset() -> QuerySet:
+    return Agreement.objects.select_related("predecessor").prefetch_related(
+        Prefetch("agreement_parties", queryset=AgreementParty.objects.select_related("party").order_by("party__name")),
+        Prefetch("successors", queryset=Agreement.objects.order_by("name")),
+        Prefetch("citations", queryset=AgreementSource.objects.select_related("source")),
+    )
+
+
+@dataclass
+class StageMeter:
+    current: int
+    stages: list  # [{"number", "label", "reached", "current"}]
+    ended: bool
+
+
+def stage_meter(status: str) -> StageMeter:
+    """The lifecycle meter (statuses.md): stages 1–6, with 7 shown as "ended" when reached."""
+    current = AGREEMENT_STATUS_STAGE.get(status, 0)
+    stages = [
+        {"number": number, "label": label, "reached": number <= current, "current": number == current}
+        for number, label in AGREEMENT_STAGE_LABELS.items()
+    ]
+    return StageMeter(current=current, stages=stages, ended=current == 7)
+
+
+def agreement_page(*, agreement: Agreement) -> dict:
+    """Everything the agreement page shows except notes: timeline, chart, rounds, matrix, sources."""
+    timeline = agreement_timeline(agreement=agreement)
+    rounds = [e.obj for e in timeline if e.is_round]
+    rounds = rounds_in_order(rounds)
+    round_sources = RoundSource.objects.filter(round__agreement=agreement).select_related("source", "round")
+    status_sources = [c for e in timeline if e.is_status for c in e.sources]
+    return {
+        "timeline": timeline,
+        "chart": timeline_chart(timeline),
+        "rounds": rounds,
+        "matrix": agreement_matrix(agreement=agreement, rounds=rounds),
+        "meter": stage_meter(agreement.current_status),
+        "round_sources": list(round_sources),
+        "status_sources": status_sources,
+        "status_colour": AGREEMENT_STATUS_COLOUR.get(agreement.current_status, "#5f6b7a"),
+    }
+
+
+# --- Round page ---------------------------------------------------------------------------
+
+
+def round_detail_queryset() -> QuerySet:
+    return Round.objects.select_related("agreement", "venue__country").prefetch_related(
+        Prefetch("citations", queryset=RoundSource.objects.select_related("source")),
+        progress_prefetch(),
+    )
+
+
+def round_page(*, round_obj: Round, user) -> dict:
+    """Chapters with their status and notes, general notes, previous and next round."""
+    notes = notes_visible_to(user, ProgressNote.objects.filter(round=round_obj)).select_related("chapter", "source")
+    by_chapter: dict[int | None, list] = {}
+    for item in notes:
+        by_chapter.setdefault(item.chapter_id, []).append(item)
+    progress = list(round_obj.progress.all())
+    chapters = [{"progress": p, "chapter": p.chapter, "notes": by_chapter.pop(p.chapter_id, [])} for p in progress]
+    general = by_chapter.pop(None, [])
+    # Notes on a chapter that has no progress row at this round still get their own section.
+    extra = [{"progress": None, "chapter": items[0].chapter, "notes": items} for items in by_chapter.values()]
+    siblings = rounds_in_order(
+        Round.objects.filter(agreement_id=round_obj.agreement_id).only(
+            "pk", "number", "title", "kind", "start_date", "end_date", "date_precision", "agreement_id"
+        )
+    )
+    index = next(i for i, r in enumerate(siblings) if r.pk == round_obj.pk)
+    return {
+        "chapters": chapters + sorted(extra, key=lambda c: (c["chapter"].order, c["chapter"].code)),
+        "general_notes": general,
+        "previous": siblings[index - 1] if index > 0 else None,
+        "next": siblings[index + 1] if index + 1 < len(siblings) else None,
+        "position": index + 1,
+        "count": len(siblings),
+    }
+
+
+# --- Chapter pages ------------------------------------------------------------------------
+
+
+def chapter_list() -> QuerySet:
+    """Chapters with how many agreements and rounds discussed them."""
+    return Chapter.objects.annotate(
+        round_count=Count("progress__round", distinct=True),
+        agreement_count=Count("progress__round__agreement", distinct=True),
+    )
+
+
+def chapter_page(*, chapter: Chapter, user) -> dict:
+    """For one chapter: each negotiation where it was discussed, its status at each round (the
+    chapter's own timeline there), and the notes. Three queries."""
+    progress = ChapterProgress.objects.filter(chapter=chapter).select_related(
+        "round__agreement", "round__venue__country"
+    )
+    negotiations: OrderedDict[int, dict] = OrderedDict()
+    for item in progress:
+        agreement = item.round.agreement
+        entry = negotiations.setdefault(agreement.pk, {"agreement": agreement, "steps": []})
+        entry["steps"].append(item)
+    for entry in negotiations.values():
+        ordered = {r.pk: i for i, r in enumerate(rounds_in_order(p.round for p in entry["steps"]))}
+        entry["steps"].sort(key=lambda p: ordered[p.round_id])
+        entry["latest"] = entry["steps"][-1]
+        entry["latest_date"] = entry["latest"].round.start_date
+    ordered_negotiations = sorted(
+        negotiations.values(), key=lambda e: (e["latest_date"] or dt.date.min, e["agreement"].name), reverse=True
+    )
+    notes = (
+        notes_visible_to(user, ProgressNote.objects.filter(chapter=chapter))
+        .select_related("round__agreement", "source")
+        .order_by("-round__start_date", "-created_at", "-id")
+    )
+    return {"negotiations": ordered_negotiations, "notes": notes}
+
+
+# --- Home ---------------------------------------------------------------------------------
+
+
+def home_page() -> dict:
+    """What the tracker holds, recent and upcoming rounds. Seven queries."""
+    today = timezone.localdate()
+    counts = {
+        "agreements": Agreement.objects.count(),
+        "rounds": Round.objects.count(),
+        "chapters": Chapter.objects.filter(progress__isnull=False).distinct().count(),
+        "parties": Party.objects.filter(party_agreements__isnull=False).distinct().count(),
+        "sources": Source.objects.count(),
+        "notes": ProgressNote.objects.filter(visibility=Visibility.PUBLIC).count(),
+    }
+    base = round_list_queryset()
+    upcoming = base.filter(Q(status=RoundStatus.PLANNED) & starts_on_or_after_q(today)).order_by("start_date", "pk")[:6]
+    recent = base.filter(status=RoundStatus.HELD, start_date__lte=today).order_by("-start_date", "-pk")[:6]
+    negotiating = (
+        agreement_list_queryset()
+        .filter(
+            current_status__in=[AgreementStatus.UNDER_NEGOTIATION, AgreementStatus.LAUNCHED, AgreementStatus.PAUSED]
+        )
+        .order_by("-status_date", "name")
+    )
+    return {"counts": counts, "upcoming": list(upcoming), "recent": list(recent), "negotiating": list(negotiating)}

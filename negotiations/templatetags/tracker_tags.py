@@ -1,0 +1,104 @@
+"""Template helpers for the public site: dates with their real precision and status badges
+whose labels and colours come from ``choices.py``."""
+
+from django import template
+from django.utils.html import format_html
+
+from negotiations.choices import (
+    AGREEMENT_STATUS_COLOUR,
+    PROGRESS_STATUS_COLOUR,
+    ROUND_STATUS_COLOUR,
+    AgreementStatus,
+    ProgressStatus,
+    RoundStatus,
+)
+from negotiations.dates import format_date_range, format_partial_date, format_partial_date_iso
+
+register = template.Library()
+
+NEUTRAL = ("#d9dde3", "#1d232b")
+
+
+@register.filter
+def partial_date(value, precision):
+    """``{{ event.date|partial_date:event.date_precision }}`` → "3 Nov 2025", "Aug 2017", "2012"."""
+    return format_partial_date(value, precision or "day")
+
+
+@register.filter
+def partial_date_iso(value, precision):
+    """Machine form for ``<time datetime>``: "2025-11-03", "2017-08", "2012"."""
+    return format_partial_date_iso(value, precision or "day")
+
+
+@register.simple_tag
+def date_range(start, end, precision):
+    return format_date_range(start, end, precision or "day")
+
+
+def _badge(label, background, text, css_class):
+    return format_html(
+        '<span class="badge {}" style="background:{};color:{}">{}</span>', css_class, background, text, label
+    )
+
+
+@register.simple_tag
+def agreement_status_badge(status):
+    """The agreement's current status as a coloured badge (white text, AA contrast)."""
+    if not status:
+        return _badge("—", *NEUTRAL, "badge-status")
+    label = AgreementStatus(status).label if status in AgreementStatus.values else status
+    return _badge(label, AGREEMENT_STATUS_COLOUR.get(status, "#5f6b7a"), "#ffffff", "badge-status")
+
+
+@register.simple_tag
+def round_status_badge(status):
+    label = RoundStatus(status).label if status in RoundStatus.values else status
+    return _badge(label, ROUND_STATUS_COLOUR.get(status, "#5f6b7a"), "#ffffff", f"badge-round badge-{status}")
+
+
+@register.simple_tag
+def progress_badge(status):
+    """A chapter-progress status with the matrix colours."""
+    label = ProgressStatus(status).label if status in ProgressStatus.values else status
+    background, text = PROGRESS_STATUS_COLOUR.get(status, NEUTRAL)
+    return _badge(label, background, text, "badge-progress")
+
+
+@register.filter
+def progress_style(status):
+    """Inline colours for a matrix cell."""
+    background, text = PROGRESS_STATUS_COLOUR.get(status, NEUTRAL)
+    return f"background:{background};color:{text}"
+
+
+@register.simple_tag
+def progress_legend():
+    """(value, label, background, text) for every chapter-progress status, in workflow order."""
+    return [(value, label, *PROGRESS_STATUS_COLOUR.get(value, NEUTRAL)) for value, label in ProgressStatus.choices]
+
+
+@register.filter
+def round_place(item):
+    """Where a round met: "Lima, Peru", "Virtual", "New Delhi, India (hybrid)" or ""."""
+    from negotiations.choices import RoundFormat
+    from negotiations.selectors import venue_display
+
+    place = venue_display(item)
+    if item.venue_id and item.format != RoundFormat.IN_PERSON:
+        place = f"{place} ({item.get_format_display().lower()})"
+    return place
+
+
+@register.filter
+def is_bloc(party) -> bool:
+    from negotiations.choices import PartyKind
+
+    return party.kind == PartyKind.BLOC
+
+
+@register.filter
+def is_numbered(round_obj) -> bool:
+    from negotiations.choices import RoundKind
+
+    return round_obj.kind == RoundKind.NUMBERED

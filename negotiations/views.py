@@ -1,0 +1,213 @@
+"""The public, read-only site: home, agreements, rounds, chapters, search and exports.
+
+Every list applies its model's FilterSet to the query string, so a filtered page, its CSV/JSON
+export and the API answer the same rows. Invalid filters show their message (status 400)
+instead of silently showing everything; exports of invalid filters answer 400.
+"""
+
+from django.core.paginator import Paginator
+from django.db.models import F, QuerySet
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_safe
+
+from . import exports, selectors
+from .filtersets import (
+    AgreementFilterSet,
+    ChapterFilterSet,
+    ChapterProgressFilterSet,
+    RoundFilterSet,
+    filter_errors,
+)
+from .models import Chapter, ChapterProgress
+from .permissions import can_edit_agreement
+from .search import MAX_QUERY_LENGTH, search, using_postgres
+
+PAGE_SIZE = 25
+ORDERING_PARAM = "ordering"
+
+
+def paginate(request, items, per_page: int = PAGE_SIZE):
+    return Paginator(items, per_page).get_page(request.GET.get("page"))
+
+
+def link_query(data, **changes) -> str:
+    """The filters of ``data`` without the page number, with ``changes`` appended (``format=csv``
+    is appended, not substituted, because ``format`` is also a round filter)."""
+    query = data.copy()
+    query.pop("page", None)
+    for key, value in changes.items():
+        if value is None:
+            query.pop(key, None)
+        else:
+            query.appendlist(key, value)
+    encoded = query.urlencode()
+    return f"?{encoded}" if encoded else ""
+
+
+def filtered_list(
+    request,
+    *,
+    filterset_class,
+    queryset: QuerySet,
+    default_ordering: list,
+    template: str,
+    columns,
+    export_name: str,
+    page_prefetch=(),
+    extra_context=None,
+    per_page: int = PAGE_SIZE,
+):
+    """The shared list flow: filter, order, then export or paginate and render."""
+    export_format, data = exports.split_export_format(request.GET)
+    filterset = filterset_class(data, queryset=queryset, request=request)
+    valid = filterset.is_valid()
+    if export_format:
+        if not valid:
+            return exports.export_error_response(filter_errors(filterset), export_format=export_format)
+        rows = filterset.qs
+        if not data.get(ORDERING_PARAM):
+            rows = rows.order_by(*default_ordering)
+        if page_prefetch:
+            rows = rows.prefetch_related(*page_prefetch)
+        return exports.export_response(rows, columns(request), export_format=export_format, name=export_name)
+
+    rows = filterset.qs if valid else queryset.none()
+    if not data.get(ORDERING_PARAM):
+        rows = rows.order_by(*default_ordering)
+    if page_prefetch:
+        rows = rows.prefetch_related(*page_prefetch)
+    page = paginate(request, rows, per_page)
+    context = {
+        "filterset": filterset,
+        "filter_errors": [] if valid else filter_errors(filterset),
+        "page_obj": page,
+        "is_filtered": any(v for k, v in data.items() if k not in ("page", ORDERING_PARAM)),
+        "ordering": data.get(ORDERING_PARAM, ""),
+        "csv_query": link_query(data, format="csv"),
+        "json_query": link_query(data, format="json"),
+        "feed_query": link_query(data, ordering=None),
+        **(extra_context or {}),
+    }
+    return render(request, template, context, status=200 if valid else 400)
+
+
+@require_safe
+def home(request):
+    return render(request, "negotiations/home.html", selectors.home_page())
+
+
+@require_safe
+def agreement_list(request):
+    return filtered_list(
+        request,
+        filterset_class=AgreementFilterSet,
+        queryset=selectors.agreement_list_queryset(),
+        default_ordering=["name", "pk"],
+        template="negotiations/agreement_list.html",
+        columns=exports.agreement_columns,
+        export_name="agreements",
+    )
+
+
+@require_safe
+def agreement_detail(request, slug):
+    agreement = get_object_or_404(selectors.agreement_detail_queryset(), slug=slug)
+    context = {
+        "agreement": agreement,
+        "can_edit": can_edit_agreement(request.user, agreement),
+        **selectors.agreement_page(agreement=agreement),
+    }
+    return render(request, "negotiations/agreement_detail.html", context)
+
+
+@require_safe
+def agreement_export(request, slug):
+    """/agreements/<slug>/export.json: the agreement's full public record."""
+    agreement = get_object_or_404(selectors.agreement_detail_queryset(), slug=slug)
+    response = JsonResponse(
+        exports.agreement_record(agreement, request), json_dumps_params={"ensure_ascii": False, "indent": 2}
+    )
+    response["Content-Disposition"] = f'attachment; filename="{agreement.slug}.json"'
+    return response
+
+
+@require_safe
+def round_list(request):
+    return filtered_list(
+        request,
+        filterset_class=RoundFilterSet,
+        queryset=selectors.round_list_queryset(),
+        default_ordering=[F("start_date").desc(nulls_last=True), "-number", "-pk"],
+        template="negotiations/round_list.html",
+        columns=exports.round_columns,
+        export_name="rounds",
+        page_prefetch=[selectors.progress_prefetch()],
+    )
+
+
+@require_safe
+def round_detail(request, pk):
+    round_obj = get_object_or_404(selectors.round_detail_queryset(), pk=pk)
+    context = {
+        "round": round_obj,
+        "agreement": round_obj.agreement,
+        **selectors.round_page(round_obj=round_obj, user=request.user),
+    }
+    return render(request, "negotiations/round_detail.html", context)
+
+
+@require_safe
+def chapter_list(request):
+    return filtered_list(
+        request,
+        filterset_class=ChapterFilterSet,
+        queryset=selectors.chapter_list(),
+        default_ordering=["order", "code"],
+        template="negotiations/chapter_list.html",
+        columns=exports.chapter_columns,
+        export_name="chapters",
+        per_page=100,
+    )
+
+
+@require_safe
+def chapter_detail(request, code):
+    """A chapter across negotiations; ``?format=csv|json`` exports its progress rows, which take
+    the ChapterProgressFilterSet parameters (e.g. ``?agreement=india-peru-ta``)."""
+    if code != code.upper():
+        return redirect("chapter-detail", code=code.upper())
+    chapter = get_object_or_404(Chapter, code=code)
+    export_format, data = exports.split_export_format(request.GET)
+    if export_format:
+        progress = ChapterProgress.objects.filter(chapter=chapter).select_related(
+            "round__agreement", "chapter", "round__venue__country"
+        )
+        filterset = ChapterProgressFilterSet(data, queryset=progress, request=request)
+        if not filterset.is_valid():
+            return exports.export_error_response(filter_errors(filterset), export_format=export_format)
+        rows = filterset.qs
+        if not data.get(ORDERING_PARAM):
+            rows = rows.order_by("round__agreement__name", F("round__start_date").asc(nulls_last=True), "round__pk")
+        return exports.export_response(
+            rows, exports.progress_columns(request), export_format=export_format, name=f"chapter-{chapter.code}"
+        )
+    data = selectors.chapter_page(chapter=chapter, user=request.user)
+    context = {"chapter": chapter, "negotiations": data["negotiations"], "notes_page": paginate(request, data["notes"])}
+    return render(request, "negotiations/chapter_detail.html", context)
+
+
+@require_safe
+def search_view(request):
+    query = request.GET.get("q", "").strip()
+    too_long = len(query) > MAX_QUERY_LENGTH
+    hits = search(query) if query else []
+    context = {
+        "query": query,
+        "page_obj": paginate(request, hits),
+        "hit_count": len(hits),
+        "full_text": using_postgres(),
+        "notice": _("Only the first %(n)s characters were searched.") % {"n": MAX_QUERY_LENGTH} if too_long else "",
+    }
+    return render(request, "negotiations/search.html", context)
