@@ -31,4 +31,14 @@ __all__ = [
     "venue_get_or_create",
     "version_claim",
 ]
+from .imports import (  # noqa: F401
+    agreement_delete,
+    agreement_update,
+    chapter_progress_delete,
+    chapter_progress_update,
+    reference_delete,
+    reference_save,
+    round_update,
+    status_event_delete_checked,
+)
 from .round_log import note_delete, note_update, round_delete, round_log, round_next_number  # noqa: F401

@@ -1,0 +1,1047 @@
+"""The spreadsheet interchange format: one importer (and its exporter) for four kinds of rows.
+
+Used by ``manage.py import_csv``, the admin's import page and the API's full-data export, so
+a file exported from the tracker imports back unchanged.
+
+=================  ==============================================================  ==========================
+kind               columns (required, in any order)                                natural key
+=================  ==============================================================  ==========================
+agreements         slug, name, short_name, kind, parties, summary, source_url      slug
+status-events      agreement, status, date, planned, note, source_url              agreement + date + status
+rounds             agreement, number, kind, title, city, country, format,          agreement + number
+                   start_date, end_date, status, summary, source_url               (or kind + title)
+chapter-progress   agreement, round_number, chapter, status, note, visibility      agreement + round + chapter
+=================  ==============================================================  ==========================
+
+Optional columns, written by the export so that nothing is lost on the way back:
+agreements ``predecessor, predecessor_relation``; rounds ``place, venue_note, dates_note,
+chief_negotiators``. Any other column is an error.
+
+- ``parties`` and ``source_url`` hold several values separated by ``;``.
+- Dates are ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``; the form sets the precision. A round's
+  end date has the precision of its start date.
+- ``planned`` is true/false (also 1/0, yes/no); empty means false.
+- chapter-progress: ``round_number`` is the round's number, or the title of a meeting without
+  one. A ``public`` row (the default) sets the chapter's status and public note at that round.
+  A ``confidential`` row adds its ``note`` as a confidential progress note on that chapter
+  (once: the same text is not added twice) and sets the status only when one is given.
+
+All or nothing: every row is validated first and every problem is reported with its line
+(for JSON, the record's position in the list), column and reason. Only a file without a
+single error is written, in one transaction; a dry run stops after validation.
+"""
+
+import csv
+import io
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator, validate_slug
+from django.db import DatabaseError, transaction
+from django.db.models import Prefetch, QuerySet
+from django.utils.translation import gettext as _
+
+from .choices import (
+    AgreementKind,
+    AgreementRelation,
+    AgreementStatus,
+    DatePrecision,
+    PartyKind,
+    ProgressStatus,
+    RoundFormat,
+    RoundKind,
+    RoundStatus,
+    Visibility,
+)
+from .dates import format_partial_date_iso, parse_partial_date
+from .models import (
+    Agreement,
+    AgreementParty,
+    AgreementSource,
+    Chapter,
+    ChapterProgress,
+    Party,
+    ProgressNote,
+    Round,
+    RoundSource,
+    StatusEvent,
+    StatusEventSource,
+    Venue,
+)
+from .permissions import notes_visible_to
+
+AGREEMENTS = "agreements"
+STATUS_EVENTS = "status-events"
+ROUNDS = "rounds"
+CHAPTER_PROGRESS = "chapter-progress"
+
+COLUMNS = {
+    AGREEMENTS: ["slug", "name", "short_name", "kind", "parties", "summary", "source_url"],
+    STATUS_EVENTS: ["agreement", "status", "date", "planned", "note", "source_url"],
+    ROUNDS: [
+        "agreement",
+        "number",
+        "kind",
+        "title",
+        "city",
+        "country",
+        "format",
+        "start_date",
+        "end_date",
+        "status",
+        "summary",
+        "source_url",
+    ],
+    CHAPTER_PROGRESS: ["agreement", "round_number", "chapter", "status", "note", "visibility"],
+}
+OPTIONAL_COLUMNS = {
+    AGREEMENTS: ["predecessor", "predecessor_relation"],
+    STATUS_EVENTS: [],
+    ROUNDS: ["place", "venue_note", "dates_note", "chief_negotiators"],
+    CHAPTER_PROGRESS: [],
+}
+KINDS = list(COLUMNS)
+FORMATS = ("csv", "json")
+
+TRUE_VALUES = {"true", "1", "yes"}
+FALSE_VALUES = {"false", "0", "no", ""}
+LIST_SEPARATOR = ";"
+
+_url_validator = URLValidator()
+
+
+# --- Report -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RowError:
+    """One problem: the line of the file (1 is the header; for JSON the record number), the
+    column (empty for a whole-file or whole-row problem) and the reason."""
+
+    line: int
+    column: str
+    message: str
+
+    def __str__(self):
+        where = _("line %(line)s") % {"line": self.line}
+        if self.column:
+            where += f", {self.column}"
+        return f"{where}: {self.message}"
+
+
+@dataclass
+class ImportReport:
+    """What an import found and did. ``written`` is True only when the rows were saved."""
+
+    kind: str
+    filename: str
+    dry_run: bool = False
+    rows: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    written: bool = False
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def summary(self) -> str:
+        if self.errors:
+            return _("%(count)s error(s) in %(file)s; nothing was written.") % {
+                "count": len(self.errors),
+                "file": self.filename,
+            }
+        values = {
+            "rows": self.rows,
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+        }
+        if self.dry_run:
+            return (
+                _("Dry run: %(rows)s valid rows (%(created)s new, %(updated)s existing); nothing was written.") % values
+            )
+        return _("Imported %(rows)s rows: %(created)s created, %(updated)s updated, %(unchanged)s unchanged.") % values
+
+
+class ImportFileError(Exception):
+    """The file as a whole cannot be read (format, encoding, header)."""
+
+    def __init__(self, errors: list[RowError]):
+        self.errors = errors
+        super().__init__("; ".join(str(e) for e in errors))
+
+
+# --- Reading ------------------------------------------------------------------------------
+
+
+def _cell(value) -> str:
+    """JSON values as the text a spreadsheet cell would hold."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list | tuple):
+        return LIST_SEPARATOR.join(_cell(item) for item in value)
+    return str(value)
+
+
+def read_rows(data: bytes, *, fmt: str, kind: str) -> list[tuple[int, dict[str, str]]]:
+    """Decode a CSV or JSON file into ``(line, row)`` pairs after checking its columns."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise ImportFileError(
+            [RowError(0, "", _("The file is not UTF-8 text (byte %(pos)s).") % {"pos": error.start})]
+        ) from None
+    if fmt == "json":
+        try:
+            records = json.loads(text)
+        except json.JSONDecodeError as error:
+            raise ImportFileError(
+                [RowError(error.lineno, "", _("Not valid JSON: %(msg)s") % {"msg": error.msg})]
+            ) from None
+        if isinstance(records, dict) and isinstance(records.get("rows"), list):
+            records = records["rows"]
+        if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
+            raise ImportFileError([RowError(0, "", _("A JSON import is a list of objects, one per row."))])
+        header = list(dict.fromkeys(key for record in records for key in record)) if records else COLUMNS[kind]
+        _check_header(header, kind, line=0)
+        return [(index, {k: _cell(v).strip() for k, v in record.items()}) for index, record in enumerate(records, 1)]
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise ImportFileError(
+            [RowError(1, "", _("The file is empty; the first line must name the columns."))]
+        ) from None
+    header = [name.strip().lower() for name in header]
+    _check_header(header, kind, line=1)
+    rows = []
+    try:
+        for cells in reader:
+            line = reader.line_num
+            if not any(cell.strip() for cell in cells):
+                continue  # blank lines (often at the end of a spreadsheet export)
+            if len(cells) != len(header):
+                rows.append(
+                    (
+                        line,
+                        {
+                            "__error__": _("%(found)s cells, expected %(expected)s")
+                            % {"found": len(cells), "expected": len(header)}
+                        },
+                    )
+                )
+                continue
+            rows.append((line, {name: cell.strip() for name, cell in zip(header, cells, strict=True)}))
+    except csv.Error as error:
+        raise ImportFileError([RowError(reader.line_num, "", _("Unreadable CSV: %(msg)s") % {"msg": error})]) from None
+    return rows
+
+
+def _check_header(header: list[str], kind: str, *, line: int) -> None:
+    required, optional = COLUMNS[kind], OPTIONAL_COLUMNS[kind]
+    errors = []
+    seen = set()
+    for name in header:
+        if name in seen:
+            errors.append(RowError(line, name, _("Column “%(name)s” appears twice.") % {"name": name}))
+        seen.add(name)
+        if name not in required and name not in optional:
+            errors.append(
+                RowError(
+                    line,
+                    name,
+                    _("Unknown column “%(name)s” for %(kind)s; the columns are: %(columns)s.")
+                    % {"name": name, "kind": kind, "columns": ", ".join(required + optional)},
+                )
+            )
+    errors.extend(
+        RowError(line, name, _("Missing column “%(name)s”.") % {"name": name}) for name in required if name not in seen
+    )
+    if errors:
+        raise ImportFileError(errors)
+
+
+# --- Validation helpers -------------------------------------------------------------------
+
+
+class RowChecker:
+    """Collects the errors of one row; each ``get_*`` returns a clean value or None."""
+
+    def __init__(self, line: int, row: dict[str, str], errors: list[RowError]):
+        self.line, self.row, self.errors = line, row, errors
+        self.failed = False
+
+    def error(self, column: str, message: str) -> None:
+        self.failed = True
+        self.errors.append(RowError(self.line, column, str(message)))
+
+    def text(self, column: str, *, required: bool = False, max_length: int | None = None) -> str:
+        value = self.row.get(column, "")
+        if required and not value:
+            self.error(column, _("This column is required."))
+        if max_length and len(value) > max_length:
+            self.error(column, _("At most %(max)s characters (this has %(n)s).") % {"max": max_length, "n": len(value)})
+        return value
+
+    def choice(self, column: str, choices, *, what: str, default: str | None = None) -> str | None:
+        value = self.row.get(column, "")
+        if not value and default is not None:
+            return default
+        if not value:
+            self.error(column, _("This column is required."))
+            return None
+        if value not in choices.values:
+            self.error(
+                column,
+                _("Unknown %(what)s “%(value)s”; use one of: %(values)s.")
+                % {"what": what, "value": value, "values": ", ".join(choices.values)},
+            )
+            return None
+        return value
+
+    def date(self, column: str, *, required: bool = False):
+        value = self.row.get(column, "")
+        if not value:
+            if required:
+                self.error(column, _("This column is required."))
+            return None, None
+        try:
+            day, precision = parse_partial_date(value)
+        except ValueError as error:
+            self.error(column, str(error))
+            return None, None
+        return day, precision
+
+    def flag(self, column: str) -> bool:
+        value = self.row.get(column, "").lower()
+        if value in TRUE_VALUES:
+            return True
+        if value not in FALSE_VALUES:
+            self.error(column, _("“%(value)s” is not true or false.") % {"value": self.row.get(column)})
+        return False
+
+    def positive_int(self, column: str) -> int | None:
+        value = self.row.get(column, "")
+        if not value:
+            return None
+        if not value.isdigit() or int(value) < 1 or int(value) > 32767:
+            self.error(column, _("“%(value)s” is not a round number (1, 2, 3…).") % {"value": value})
+            return None
+        return int(value)
+
+    def urls(self, column: str) -> list[str]:
+        urls = [u.strip() for u in self.row.get(column, "").split(LIST_SEPARATOR) if u.strip()]
+        for url in urls:
+            try:
+                _url_validator(url)
+            except ValidationError:
+                self.error(column, _("“%(value)s” is not a URL.") % {"value": url})
+            if len(url) > 500:
+                self.error(column, _("URLs are at most 500 characters."))
+        return urls
+
+    def model_errors(self, error: ValidationError, columns: dict[str, str]) -> None:
+        """Report a model's ``full_clean`` errors under the file's column names."""
+        for name, messages in error.message_dict.items():
+            for message in messages:
+                self.error(columns.get(name, ""), message)
+
+
+def _duplicate(seen: dict, key, checker: RowChecker, column: str) -> bool:
+    if key in seen:
+        checker.error(column, _("Duplicate row: line %(line)s has the same key.") % {"line": seen[key]})
+        return True
+    seen[key] = checker.line
+    return False
+
+
+class Lookups:
+    """Reference data loaded once per import (agreements, parties, chapters, venues, rounds)."""
+
+    def __init__(self):
+        self.agreements = {a.slug: a for a in Agreement.objects.only("pk", "slug")}
+        self.parties = {p.code: p for p in Party.objects.all()}
+        self.chapters = {c.code: c for c in Chapter.objects.all()}
+        self.venues = {(v.city.lower(), v.country_id, v.place.lower()): v for v in Venue.objects.all()}
+
+    def agreement(self, checker: RowChecker, column: str = "agreement") -> Agreement | None:
+        slug = checker.row.get(column, "").lower()
+        if not slug:
+            checker.error(column, _("This column is required."))
+            return None
+        found = self.agreements.get(slug)
+        if found is None:
+            checker.error(column, _("Unknown agreement “%(value)s”; import the agreements first.") % {"value": slug})
+        return found
+
+    def chapter(self, checker: RowChecker, column: str = "chapter") -> Chapter | None:
+        code = checker.row.get(column, "").upper()
+        if not code:
+            checker.error(column, _("This column is required."))
+            return None
+        found = self.chapters.get(code)
+        if found is None:
+            checker.error(column, _("Unknown chapter code “%(value)s”.") % {"value": code})
+        return found
+
+    def country(self, checker: RowChecker, column: str = "country") -> Party | None:
+        code = checker.row.get(column, "").upper()
+        found = self.parties.get(code)
+        if found is None or found.kind != PartyKind.COUNTRY:
+            checker.error(column, _("Unknown country code “%(value)s” (ISO 3166-1 alpha-3).") % {"value": code})
+            return None
+        return found
+
+
+# --- The four kinds -------------------------------------------------------------------------
+
+
+class BaseImporter:
+    kind = ""
+
+    def __init__(self):
+        self.lookups = Lookups()
+        self.errors: list[RowError] = []
+        self.items: list = []
+        self.existing = 0
+
+    def validate(self, rows: list[tuple[int, dict]]) -> None:
+        seen: dict = {}
+        for line, row in rows:
+            checker = RowChecker(line, row, self.errors)
+            if "__error__" in row:
+                checker.error("", row["__error__"])
+                continue
+            self.validate_row(checker, seen)
+
+    def validate_row(self, checker: RowChecker, seen: dict) -> None:
+        raise NotImplementedError
+
+    def write(self, *, user, reason: str):
+        raise NotImplementedError
+
+
+class AgreementImporter(BaseImporter):
+    kind = AGREEMENTS
+
+    def validate(self, rows):
+        self.in_file = {row.get("slug", "").lower() for _line, row in rows}
+        super().validate(rows)
+        self._check_predecessor_cycles()
+
+    def validate_row(self, checker, seen):
+        slug = checker.text("slug", required=True, max_length=100).lower()
+        if slug:
+            try:
+                validate_slug(slug)
+            except ValidationError:
+                checker.error("slug", _("“%(value)s” is not a slug (letters, digits, - and _).") % {"value": slug})
+        name = checker.text("name", required=True, max_length=300)
+        short_name = checker.text("short_name", max_length=100)
+        kind = checker.choice("kind", AgreementKind, what=_("agreement kind"))
+        parties = []
+        for code in [c.strip().upper() for c in checker.row.get("parties", "").split(LIST_SEPARATOR) if c.strip()]:
+            party = self.lookups.parties.get(code)
+            if party is None:
+                checker.error("parties", _("Unknown party code “%(value)s”.") % {"value": code})
+            else:
+                parties.append(party)
+        predecessor = checker.row.get("predecessor", "").lower()
+        relation = checker.row.get("predecessor_relation", "")
+        if predecessor and predecessor not in self.lookups.agreements and predecessor not in self.in_file:
+            checker.error("predecessor", _("Unknown agreement “%(value)s”.") % {"value": predecessor})
+        if predecessor and predecessor == slug:
+            checker.error("predecessor", _("An agreement cannot be its own predecessor."))
+        if relation and relation not in AgreementRelation.values:
+            checker.error(
+                "predecessor_relation",
+                _("Unknown relation “%(value)s”; use one of: %(values)s.")
+                % {"value": relation, "values": ", ".join(AgreementRelation.values)},
+            )
+        if bool(predecessor) != bool(relation):
+            checker.error("predecessor_relation", _("Give a relation exactly when there is a predecessor."))
+        urls = checker.urls("source_url")
+        if slug:
+            _duplicate(seen, slug, checker, "slug")
+        if not checker.failed:
+            if slug in self.lookups.agreements:
+                self.existing += 1
+            self.items.append(
+                {
+                    "line": checker.line,
+                    "slug": slug,
+                    "name": name,
+                    "short_name": short_name,
+                    "kind": kind,
+                    "parties": parties,
+                    "summary": checker.row.get("summary", ""),
+                    "predecessor": predecessor,
+                    "predecessor_relation": relation,
+                    "urls": urls,
+                }
+            )
+
+    def _check_predecessor_cycles(self):
+        """Order the rows so that a predecessor is written before its successor; refuse cycles."""
+        by_slug = {item["slug"]: item for item in self.items}
+        ordered, state = [], {}
+
+        def visit(item, path):
+            slug = item["slug"]
+            if state.get(slug) == "done":
+                return True
+            if state.get(slug) == "visiting":
+                self.errors.append(RowError(item["line"], "predecessor", _("Predecessors form a cycle.")))
+                return False
+            state[slug] = "visiting"
+            parent = by_slug.get(item["predecessor"])
+            if parent is not None and not visit(parent, path + [slug]):
+                return False
+            state[slug] = "done"
+            ordered.append(item)
+            return True
+
+        for item in self.items:
+            if state.get(item["slug"]) != "done":
+                visit(item, [])
+        self.items = ordered
+
+    def write(self, *, user, reason):
+        from .services import agreement_upsert
+        from .services.imports import sources_for_urls, version_bump
+
+        sources = sources_for_urls(urls=[u for item in self.items for u in item["urls"]], user=user, reason=reason)
+        before = {
+            a.slug: a
+            for a in Agreement.objects.filter(slug__in=[i["slug"] for i in self.items]).prefetch_related("parties")
+        }
+        created = updated = unchanged = 0
+        for item in self.items:
+            predecessor = Agreement.objects.get(slug=item["predecessor"]) if item["predecessor"] else None
+            old = before.get(item["slug"])
+            agreement, is_new = agreement_upsert(
+                slug=item["slug"],
+                name=item["name"],
+                short_name=item["short_name"],
+                kind=item["kind"],
+                parties=item["parties"],
+                predecessor=predecessor,
+                predecessor_relation=item["predecessor_relation"],
+                summary=item["summary"],
+                sources=[sources[u] for u in item["urls"]],
+                user=user,
+                reason=reason,
+            )
+            if is_new:
+                created += 1
+            elif _agreement_changed(old, item, predecessor):
+                version_bump(instance=agreement)
+                updated += 1
+            else:
+                unchanged += 1
+        return created, updated, unchanged
+
+
+def _agreement_changed(old: Agreement, item: dict, predecessor) -> bool:
+    values = {k: item[k] for k in ("name", "short_name", "kind", "summary", "predecessor_relation")}
+    if any(getattr(old, k) != v for k, v in values.items()):
+        return True
+    if old.predecessor_id != (predecessor.pk if predecessor else None):
+        return True
+    return {p.pk for p in old.parties.all()} != {p.pk for p in item["parties"]}
+
+
+class StatusEventImporter(BaseImporter):
+    kind = STATUS_EVENTS
+
+    def __init__(self):
+        super().__init__()
+        self.keys = set(StatusEvent.objects.values_list("agreement_id", "date", "status"))
+
+    def validate_row(self, checker, seen):
+        agreement = self.lookups.agreement(checker)
+        status = checker.choice("status", AgreementStatus, what=_("status"))
+        day, precision = checker.date("date", required=True)
+        planned = checker.flag("planned")
+        note = checker.row.get("note", "")
+        urls = checker.urls("source_url")
+        if agreement and day and status:
+            key = (agreement.pk, day, status)
+            if _duplicate(seen, key, checker, "date"):
+                return
+        if checker.failed:
+            return
+        event = StatusEvent(
+            agreement=agreement,
+            status=status,
+            date=day,
+            date_precision=precision,
+            planned=planned,
+            note=note,
+            sequence=0,
+        )
+        try:
+            event.clean_fields(exclude=["agreement"])
+        except ValidationError as error:
+            checker.model_errors(error, {"date": "date", "note": "note", "status": "status"})
+            return
+        if (agreement.pk, day, status) in self.keys:
+            self.existing += 1
+        event.sequence = None
+        self.items.append((event, urls))
+
+    def write(self, *, user, reason):
+        from .services.imports import sources_for_urls, status_events_bulk_write
+
+        sources = sources_for_urls(urls=[u for _e, urls in self.items for u in urls], user=user, reason=reason)
+        result = status_events_bulk_write(
+            events=[(event, [sources[u] for u in urls]) for event, urls in self.items], user=user, reason=reason
+        )
+        return result.created, result.updated, result.unchanged
+
+
+ROUND_COLUMNS = {
+    "number": "number",
+    "kind": "kind",
+    "title": "title",
+    "venue": "city",
+    "venue_note": "venue_note",
+    "format": "format",
+    "start_date": "start_date",
+    "end_date": "end_date",
+    "dates_note": "dates_note",
+    "status": "status",
+    "summary": "summary",
+    "chief_negotiators": "chief_negotiators",
+}
+
+
+def round_key(agreement_id: int, number: int | None, kind: str, title: str) -> tuple:
+    """A round's natural key: agreement + number, or agreement + kind + title without a number."""
+    return (agreement_id, number, None, None) if number is not None else (agreement_id, None, kind, title)
+
+
+class RoundImporter(BaseImporter):
+    kind = ROUNDS
+
+    def __init__(self):
+        super().__init__()
+        self.keys = {
+            round_key(*values) for values in Round.objects.values_list("agreement_id", "number", "kind", "title")
+        }
+        self.new_venues: dict[tuple, Venue] = {}
+
+    def venue(self, checker: RowChecker) -> Venue | None:
+        city = checker.text("city", max_length=100)
+        place = checker.text("place", max_length=200)
+        code = checker.row.get("country", "")
+        if not city and not code:
+            if place:
+                checker.error("place", _("A named place needs a city and a country."))
+            return None
+        if not city:
+            checker.error("city", _("Give the city when the country is given."))
+            return None
+        if not code:
+            checker.error("country", _("Give the country (ISO 3166-1 alpha-3) when the city is given."))
+            return None
+        country = self.lookups.country(checker)
+        if country is None:
+            return None
+        key = (city.lower(), country.pk, place.lower())
+        venue = self.lookups.venues.get(key) or self.new_venues.get(key)
+        if venue is None:
+            venue = self.new_venues[key] = Venue(city=city, country=country, place=place)
+        return venue
+
+    def validate_row(self, checker, seen):
+        agreement = self.lookups.agreement(checker)
+        number = checker.positive_int("number")
+        kind = checker.choice("kind", RoundKind, what=_("round kind"), default=RoundKind.NUMBERED)
+        title = checker.text("title", max_length=200)
+        if number is None and not title and kind == RoundKind.NUMBERED:
+            checker.error("number", _("A numbered round needs a number; a meeting without one needs a title."))
+        venue = self.venue(checker)
+        fmt = checker.choice("format", RoundFormat, what=_("format"), default=RoundFormat.IN_PERSON)
+        start, precision = checker.date("start_date")
+        end, end_precision = checker.date("end_date")
+        if end and not start:
+            checker.error("end_date", _("An end date needs a start date."))
+        elif start and end:
+            if end_precision != precision:
+                checker.error("end_date", _("Give the end date with the same precision as the start date."))
+            elif end < start:
+                checker.error("end_date", _("The end date cannot be before the start date."))
+        if fmt == RoundFormat.VIRTUAL and venue is not None:
+            checker.error("format", _("A virtual round has no venue; choose hybrid if it also met in person."))
+        status = checker.choice("status", RoundStatus, what=_("round status"))
+        urls = checker.urls("source_url")
+        if checker.failed:
+            return
+        key = round_key(agreement.pk, number, kind, title)
+        if _duplicate(seen, key, checker, "number" if number else "title"):
+            return
+        obj = Round(
+            agreement=agreement,
+            number=number,
+            kind=kind,
+            title=title,
+            venue_note=checker.row.get("venue_note", ""),
+            format=fmt,
+            start_date=start,
+            end_date=end,
+            date_precision=precision or DatePrecision.DAY,
+            dates_note=checker.row.get("dates_note", ""),
+            status=status,
+            summary=checker.row.get("summary", ""),
+            chief_negotiators=checker.row.get("chief_negotiators", ""),
+        )
+        try:
+            obj.clean_fields(exclude=["agreement", "venue"])
+        except ValidationError as error:
+            checker.model_errors(error, ROUND_COLUMNS)
+            return
+        obj._pending_venue = venue  # a venue new in this file is saved just before the rounds
+        if key in self.keys:
+            self.existing += 1
+        self.items.append((obj, urls))
+
+    def write(self, *, user, reason):
+        from .services import venue_get_or_create
+        from .services.imports import rounds_bulk_write, sources_for_urls
+
+        for venue in self.new_venues.values():
+            saved = venue_get_or_create(city=venue.city, country=venue.country, place=venue.place, user=user)
+            venue.pk = saved.pk
+            venue._state.adding = False
+        for obj, _urls in self.items:
+            obj.venue = obj._pending_venue
+        sources = sources_for_urls(urls=[u for _r, urls in self.items for u in urls], user=user, reason=reason)
+        result, _stored = rounds_bulk_write(
+            rounds=[(obj, [sources[u] for u in urls]) for obj, urls in self.items], user=user, reason=reason
+        )
+        return result.created, result.updated, result.unchanged
+
+
+class ChapterProgressImporter(BaseImporter):
+    kind = CHAPTER_PROGRESS
+
+    def __init__(self):
+        super().__init__()
+        self.rounds: dict[tuple[int, str], Round] = {}
+        for r in Round.objects.only("pk", "agreement_id", "number", "title"):
+            self.rounds.setdefault((r.agreement_id, str(r.number) if r.number else r.title.lower()), r)
+        self.progress = {
+            (p.round_id, p.chapter_id): p for p in ChapterProgress.objects.only("round", "chapter", "note")
+        }
+        self.public_status: dict[tuple[int, int], tuple[str, int]] = {}
+
+    def validate_row(self, checker, seen):
+        agreement = self.lookups.agreement(checker)
+        round_ref = checker.text("round_number", required=True)
+        round_obj = None
+        if agreement is not None and round_ref:
+            key = round_ref.lstrip("0") if round_ref.isdigit() else round_ref.lower()
+            round_obj = self.rounds.get((agreement.pk, key))
+            if round_obj is None:
+                checker.error(
+                    "round_number",
+                    _("Agreement “%(agreement)s” has no round “%(value)s”; import the rounds first.")
+                    % {"agreement": agreement.slug, "value": round_ref},
+                )
+        chapter = self.lookups.chapter(checker)
+        visibility = checker.choice("visibility", Visibility, what=_("visibility"), default=Visibility.PUBLIC)
+        confidential = visibility == Visibility.CONFIDENTIAL
+        status = (
+            checker.choice("status", ProgressStatus, what=_("chapter status"), default="" if confidential else None)
+            or ""
+        )
+        note = checker.row.get("note", "")
+        if confidential and not note:
+            checker.error("note", _("A confidential row carries a note."))
+        if round_obj is None or chapter is None or checker.failed:
+            return
+        cell = (round_obj.pk, chapter.pk)
+        if _duplicate(seen, (*cell, visibility, note if confidential else ""), checker, "chapter"):
+            return
+        other = self.public_status.get(cell)
+        if status and other and other[0] and other[0] != status:
+            checker.error(
+                "status",
+                _("Line %(line)s gives this chapter at this round the status “%(status)s”.")
+                % {"line": other[1], "status": other[0]},
+            )
+            return
+        if status:
+            self.public_status[cell] = (status, checker.line)
+        current = self.progress.get(cell)
+        if not confidential or status:
+            if current is not None:
+                self.existing += 1
+            self.items.append(("progress", cell, status, None if confidential else note, checker.line))
+        if confidential:
+            self.items.append(("note", cell, "", note, checker.line))
+
+    def write(self, *, user, reason):
+        from .services.imports import chapter_progress_bulk_write
+
+        merged: dict[tuple[int, int], ChapterProgress] = {}
+        notes = []
+        for what, (round_id, chapter_id), status, note, _line in self.items:
+            if what == "note":
+                notes.append(
+                    ProgressNote(
+                        round_id=round_id, chapter_id=chapter_id, text=note, visibility=Visibility.CONFIDENTIAL
+                    )
+                )
+                continue
+            obj = merged.get((round_id, chapter_id))
+            if obj is None:
+                current = self.progress.get((round_id, chapter_id))
+                obj = merged[(round_id, chapter_id)] = ChapterProgress(
+                    round_id=round_id, chapter_id=chapter_id, note=current.note if current else ""
+                )
+            obj.status = status
+            if note is not None:
+                obj.note = note
+        result = chapter_progress_bulk_write(
+            progress=list(merged.values()), confidential_notes=notes, user=user, reason=reason
+        )
+        return result.created, result.updated, result.unchanged
+
+
+IMPORTERS = {
+    AGREEMENTS: AgreementImporter,
+    STATUS_EVENTS: StatusEventImporter,
+    ROUNDS: RoundImporter,
+    CHAPTER_PROGRESS: ChapterProgressImporter,
+}
+
+
+def run_import(*, kind: str, data: bytes, filename: str, user=None, dry_run: bool = False) -> ImportReport:
+    """Validate every row of ``data`` (a CSV or JSON file named ``filename``), then write all
+    of it in one transaction, or nothing if any row is wrong (or with ``dry_run``)."""
+    import time
+
+    started = time.perf_counter()
+    report = ImportReport(kind=kind, filename=Path(filename).name, dry_run=dry_run)
+    fmt = Path(filename).suffix.lower().lstrip(".")
+    if kind not in IMPORTERS:
+        report.errors.append(RowError(0, "", _("Unknown kind “%(kind)s”.") % {"kind": kind}))
+        return report
+    if fmt not in FORMATS:
+        report.errors.append(
+            RowError(0, "", _("Name the file .csv or .json; “%(name)s” is neither.") % {"name": filename})
+        )
+        return report
+    try:
+        rows = read_rows(data, fmt=fmt, kind=kind)
+    except ImportFileError as error:
+        report.errors = error.errors
+        return report
+    report.rows = len(rows)
+    importer = IMPORTERS[kind]()
+    importer.validate(rows)
+    report.errors = sorted(importer.errors, key=lambda e: (e.line, e.column))
+    if report.errors:
+        report.seconds = time.perf_counter() - started
+        return report
+    if dry_run:
+        report.updated = importer.existing
+        report.created = len(importer.items) - importer.existing
+        report.seconds = time.perf_counter() - started
+        return report
+    reason = _("import %(file)s") % {"file": report.filename}
+    try:
+        with transaction.atomic():
+            report.created, report.updated, report.unchanged = importer.write(user=user, reason=reason)
+    except (ValidationError, DatabaseError) as error:
+        # Validation above should leave nothing for the database to refuse; if it does anyway,
+        # the transaction is rolled back and the file is reported as not written.
+        report.errors = [RowError(0, "", _("The database refused the import: %(error)s") % {"error": error})]
+        report.created = report.updated = report.unchanged = 0
+    else:
+        report.written = True
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+# --- Export ---------------------------------------------------------------------------------
+
+
+def _urls(citations) -> str:
+    return LIST_SEPARATOR.join(c.source.url for c in citations if c.source.url)
+
+
+def agreement_export_queryset() -> QuerySet:
+    return Agreement.objects.select_related("predecessor").prefetch_related(
+        Prefetch("agreement_parties", queryset=AgreementParty.objects.select_related("party").order_by("party__code")),
+        Prefetch("citations", queryset=AgreementSource.objects.select_related("source").order_by("pk")),
+    )
+
+
+def status_event_export_queryset() -> QuerySet:
+    return StatusEvent.objects.select_related("agreement").prefetch_related(
+        Prefetch("citations", queryset=StatusEventSource.objects.select_related("source").order_by("pk"))
+    )
+
+
+def round_export_queryset() -> QuerySet:
+    return Round.objects.select_related("agreement", "venue__country").prefetch_related(
+        Prefetch("citations", queryset=RoundSource.objects.select_related("source").order_by("pk"))
+    )
+
+
+def chapter_progress_export_queryset() -> QuerySet:
+    return ChapterProgress.objects.select_related("round__agreement", "chapter")
+
+
+def _round_ref(round_obj: Round) -> str:
+    return str(round_obj.number) if round_obj.number else round_obj.title
+
+
+def export_agreement(a: Agreement) -> list[str]:
+    return [
+        a.slug,
+        a.name,
+        a.short_name,
+        a.kind,
+        LIST_SEPARATOR.join(link.party.code for link in a.agreement_parties.all()),
+        a.summary,
+        _urls(a.citations.all()),
+        a.predecessor.slug if a.predecessor else "",
+        a.predecessor_relation,
+    ]
+
+
+def export_status_event(e: StatusEvent) -> list[str]:
+    return [
+        e.agreement.slug,
+        e.status,
+        format_partial_date_iso(e.date, e.date_precision),
+        "true" if e.planned else "false",
+        e.note,
+        _urls(e.citations.all()),
+    ]
+
+
+def export_round(r: Round) -> list[str]:
+    venue = r.venue
+    return [
+        r.agreement.slug,
+        "" if r.number is None else str(r.number),
+        r.kind,
+        r.title,
+        venue.city if venue else "",
+        venue.country.code if venue else "",
+        r.format,
+        format_partial_date_iso(r.start_date, r.date_precision),
+        format_partial_date_iso(r.end_date, r.date_precision),
+        r.status,
+        r.summary,
+        _urls(r.citations.all()),
+        venue.place if venue else "",
+        r.venue_note,
+        r.dates_note,
+        r.chief_negotiators,
+    ]
+
+
+def export_chapter_progress(p: ChapterProgress) -> list[str]:
+    return [p.round.agreement.slug, _round_ref(p.round), p.chapter.code, p.status, p.note, Visibility.PUBLIC.value]
+
+
+EXPORTERS = {
+    AGREEMENTS: (agreement_export_queryset, export_agreement, ["slug"]),
+    STATUS_EVENTS: (status_event_export_queryset, export_status_event, ["agreement__slug", "date", "sequence", "pk"]),
+    ROUNDS: (round_export_queryset, export_round, ["agreement__slug", "start_date", "number", "pk"]),
+    CHAPTER_PROGRESS: (
+        chapter_progress_export_queryset,
+        export_chapter_progress,
+        ["round__agreement__slug", "round__start_date", "round__number", "round_id", "chapter__order", "chapter__code"],
+    ),
+}
+
+
+def export_header(kind: str) -> list[str]:
+    return COLUMNS[kind] + OPTIONAL_COLUMNS[kind]
+
+
+def export_queryset(kind: str) -> QuerySet:
+    """Everything of ``kind``, ready (prefetched) for :func:`export_table`."""
+    make, _row, _order = EXPORTERS[kind]
+    return make()
+
+
+def export_table(kind: str, queryset: QuerySet | None = None, *, user=None) -> Iterator[list[str]]:
+    """The header, then one row per record of ``queryset`` (all records when None).
+
+    Streams in chunks so memory stays flat. For chapter progress, the confidential notes on a
+    chapter that ``user`` may read follow as ``confidential`` rows; nobody else gets them.
+    """
+    make, to_row, order = EXPORTERS[kind]
+    everything = queryset is None
+    if everything:
+        queryset = make().order_by(*order)
+    yield export_header(kind)
+    for obj in queryset.iterator(chunk_size=1000):
+        yield to_row(obj)
+    if kind == CHAPTER_PROGRESS and user is not None:
+        notes = notes_visible_to(user, ProgressNote.objects.filter(visibility=Visibility.CONFIDENTIAL))
+        if not everything:
+            notes = notes.filter(round__in=queryset.values("round"))
+        notes = (
+            notes.filter(chapter__isnull=False)
+            .select_related("round__agreement", "chapter")
+            .order_by("round__agreement__slug", "round__start_date", "round_id", "chapter__order", "pk")
+        )
+        seen = set()
+        for n in notes.iterator(chunk_size=1000):
+            key = (n.round_id, n.chapter_id, n.text)
+            if key in seen:
+                continue
+            seen.add(key)
+            yield [
+                n.round.agreement.slug,
+                _round_ref(n.round),
+                n.chapter.code,
+                "",
+                n.text,
+                Visibility.CONFIDENTIAL.value,
+            ]
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+def csv_lines(table: Iterable[list[str]]) -> Iterator[str]:
+    """Encode rows as CSV lines, one at a time (for a StreamingHttpResponse)."""
+    writer = csv.writer(_Echo())
+    for row in table:
+        yield writer.writerow(row)
+
+
+def json_records(table: Iterable[list[str]]) -> Iterator[str]:
+    """Encode rows as a JSON list of objects, streamed; the importer reads it back."""
+    rows = iter(table)
+    header = next(rows)
+    yield "["
+    first = True
+    for row in rows:
+        record = dict(zip(header, row, strict=True))
+        if "planned" in record:
+            record["planned"] = record["planned"] == "true"
+        yield ("" if first else ",") + "\n" + json.dumps(record, ensure_ascii=False)
+        first = False
+    yield "\n]\n"

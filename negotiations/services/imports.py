@@ -1,0 +1,347 @@
+"""Writes for the REST API and the spreadsheet importer.
+
+Two families:
+
+- single-record edits the API needs beyond the core services (update and delete by id with
+  optimistic concurrency, reference data kept by curators); each one claims the record's
+  ``version`` when it has one, stamps the audit trail and runs in one transaction;
+- bulk writes for imports (:func:`rounds_bulk_write` and friends): the importer validates every
+  row first, then hands the resolved values here. They write with ``bulk_create`` /
+  ``bulk_update`` plus django-simple-history's bulk history, so a 10,000-row file lands in one
+  transaction in seconds while every row still gets its audit record (user and reason).
+"""
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.db.models import Model
+from django.utils import timezone
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+
+from ..choices import Visibility
+from ..models import (
+    Agreement,
+    ChapterProgress,
+    ProgressNote,
+    Round,
+    RoundSource,
+    Source,
+    StatusEvent,
+    StatusEventSource,
+)
+from .agreements import agreement_status_recompute, agreement_upsert, status_event_delete
+from .common import ConcurrencyConflict, history_stamp, version_claim
+
+# --- Concurrency ------------------------------------------------------------------------
+
+
+def version_check(*, instance: Model, expected_version: int | None) -> Model:
+    """Lock ``instance``'s row and raise ``ConcurrencyConflict`` if its version moved on.
+
+    Unlike :func:`version_claim` it does not bump the version: the write that follows does
+    (only when it changes something). Must run inside the caller's transaction.
+    """
+    locked = type(instance).objects.select_for_update().get(pk=instance.pk)
+    if expected_version is not None and locked.version != expected_version:
+        raise ConcurrencyConflict(locked)
+    return locked
+
+
+def _update_fields(instance: Model, fields: dict, *, expected_version: int | None, user, reason: str) -> Model:
+    with transaction.atomic():
+        version_check(instance=instance, expected_version=expected_version)
+        for name, value in fields.items():
+            setattr(instance, name, value)
+        instance.full_clean()
+        version_claim(instance, expected_version=None)
+        history_stamp(instance, user=user, reason=reason)
+        instance.save()
+    return instance
+
+
+def _delete(instance: Model, *, expected_version: int | None, user, reason: str) -> None:
+    with transaction.atomic():
+        if hasattr(instance, "version"):
+            version_check(instance=instance, expected_version=expected_version)
+        history_stamp(instance, user=user, reason=reason)
+        instance.delete()
+
+
+# --- Agreements, rounds, progress, notes by id -------------------------------------------
+
+
+def agreement_update(
+    *, agreement: Agreement, expected_version: int | None = None, user=None, reason: str = "", **fields
+) -> Agreement:
+    """Change an agreement through :func:`agreement_upsert` (same rules), claiming its version."""
+    with transaction.atomic():
+        version_check(instance=agreement, expected_version=expected_version)
+        values = {
+            "name": agreement.name,
+            "short_name": agreement.short_name,
+            "kind": agreement.kind,
+            "parties": list(agreement.parties.all()),
+            "predecessor": agreement.predecessor,
+            "predecessor_relation": agreement.predecessor_relation,
+            "summary": agreement.summary,
+            **fields,
+        }
+        updated, _created = agreement_upsert(slug=agreement.slug, user=user, reason=reason, **values)
+        version_claim(updated, expected_version=None)
+    return updated
+
+
+def agreement_delete(*, agreement: Agreement, expected_version: int | None = None, user=None, reason: str = "") -> None:
+    """Delete an agreement with its timeline, rounds, progress and notes (they are owned by it)."""
+    _delete(agreement, expected_version=expected_version, user=user, reason=reason)
+
+
+def status_event_delete_checked(
+    *, event: StatusEvent, expected_version: int | None = None, user=None, reason: str = ""
+) -> None:
+    """:func:`status_event_delete` after checking the version the caller read."""
+    with transaction.atomic():
+        version_check(instance=event, expected_version=expected_version)
+        status_event_delete(event=event, user=user, reason=reason)
+
+
+def round_update(*, round: Round, expected_version: int | None = None, user=None, reason: str = "", **fields) -> Round:
+    """Change any field of a round found by id (its number or agreement included)."""
+    return _update_fields(round, fields, expected_version=expected_version, user=user, reason=reason)
+
+
+def chapter_progress_update(
+    *, progress: ChapterProgress, expected_version: int | None = None, user=None, reason: str = "", **fields
+) -> ChapterProgress:
+    return _update_fields(progress, fields, expected_version=expected_version, user=user, reason=reason)
+
+
+def chapter_progress_delete(
+    *, progress: ChapterProgress, expected_version: int | None = None, user=None, reason: str = ""
+) -> None:
+    _delete(progress, expected_version=expected_version, user=user, reason=reason)
+
+
+# --- Reference data (parties, chapters, sources): curators only, no version ---------------
+
+
+def reference_save(*, instance: Model, user=None, reason: str = "", **fields) -> Model:
+    """Create or change a party, chapter or source after full validation."""
+    with transaction.atomic():
+        for name, value in fields.items():
+            setattr(instance, name, value)
+        instance.full_clean()
+        history_stamp(instance, user=user, reason=reason)
+        instance.save()
+    return instance
+
+
+def reference_delete(*, instance: Model, user=None, reason: str = "") -> None:
+    """Delete a party, chapter or source; raises ``ProtectedError`` while it is still used."""
+    _delete(instance, expected_version=None, user=user, reason=reason)
+
+
+# --- Bulk writes for imports --------------------------------------------------------------
+
+
+@dataclass
+class BulkResult:
+    """What a bulk write did, for the import report."""
+
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    agreements: set = field(default_factory=set)
+
+
+def sources_for_urls(*, urls: Iterable[str], user=None, reason: str = "") -> dict[str, Source]:
+    """The Source for each URL, creating (titled by its URL) the ones the tracker lacks."""
+    wanted = {url for url in urls if url}
+    found: dict[str, Source] = {}
+    for source in Source.objects.filter(url__in=wanted).order_by("pk"):
+        found.setdefault(source.url, source)
+    missing = [Source(url=url, title=url) for url in sorted(wanted - set(found))]
+    for source in bulk_create_with_history(
+        missing, Source, batch_size=500, default_user=user, default_change_reason=reason
+    ):
+        found[source.url] = source
+    return found
+
+
+def _citations_bulk_add(citation_model, owner_field: str, pairs: Iterable[tuple[int, Source]], *, user, reason) -> None:
+    """Add the (owner id, source) citations that do not exist yet; never removes any."""
+    pairs = {(owner_id, source.pk) for owner_id, source in pairs}
+    if not pairs:
+        return
+    owner_ids = {owner_id for owner_id, _ in pairs}
+    existing = set(
+        citation_model.objects.filter(**{f"{owner_field}_id__in": owner_ids}).values_list(
+            f"{owner_field}_id", "source_id"
+        )
+    )
+    new = [
+        citation_model(**{f"{owner_field}_id": owner_id, "source_id": source_id})
+        for owner_id, source_id in sorted(pairs - existing)
+    ]
+    bulk_create_with_history(new, citation_model, batch_size=500, default_user=user, default_change_reason=reason)
+
+
+def _split_changes(objects: list, existing: dict, fields: list[str]) -> tuple[list, list, int]:
+    """Separate new objects from changed existing ones (copied onto the stored instance)."""
+    new, changed, unchanged = [], [], 0
+    if objects:
+        # Compare foreign keys by id (``venue_id``): reading ``venue`` would query each row.
+        fields = [type(objects[0][1])._meta.get_field(name).attname for name in fields]
+    for key, obj in objects:
+        current = existing.get(key)
+        if current is None:
+            new.append(obj)
+            continue
+        if all(getattr(current, name) == getattr(obj, name) for name in fields):
+            unchanged += 1
+            obj.pk = current.pk
+            continue
+        for name in fields:
+            setattr(current, name, getattr(obj, name))
+        current.version = (current.version or 0) + 1
+        changed.append(current)
+        obj.pk = current.pk
+    return new, changed, unchanged
+
+
+def _write(model, new: list, changed: list, fields: list[str], *, user, reason: str) -> None:
+    bulk_create_with_history(new, model, batch_size=500, default_user=user, default_change_reason=reason)
+    if changed:
+        extra = ["version"]
+        if any(f.name == "updated_at" for f in model._meta.fields):
+            now = timezone.now()
+            for obj in changed:
+                obj.updated_at = now
+            extra.append("updated_at")
+        bulk_update_with_history(
+            changed, model, [*fields, *extra], batch_size=500, default_user=user, default_change_reason=reason
+        )
+
+
+ROUND_IMPORT_FIELDS = [
+    "kind",
+    "title",
+    "venue",
+    "venue_note",
+    "format",
+    "start_date",
+    "end_date",
+    "date_precision",
+    "dates_note",
+    "status",
+    "summary",
+    "chief_negotiators",
+]
+
+
+def _round_key(r: Round) -> tuple:
+    """Agreement + number, or agreement + kind + title for a meeting without a number."""
+    return (r.agreement_id, r.number, None, None) if r.number is not None else (r.agreement_id, None, r.kind, r.title)
+
+
+def rounds_bulk_write(
+    *, rounds: list[tuple[Round, list[Source]]], user=None, reason: str = ""
+) -> tuple[BulkResult, dict[tuple[int, int], Round]]:
+    """Upsert validated, unsaved rounds by natural key and add their sources (never removing one).
+
+    Returns the result and the stored rounds by natural key.
+    """
+    result = BulkResult()
+    with transaction.atomic():
+        agreement_ids = {obj.agreement_id for obj, _ in rounds}
+        existing = {}
+        for r in Round.objects.select_for_update().filter(agreement_id__in=agreement_ids).order_by("pk"):
+            existing.setdefault(_round_key(r), r)
+        keyed = [(_round_key(obj), obj) for obj, _ in rounds]
+        new, changed, result.unchanged = _split_changes(keyed, existing, ROUND_IMPORT_FIELDS)
+        _write(Round, new, changed, ROUND_IMPORT_FIELDS, user=user, reason=reason)
+        result.created, result.updated = len(new), len(changed)
+        stored = {**existing, **{_round_key(obj): obj for obj in new}}
+        pairs = [(stored[_round_key(obj)].pk, source) for obj, sources in rounds for source in sources]
+        _citations_bulk_add(RoundSource, "round", pairs, user=user, reason=reason)
+        result.agreements = agreement_ids
+    return result, stored
+
+
+def chapter_progress_bulk_write(
+    *,
+    progress: list[ChapterProgress],
+    confidential_notes: list[ProgressNote],
+    user=None,
+    reason: str = "",
+) -> BulkResult:
+    """Upsert validated progress rows by (round, chapter); add confidential notes not yet there.
+
+    A confidential note is added once: the same text on the same round and chapter is not
+    duplicated when a file is imported again.
+    """
+    result = BulkResult()
+    with transaction.atomic():
+        round_ids = {obj.round_id for obj in progress} | {n.round_id for n in confidential_notes}
+        existing = {
+            (p.round_id, p.chapter_id): p
+            for p in ChapterProgress.objects.select_for_update().filter(round_id__in=round_ids)
+        }
+        keyed = [((obj.round_id, obj.chapter_id), obj) for obj in progress]
+        new, changed, result.unchanged = _split_changes(keyed, existing, ["status", "note"])
+        _write(ChapterProgress, new, changed, ["status", "note"], user=user, reason=reason)
+        result.created, result.updated = len(new), len(changed)
+        have = set(
+            ProgressNote.objects.filter(round_id__in=round_ids, visibility=Visibility.CONFIDENTIAL).values_list(
+                "round_id", "chapter_id", "text"
+            )
+        )
+        notes = [n for n in confidential_notes if (n.round_id, n.chapter_id, n.text) not in have]
+        for note in notes:
+            note.author = user if getattr(user, "is_authenticated", False) else None
+        bulk_create_with_history(notes, ProgressNote, batch_size=500, default_user=user, default_change_reason=reason)
+        result.created += len(notes)
+    return result
+
+
+STATUS_EVENT_IMPORT_FIELDS = ["planned", "note", "date_precision"]
+
+
+def status_events_bulk_write(
+    *, events: list[tuple[StatusEvent, list[Source]]], user=None, reason: str = ""
+) -> BulkResult:
+    """Upsert validated status events by (agreement, date, status) and recompute each agreement.
+
+    New events go after the existing ones of the same day, in the order of the file.
+    """
+    result = BulkResult()
+    with transaction.atomic():
+        agreement_ids = {obj.agreement_id for obj, _ in events}
+        stored = list(StatusEvent.objects.select_for_update().filter(agreement_id__in=agreement_ids))
+        existing = {(e.agreement_id, e.date, e.status): e for e in stored}
+        keyed = [((obj.agreement_id, obj.date, obj.status), obj) for obj, _ in events]
+        new, changed, result.unchanged = _split_changes(keyed, existing, STATUS_EVENT_IMPORT_FIELDS)
+        top: dict[tuple[int, dt.date], int] = {}
+        for e in stored:
+            day = (e.agreement_id, e.date)
+            top[day] = max(top.get(day, -1), e.sequence)
+        for obj in new:
+            day = (obj.agreement_id, obj.date)
+            obj.sequence = top[day] = top.get(day, -1) + 1
+        _write(StatusEvent, new, changed, STATUS_EVENT_IMPORT_FIELDS, user=user, reason=reason)
+        result.created, result.updated = len(new), len(changed)
+        by_key = {**existing, **{(e.agreement_id, e.date, e.status): e for e in new}}
+        pairs = [(by_key[(o.agreement_id, o.date, o.status)].pk, s) for o, sources in events for s in sources]
+        _citations_bulk_add(StatusEventSource, "event", pairs, user=user, reason=reason)
+        for agreement in Agreement.objects.filter(pk__in=agreement_ids):
+            agreement_status_recompute(agreement=agreement)
+        result.agreements = agreement_ids
+    return result
+
+
+def version_bump(*, instance: Model) -> None:
+    """Bump a record's version after a change made through a service that does not (an import
+    changing an agreement), so that clients holding the old ETag get 412."""
+    version_claim(instance, expected_version=None)
