@@ -69,48 +69,6 @@ PROGRESS_LADDER = [
     ProgressStatus.CLOSED,
 ]
 
-# Fallback catalog (codes and names of /work/shared/reference/chapters.md, in order), used only
-# when the database has no chapters yet because the seed data was not loaded.
-CATALOG_FALLBACK = [
-    ("IPGD", "Initial Provisions and General Definitions"),
-    ("TIG", "Trade in Goods (National Treatment and Market Access)"),
-    ("ROO", "Rules of Origin and Origin Procedures"),
-    ("TXA", "Textiles and Apparel"),
-    ("CPTF", "Customs Procedures and Trade Facilitation"),
-    ("TRM", "Trade Remedies"),
-    ("SPS", "Sanitary and Phytosanitary Measures"),
-    ("TBT", "Technical Barriers to Trade"),
-    ("INV", "Investment"),
-    ("SVC", "Trade in Services"),
-    ("FIN", "Financial Services"),
-    ("MNP", "Movement of Natural Persons"),
-    ("TEL", "Telecommunications"),
-    ("DIG", "Digital Trade and Electronic Commerce"),
-    ("GPR", "Government Procurement"),
-    ("CMP", "Competition Policy"),
-    ("SOE", "State-Owned Enterprises"),
-    ("IPR", "Intellectual Property"),
-    ("LAB", "Labour"),
-    ("ENV", "Environment and Sustainable Development"),
-    ("COOP", "Economic Cooperation and Capacity Building"),
-    ("CBF", "Competitiveness and Business Facilitation"),
-    ("DEV", "Trade and Development"),
-    ("SME", "Small and Medium-Sized Enterprises"),
-    ("GRP", "Regulatory Coherence and Good Regulatory Practices"),
-    ("TAC", "Transparency and Anti-Corruption"),
-    ("LII", "Legal and Institutional Provisions"),
-    ("DS", "Dispute Settlement"),
-    ("EXC", "General and Security Exceptions"),
-    ("FP", "Final Provisions"),
-    ("SUB", "Subsidies"),
-    ("CAP", "Capital Movements and Payments"),
-    ("GI", "Geographical Indications"),
-    ("CRM", "Critical Minerals"),
-    ("SFS", "Sustainable Food Systems"),
-    ("GEN", "Trade and Gender"),
-    ("MAA", "Mutual Administrative Assistance in Customs"),
-]
-
 # Host cities for frequent negotiators; other countries host in their first subdivision.
 CAPITALS = {
     "ARG": "Buenos Aires", "AUS": "Canberra", "BRA": "Brasília", "CAN": "Ottawa", "CHE": "Bern",
@@ -257,14 +215,13 @@ def countries_ensure() -> int:
 
 
 def chapters_ensure() -> int:
-    """Create the catalog chapters when the database has none (seed data not loaded)."""
+    """Load the chapter catalog of the seed data when the database has no chapters yet."""
     if Chapter.objects.exists():
         return 0
-    Chapter.objects.bulk_create(
-        [Chapter(code=code, name=name, order=index * 10) for index, (code, name) in enumerate(CATALOG_FALLBACK, 1)],
-        ignore_conflicts=True,
-    )
-    return len(CATALOG_FALLBACK)
+    from .seeding import seed_chapters
+
+    seed_chapters()
+    return Chapter.objects.count()
 
 
 def _host_city(party: Party) -> str:
