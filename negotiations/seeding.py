@@ -11,6 +11,7 @@ from pathlib import Path
 import pycountry
 from django.conf import settings
 from django.db import transaction
+from simple_history.utils import bulk_create_with_history
 
 from . import services
 from .choices import PartyKind
@@ -28,6 +29,20 @@ def _partial(text: str | None):
     return parse_partial_date(text) if text else (None, "day")
 
 
+def _upsert(model, defaults: dict, **lookup):
+    """Like ``update_or_create`` but saves (and writes history) only when something differs."""
+    obj = model.objects.filter(**lookup).first()
+    if obj is None:
+        obj = model(**lookup)
+    elif all(getattr(obj, key) == value for key, value in defaults.items()):
+        return obj
+    for key, value in defaults.items():
+        setattr(obj, key, value)
+    obj.full_clean()
+    obj.save()
+    return obj
+
+
 def seed_countries() -> int:
     """Every ISO 3166-1 country from pycountry (not typed by hand)."""
     existing = set(Party.objects.values_list("code", flat=True))
@@ -42,66 +57,61 @@ def seed_countries() -> int:
         for country in pycountry.countries
         if country.alpha_3 not in existing
     ]
-    for party in new:
-        party.save()  # one by one so each gets its history row; this happens once per database
+    bulk_create_with_history(new, Party, batch_size=500)  # keeps one history row per country
     return len(new)
 
 
 def _source(data: dict) -> Source:
     published, precision = _partial(data.get("published"))
-    fields = {
-        "publisher": data.get("publisher", ""),
-        "published_on": published,
-        "published_precision": precision,
-        "note": data.get("note", ""),
-    }
-    source = Source.objects.filter(title=data["title"], url=data.get("url", "")).first()
-    if source is None:
-        source = Source(title=data["title"], url=data.get("url", ""))
-    elif all(getattr(source, key) == value for key, value in fields.items()):
-        return source
-    for key, value in fields.items():
-        setattr(source, key, value)
-    source.full_clean()
-    source.save()
-    return source
+    # Title, publisher and URL identify a source: two outlets may share a (paraphrased) headline.
+    return _upsert(
+        Source,
+        {"published_on": published, "published_precision": precision, "note": data.get("note", "")},
+        title=data["title"],
+        publisher=data.get("publisher", ""),
+        url=data.get("url", ""),
+    )
 
 
 def seed_blocs() -> None:
+    members = {party.code: party for party in Party.objects.filter(kind=PartyKind.COUNTRY)}
     for bloc_data in _load("blocs.json")["blocs"]:
         clash = Party.objects.filter(code=bloc_data["code"], kind=PartyKind.COUNTRY).first()
         if clash:  # e.g. "CAN" is Canada, so the Andean Community is "ANDEAN"
             raise ValueError(f"Bloc code {bloc_data['code']} is already the country {clash.name}.")
-        bloc, _ = Party.objects.update_or_create(
+        bloc = _upsert(
+            Party,
+            {"name": bloc_data["name"], "official_name": bloc_data["official_name"], "kind": PartyKind.BLOC},
             code=bloc_data["code"],
-            defaults={"name": bloc_data["name"], "official_name": bloc_data["official_name"], "kind": PartyKind.BLOC},
         )
         for row in bloc_data["members"]:
             joined, joined_precision = _partial(row["joined"])
             left, left_precision = _partial(row["left"])
-            BlocMembership.objects.update_or_create(
-                bloc=bloc,
-                member=Party.objects.get(code=row["member"]),
-                joined_on=joined,
-                defaults={
+            _upsert(
+                BlocMembership,
+                {
                     "joined_precision": joined_precision,
                     "left_on": left,
                     "left_precision": left_precision,
                     "note": row["note"],
                 },
+                bloc=bloc,
+                member=members[row["member"]],
+                joined_on=joined,
             )
 
 
 def seed_chapters() -> None:
     for row in _load("chapters.json")["chapters"]:
-        Chapter.objects.update_or_create(
-            code=row["code"],
-            defaults={
+        _upsert(
+            Chapter,
+            {
                 "name": row["name"],
                 "order": row["order"],
                 "cptpp_chapter": row["cptpp_chapter"],
                 "dta_area": row["dta_area"],
             },
+            code=row["code"],
         )
 
 

@@ -1,0 +1,37 @@
+import datetime as dt
+
+import pytest
+
+from negotiations.dates import format_date_range, format_partial_date, format_partial_date_iso, parse_partial_date
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2017", (dt.date(2017, 1, 1), "year")),
+        ("2017-08", (dt.date(2017, 8, 1), "month")),
+        ("2025-11-03", (dt.date(2025, 11, 3), "day")),
+    ],
+)
+def test_parse_partial_date_gives_precision_from_the_form(text, expected):
+    assert parse_partial_date(text) == expected
+    assert format_partial_date_iso(*expected) == text
+
+
+@pytest.mark.parametrize("text", ["", "17-08", "2017-13", "2025-02-30", "3 Nov 2025", "2025/11/03"])
+def test_parse_partial_date_rejects_other_forms(text):
+    with pytest.raises(ValueError):
+        parse_partial_date(text)
+
+
+def test_month_precision_is_never_shown_as_the_first_day():
+    assert format_partial_date(dt.date(2017, 8, 1), "month") == "Aug 2017"
+    assert format_partial_date(dt.date(2012, 1, 1), "year") == "2012"
+
+
+def test_ranges():
+    assert format_date_range(dt.date(2025, 11, 3), dt.date(2025, 11, 5), "day") == "3–5 Nov 2025"
+    assert format_date_range(dt.date(2025, 10, 27), dt.date(2025, 11, 2), "day") == "27 Oct – 2 Nov 2025"
+    assert format_date_range(dt.date(2025, 12, 29), dt.date(2026, 1, 2), "day") == "29 Dec 2025 – 2 Jan 2026"
+    assert format_date_range(dt.date(2026, 1, 1), None, "month") == "Jan 2026"
+    assert format_date_range(None, None, "day") == ""

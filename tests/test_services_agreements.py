@@ -1,0 +1,122 @@
+"""The agreement's current status is derived from its timeline, by one service function."""
+
+import datetime as dt
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from negotiations import services
+from negotiations.choices import AgreementStatus, DatePrecision
+from negotiations.models import Agreement, Party
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def record(agreement, status, date, **kwargs):
+    return services.status_event_record(agreement=agreement, status=status, date=date, **kwargs)
+
+
+def test_current_status_follows_the_latest_actual_event():
+    agreement = factories.agreement()
+    record(agreement, AgreementStatus.LAUNCHED, dt.date(2017, 1, 18))
+    record(agreement, AgreementStatus.UNDER_NEGOTIATION, dt.date(2017, 8, 1), date_precision=DatePrecision.MONTH)
+    agreement.refresh_from_db()
+    assert agreement.current_status == AgreementStatus.UNDER_NEGOTIATION
+    assert agreement.status_date == dt.date(2017, 8, 1)
+    assert agreement.status_date_precision == DatePrecision.MONTH
+
+
+def test_an_older_event_added_later_does_not_change_the_current_status():
+    agreement = factories.agreement()
+    record(agreement, AgreementStatus.IN_FORCE, dt.date(2012, 2, 1))
+    record(agreement, AgreementStatus.SIGNED, dt.date(2011, 4, 6))
+    agreement.refresh_from_db()
+    assert agreement.current_status == AgreementStatus.IN_FORCE
+
+
+def test_planned_events_never_change_the_current_status():
+    agreement = factories.agreement()
+    record(agreement, AgreementStatus.CONCLUDED, dt.date(2025, 5, 6))
+    record(agreement, AgreementStatus.SIGNED, dt.date(2026, 3, 1), date_precision=DatePrecision.MONTH, planned=True)
+    agreement.refresh_from_db()
+    assert agreement.current_status == AgreementStatus.CONCLUDED
+    assert agreement.status_date == dt.date(2025, 5, 6)
+
+
+def test_same_day_events_are_ordered_by_sequence():
+    agreement = factories.agreement()
+    day = dt.date(2012, 2, 1)
+    first = record(agreement, AgreementStatus.SIGNED, day)
+    second = record(agreement, AgreementStatus.IN_FORCE, day)
+    assert (first.sequence, second.sequence) == (0, 1)
+    agreement.refresh_from_db()
+    assert agreement.current_status == AgreementStatus.IN_FORCE
+    # Reordering the same day changes the outcome.
+    services.status_event_update(event=first, sequence=5)
+    agreement.refresh_from_db()
+    assert agreement.current_status == AgreementStatus.SIGNED
+
+
+def test_deleting_the_latest_event_falls_back_to_the_previous_one_and_then_to_blank():
+    agreement = factories.agreement()
+    launched = record(agreement, AgreementStatus.LAUNCHED, dt.date(2025, 4, 1))
+    paused = record(agreement, AgreementStatus.PAUSED, dt.date(2025, 6, 1))
+    services.status_event_delete(event=paused)
+    agreement.refresh_from_db()
+    assert agreement.current_status == AgreementStatus.LAUNCHED
+    services.status_event_delete(event=launched)
+    agreement.refresh_from_db()
+    assert (agreement.current_status, agreement.status_date) == ("", None)
+
+
+def test_turning_a_planned_event_into_an_actual_one_updates_the_status():
+    agreement = factories.agreement()
+    record(agreement, AgreementStatus.UNDER_NEGOTIATION, dt.date(2025, 1, 1))
+    planned = record(agreement, AgreementStatus.CONCLUDED, dt.date(2025, 5, 6), planned=True)
+    services.status_event_update(event=planned, planned=False)
+    agreement.refresh_from_db()
+    assert agreement.current_status == AgreementStatus.CONCLUDED
+
+
+def test_an_invalid_event_writes_nothing():
+    agreement = factories.agreement()
+    with pytest.raises(ValidationError):
+        record(agreement, "nearly_there", dt.date(2025, 1, 1))
+    assert not agreement.status_events.exists()
+
+
+def test_status_event_history_records_the_acting_user_and_reason():
+    user = factories.user()
+    agreement = factories.agreement()
+    event = record(agreement, AgreementStatus.CONCLUDED, dt.date(2025, 5, 6), user=user, reason="press release")
+    row = event.history.latest()
+    assert row.history_user == user
+    assert row.history_change_reason == "press release"
+    assert row.history_type == "+"
+
+
+def test_stale_version_raises_a_conflict_and_changes_nothing():
+    agreement = factories.agreement()
+    event = record(agreement, AgreementStatus.LAUNCHED, dt.date(2025, 4, 1))
+    services.status_event_update(event=event, expected_version=1, note="first edit")
+    stale = type(event).objects.get(pk=event.pk)
+    stale.version = 1
+    with pytest.raises(services.ConcurrencyConflict) as conflict:
+        services.status_event_update(event=stale, expected_version=1, note="second edit")
+    assert conflict.value.current.note == "first edit"
+    event.refresh_from_db()
+    assert (event.note, event.version) == ("first edit", 2)
+
+
+def test_agreement_upsert_sets_parties_exactly_and_is_idempotent():
+    ind, per, chl = (factories.party(code) for code in ("IND", "PER", "CHL"))
+    agreement, created = services.agreement_upsert(slug="x", name="X", kind="fta", parties=[ind, per])
+    assert created
+    history_rows = agreement.history.count()
+    again, created = services.agreement_upsert(slug="x", name="X", kind="fta", parties=[ind, per])
+    assert not created and again.pk == agreement.pk
+    assert agreement.history.count() == history_rows  # nothing changed, nothing recorded
+    services.agreement_upsert(slug="x", name="X", kind="fta", parties=[ind, chl])
+    assert set(Agreement.objects.get(slug="x").parties.values_list("code", flat=True)) == {"IND", "CHL"}
+    assert Party.objects.filter(code="PER").exists()  # the party itself stays

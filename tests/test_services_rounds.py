@@ -1,0 +1,69 @@
+"""Round, venue, chapter progress and note services."""
+
+import datetime as dt
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from negotiations import services
+from negotiations.choices import ProgressStatus, RoundFormat
+from negotiations.models import Round, Venue
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def test_venues_are_reused_case_insensitively():
+    peru = factories.party("PER")
+    first = services.venue_get_or_create(city="Lima", country=peru)
+    second = services.venue_get_or_create(city=" lima ", country=peru)
+    assert first.pk == second.pk
+    assert Venue.objects.count() == 1
+
+
+def test_round_upsert_finds_by_number_and_validates_before_writing():
+    agreement = factories.agreement()
+    round_, created = services.round_upsert(agreement=agreement, number=9, start_date=dt.date(2025, 11, 3))
+    assert created
+    same, created = services.round_upsert(agreement=agreement, number=9, start_date=dt.date(2025, 11, 3))
+    assert not created and same.pk == round_.pk
+    with pytest.raises(ValidationError):
+        services.round_upsert(
+            agreement=agreement, number=9, start_date=dt.date(2025, 11, 5), end_date=dt.date(2025, 11, 3)
+        )
+    round_.refresh_from_db()
+    assert round_.end_date is None  # the invalid update wrote nothing
+
+
+def test_round_upsert_bumps_the_version_and_refuses_stale_updates():
+    agreement = factories.agreement()
+    round_, _ = services.round_upsert(agreement=agreement, number=1, summary="a")
+    services.round_upsert(agreement=agreement, number=1, summary="b", expected_version=1)
+    with pytest.raises(services.ConcurrencyConflict):
+        services.round_upsert(agreement=agreement, number=1, summary="c", expected_version=1)
+    assert Round.objects.get(pk=round_.pk).summary == "b"
+
+
+def test_virtual_round_with_a_venue_is_refused():
+    agreement = factories.agreement()
+    with pytest.raises(ValidationError):
+        services.round_upsert(
+            agreement=agreement, number=1, format=RoundFormat.VIRTUAL, venue=factories.venue("Lima", "PER")
+        )
+
+
+def test_chapter_progress_is_one_row_per_round_and_chapter():
+    round_ = factories.round_()
+    chapter = factories.chapter("CRM")
+    first, created = services.chapter_progress_set(round=round_, chapter=chapter, status=ProgressStatus.TEXT_EXCHANGED)
+    second, created_again = services.chapter_progress_set(round=round_, chapter=chapter, status=ProgressStatus.CLOSED)
+    assert created and not created_again and first.pk == second.pk
+    second.refresh_from_db()
+    assert second.status == ProgressStatus.CLOSED
+
+
+def test_note_add_records_author_and_history_user():
+    official = factories.user()
+    note = services.note_add(round=factories.round_(), text="Intersessional agreed.", user=official)
+    assert note.author == official
+    assert note.history.latest().history_user == official
