@@ -176,7 +176,11 @@ class NullsLastOrderingFilter(filters.OrderingFilter):
 def choices_filter(choices, label, message, **kwargs):
     """A repeatable choice filter whose error names the unknown value (``message`` has ``%(value)s``)."""
     return filters.MultipleChoiceFilter(
-        choices=choices, label=label, error_messages={"invalid_choice": message}, **kwargs
+        choices=choices,
+        label=label,
+        error_messages={"invalid_choice": message},
+        widget=forms.CheckboxSelectMultiple,
+        **kwargs,
     )
 
 
@@ -279,6 +283,18 @@ class BaseFilterSet(filters.FilterSet):
     """Shared behaviour: ``q`` searches the fields listed in ``search_fields``."""
 
     search_fields: tuple[str, ...] = ()
+
+    def narrow_choices(self) -> None:
+        """Offer only the parties and countries that occur in the data in the HTML form's
+        drop-downs (every ISO country would be a 250-line list). Validation still accepts any
+        known code, which then simply matches nothing. For HTML pages only: two queries."""
+        form = self.form
+        if "party" in form.fields:
+            used = Party.objects.filter(party_agreements__isnull=False).distinct().order_by("name")
+            form.fields["party"].widget.choices = [(p.code, str(p)) for p in used]
+        if "host_country" in form.fields:
+            hosts = Party.objects.filter(venues__isnull=False).distinct().order_by("name")
+            form.fields["host_country"].widget.choices = [(p.code, str(p)) for p in hosts]
 
     def search(self, queryset, name, value):
         value = value.strip()

@@ -250,13 +250,20 @@ def timeline_chart(entries: list[TimelineEntry], *, width: int = 1000) -> Timeli
         start, end = x(event.date), x(event.span_end + dt.timedelta(days=1))
         events.append({"x": start, "width": max(end - start, 3), "entry": event})
     rounds = []
-    for item in (e for e in dated if e.is_round):
+    label_rows: list[float] = []  # x of the last label in each row, to keep labels apart
+    for item in sorted((e for e in dated if e.is_round), key=lambda e: e.order):
         start, end = x(item.date), x(item.span_end + dt.timedelta(days=1))
+        mid = round((start + max(end, start + 6)) / 2, 1)
+        row = next((i for i, last in enumerate(label_rows) if mid - last >= 16), len(label_rows))
+        if row == len(label_rows):
+            label_rows.append(mid)
+        label_rows[row] = mid
         rounds.append(
             {
                 "x": start,
-                "width": max(end - start, 4),
-                "mid": round((start + max(end, start + 4)) / 2, 1),
+                "width": max(end - start, 6),
+                "mid": mid,
+                "label_y": 80 - 11 * min(row, 2),
                 "entry": item,
             }
         )
@@ -275,6 +282,7 @@ class Matrix:
 
     rounds: list
     rows: list  # [(chapter, [ChapterProgress | None, …])]
+    skipped: list = field(default_factory=list)  # rounds without any chapter recorded
 
 
 def agreement_matrix(*, agreement: Agreement, rounds: list[Round] | None = None) -> Matrix:
@@ -282,8 +290,12 @@ def agreement_matrix(*, agreement: Agreement, rounds: list[Round] | None = None)
     rounds unless the caller passes them, in order)."""
     if rounds is None:
         rounds = rounds_in_order(Round.objects.filter(agreement=agreement).select_related("venue__country"))
+    progress = list(ChapterProgress.objects.filter(round__agreement=agreement).select_related("chapter"))
+    # Rounds with no chapter recorded would be empty columns: they are listed apart instead.
+    with_progress = {item.round_id for item in progress}
+    skipped = [r for r in rounds if r.pk not in with_progress]
+    rounds = [r for r in rounds if r.pk in with_progress]
     column = {r.pk: index for index, r in enumerate(rounds)}
-    progress = ChapterProgress.objects.filter(round__agreement=agreement).select_related("chapter")
     rows: dict[int, tuple[Chapter, list]] = {}
     for item in progress:
         if item.round_id not in column:
@@ -292,7 +304,7 @@ def agreement_matrix(*, agreement: Agreement, rounds: list[Round] | None = None)
         chapter, cells = rows.setdefault(item.chapter_id, (item.chapter, [None] * len(rounds)))
         cells[column[item.round_id]] = item
     ordered = sorted(rows.values(), key=lambda row: (row[0].order, row[0].code))
-    return Matrix(rounds=rounds, rows=ordered)
+    return Matrix(rounds=rounds, rows=ordered, skipped=skipped)
 
 
 # --- Agreement page -----------------------------------------------------------------------
@@ -329,7 +341,8 @@ def agreement_page(*, agreement: Agreement) -> dict:
     rounds = [e.obj for e in timeline if e.is_round]
     rounds = rounds_in_order(rounds)
     round_sources = RoundSource.objects.filter(round__agreement=agreement).select_related("source", "round")
-    status_sources = [c for e in timeline if e.is_status for c in e.sources]
+    # One source often backs several events: list it once.
+    status_sources = list({c.source_id: c for e in reversed(timeline) if e.is_status for c in e.sources}.values())
     return {
         "timeline": timeline,
         "chart": timeline_chart(timeline),

@@ -73,6 +73,7 @@ def filtered_list(
             rows = rows.prefetch_related(*page_prefetch)
         return exports.export_response(rows, columns(request), export_format=export_format, name=export_name)
 
+    filterset.narrow_choices()
     rows = filterset.qs if valid else queryset.none()
     if not data.get(ORDERING_PARAM):
         rows = rows.order_by(*default_ordering)
