@@ -1,0 +1,155 @@
+"""The admin is the curators' interface: every page renders, and its writes keep the rules."""
+
+import datetime as dt
+
+import pytest
+from django.contrib import admin
+from django.urls import reverse
+
+from negotiations import roles
+from negotiations.choices import AgreementStatus, RoundStatus, Visibility
+from negotiations.models import Agreement, Round, StatusEvent
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+NEGOTIATION_MODELS = [model for model in admin.site._registry if model._meta.app_label == "negotiations"]
+
+
+@pytest.fixture
+def curator_client(client, seeded):
+    curator = factories.user("curator", role=roles.CURATOR)
+    client.force_login(curator)
+    client.user = curator
+    return client
+
+
+def test_every_negotiations_model_is_registered():
+    from django.apps import apps
+
+    assert set(apps.get_app_config("negotiations").get_models()) - set(NEGOTIATION_MODELS) == {
+        model for model in apps.get_app_config("negotiations").get_models() if model.__name__.startswith("Historical")
+    }
+
+
+@pytest.mark.parametrize("model", NEGOTIATION_MODELS, ids=lambda model: model.__name__)
+def test_changelist_add_change_and_history_pages_render(curator_client, model):
+    info = model._meta.app_label, model._meta.model_name
+    assert curator_client.get(reverse("admin:{}_{}_changelist".format(*info))).status_code == 200
+    assert curator_client.get(reverse("admin:{}_{}_add".format(*info))).status_code == 200
+    obj = model.objects.first()
+    assert obj is not None, f"the seed data has no {model.__name__}"
+    assert curator_client.get(reverse("admin:{}_{}_change".format(*info), args=[obj.pk])).status_code == 200
+    assert curator_client.get(reverse("admin:{}_{}_history".format(*info), args=[obj.pk])).status_code == 200
+
+
+def test_changelist_filters_and_search_work(curator_client):
+    url = reverse("admin:negotiations_round_changelist")
+    response = curator_client.get(url, {"q": "Lima", "status__exact": RoundStatus.HELD, "year": "2025"})
+    assert response.status_code == 200
+    assert [r.number for r in response.context["cl"].result_list] == [9]
+    response = curator_client.get(reverse("admin:negotiations_agreement_changelist"), {"kind__exact": "cepa"})
+    assert [a.slug for a in response.context["cl"].result_list] == ["india-chile-cepa"]
+
+
+def test_adding_a_status_event_in_the_admin_recomputes_the_status_and_records_the_user(curator_client):
+    agreement = Agreement.objects.get(slug="india-peru-ta")
+    response = curator_client.post(
+        reverse("admin:negotiations_statusevent_add"),
+        {
+            "agreement": agreement.pk,
+            "status": AgreementStatus.CONCLUDED,
+            "date": "2026-05-06",
+            "date_precision": "day",
+            "sequence": 0,
+            "note": "Concluded.",
+            "citations-TOTAL_FORMS": 0,
+            "citations-INITIAL_FORMS": 0,
+        },
+    )
+    assert response.status_code == 302, response.content[:2000]
+    agreement.refresh_from_db()
+    assert agreement.current_status == AgreementStatus.CONCLUDED
+    event = StatusEvent.objects.get(agreement=agreement, status=AgreementStatus.CONCLUDED)
+    assert event.history.latest().history_user == curator_client.user
+
+
+def test_deleting_status_events_in_bulk_recomputes_and_keeps_history(curator_client):
+    agreement = Agreement.objects.get(slug="mexico-peru-ace8")
+    superseded = agreement.status_events.get(status=AgreementStatus.SUPERSEDED)
+    response = curator_client.post(
+        reverse("admin:negotiations_statusevent_changelist"),
+        {"action": "delete_selected", "_selected_action": [superseded.pk], "post": "yes"},
+    )
+    assert response.status_code == 302
+    agreement.refresh_from_db()
+    assert agreement.current_status == AgreementStatus.IN_FORCE
+    deleted = StatusEvent.history.filter(id=superseded.pk, history_type="-").get()
+    assert deleted.history_user == curator_client.user
+
+
+def test_bulk_round_action_writes_a_history_row_per_round(curator_client):
+    rounds = Round.objects.filter(agreement__slug="india-chile-pta")
+    response = curator_client.post(
+        reverse("admin:negotiations_round_changelist"),
+        {"action": "mark_postponed", "_selected_action": list(rounds.values_list("pk", flat=True))},
+    )
+    assert response.status_code == 302
+    for round_ in rounds:
+        assert round_.status == RoundStatus.POSTPONED
+        latest = round_.history.latest()
+        assert latest.history_user == curator_client.user
+        assert latest.history_change_reason == "admin bulk action"
+        assert round_.version == 2
+
+
+def test_admin_edit_of_a_round_bumps_its_version(curator_client):
+    round_ = Round.objects.get(agreement__slug="india-peru-ta", number=9)
+    change_url = reverse("admin:negotiations_round_change", args=[round_.pk])
+    page = curator_client.get(change_url)
+    form = page.context["adminform"].form
+    data = {name: form[name].value() or "" for name in form.fields}
+    data["summary"] = "Edited by a curator."
+    for formset in page.context["inline_admin_formsets"]:
+        management = formset.formset.management_form
+        for name in management.fields:
+            data[f"{management.prefix}-{name}"] = management[name].value()
+        for inline_form in formset.formset.forms:
+            for name in inline_form.fields:
+                value = inline_form[name].value()
+                data[f"{inline_form.prefix}-{name}"] = "" if value is None else value
+    response = curator_client.post(change_url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors if response.context else ""
+    round_.refresh_from_db()
+    assert round_.summary == "Edited by a curator."
+    assert round_.version == 2
+
+
+def test_non_curator_staff_do_not_see_confidential_notes_in_the_admin(client, seeded):
+    round_ = Round.objects.get(agreement__slug="india-peru-ta", number=9)
+    secret = factories.note(round_, "CONFIDENTIAL-ADMIN-CANARY", visibility=Visibility.CONFIDENTIAL)
+    official = factories.user("official", role=roles.OFFICIAL, is_staff=True)
+    client.force_login(official)
+    listing = client.get(reverse("admin:negotiations_progressnote_changelist"))
+    assert listing.status_code == 200
+    assert b"CONFIDENTIAL-ADMIN-CANARY" not in listing.content
+    assert client.get(reverse("admin:negotiations_progressnote_change", args=[secret.pk])).status_code in (302, 404)
+    assert (
+        b"CONFIDENTIAL-ADMIN-CANARY"
+        not in client.get(reverse("admin:negotiations_round_change", args=[round_.pk])).content
+    )
+    # Once assigned to the agreement, the official may read it.
+    round_.agreement.editors.add(official)
+    assert b"CONFIDENTIAL-ADMIN-CANARY" in client.get(reverse("admin:negotiations_progressnote_changelist")).content
+
+
+def test_status_date_is_not_editable_in_the_admin(curator_client):
+    agreement = Agreement.objects.get(slug="india-peru-ta")
+    form = (
+        curator_client.get(reverse("admin:negotiations_agreement_change", args=[agreement.pk]))
+        .context["adminform"]
+        .form
+    )
+    assert "current_status" not in form.fields
+    assert "status_date" not in form.fields
+    assert dt.date(2025, 1, 1) == agreement.status_date
