@@ -361,7 +361,7 @@ class RoundFilterSet(BaseFilterSet):
     """
 
     q = filters.CharFilter(method="search", label=_("Search"))
-    agreement = agreement_filter(field_name="agreement")
+    agreement = agreement_filter(field_name="agreement__slug")
     party = party_filter(method="filter_party")
     party_include_members = FlagFilter(method="filter_nothing", label=_("Include bloc members"))
     chapter = chapter_filter(method="filter_chapter_progress")
@@ -372,7 +372,7 @@ class RoundFilterSet(BaseFilterSet):
         method="filter_chapter_progress",
     )
     host_country = CodesFilter(
-        field_name="venue__country",
+        field_name="venue__country__code",
         queryset=Party.objects.filter(kind=PartyKind.COUNTRY),
         to_field_name="code",
         label=_("Host country"),
@@ -471,9 +471,9 @@ class ChapterProgressFilterSet(BaseFilterSet):
     """Chapter × round rows: ``agreement``, ``round``, ``chapter``, ``status``, ``party``, dates, ``q``."""
 
     q = filters.CharFilter(method="search", label=_("Search"))
-    agreement = agreement_filter(field_name="round__agreement")
+    agreement = agreement_filter(field_name="round__agreement__slug")
     round = round_filter(field_name="round")
-    chapter = chapters_filter(field_name="chapter")
+    chapter = chapters_filter(field_name="chapter__code")
     status = choices_filter(ProgressStatus.choices, _("Status"), _("Unknown chapter status “%(value)s”."))
     party = party_filter(method="filter_party")
     party_include_members = FlagFilter(method="filter_nothing", label=_("Include bloc members"))
@@ -517,9 +517,9 @@ class ProgressNoteFilterSet(BaseFilterSet):
     """
 
     q = filters.CharFilter(method="search", label=_("Search"))
-    agreement = agreement_filter(field_name="round__agreement")
+    agreement = agreement_filter(field_name="round__agreement__slug")
     round = round_filter(field_name="round")
-    chapter = chapters_filter(field_name="chapter")
+    chapter = chapters_filter(field_name="chapter__code")
     created_after = filters.DateFilter(
         field_name="created_at", lookup_expr="date__gte", label=_("Written on or after"), input_formats=["%Y-%m-%d"]
     )
@@ -542,7 +542,7 @@ class StatusEventFilterSet(BaseFilterSet):
     """Status timeline events: ``agreement``, ``status``, ``planned``, ``date_after``/``date_before``, ``q``."""
 
     q = filters.CharFilter(method="search", label=_("Search"))
-    agreement = agreement_filter(field_name="agreement")
+    agreement = agreement_filter(field_name="agreement__slug")
     status = choices_filter(AgreementStatus.choices, _("Status"), _("Unknown status “%(value)s”."))
     planned = FlagFilter(field_name="planned", label=_("Planned"))
     date_after = PartialDateFilter(method="filter_date_after", label=_("On or after"))
@@ -616,7 +616,7 @@ class PartyFilterSet(BaseFilterSet):
     q = filters.CharFilter(method="search", label=_("Search"))
     kind = choices_filter(PartyKind.choices, _("Kind"), _("Unknown party kind “%(value)s”."))
     code = CodesFilter(
-        field_name="pk",
+        field_name="code",
         queryset=Party.objects.all(),
         to_field_name="code",
         label=_("Code"),
@@ -648,7 +648,7 @@ class ChapterFilterSet(BaseFilterSet):
 
     q = filters.CharFilter(method="search", label=_("Search"))
     code = CodesFilter(
-        field_name="pk",
+        field_name="code",
         queryset=Chapter.objects.all(),
         to_field_name="code",
         label=_("Code"),

@@ -1,0 +1,414 @@
+"""The FilterSets: every URL parameter alone and combined, and readable errors for bad values."""
+
+import datetime as dt
+
+import pytest
+from django.http import QueryDict
+from django.utils import timezone
+
+from negotiations.choices import (
+    AgreementKind,
+    AgreementStatus,
+    DatePrecision,
+    PartyKind,
+    ProgressStatus,
+    RoundFormat,
+    RoundKind,
+    RoundStatus,
+    Visibility,
+)
+from negotiations.filtersets import (
+    AgreementFilterSet,
+    ChapterFilterSet,
+    ChapterProgressFilterSet,
+    PartyFilterSet,
+    ProgressNoteFilterSet,
+    RoundFilterSet,
+    SourceFilterSet,
+    StatusEventFilterSet,
+    filter_errors,
+)
+from negotiations.models import (
+    Agreement,
+    AgreementSource,
+    BlocMembership,
+    Chapter,
+    ChapterProgress,
+    Party,
+    ProgressNote,
+    Round,
+    Source,
+    StatusEvent,
+)
+from negotiations.services import status_event_record
+from tests import factories as f
+
+pytestmark = pytest.mark.django_db
+
+
+def apply(filterset_class, query: str, queryset):
+    filterset = filterset_class(QueryDict(query), queryset=queryset)
+    assert filterset.is_valid(), filter_errors(filterset)
+    return filterset.qs
+
+
+def rounds(query: str) -> set:
+    return set(apply(RoundFilterSet, query, Round.objects.all()))
+
+
+def agreements(query: str) -> set:
+    return set(apply(AgreementFilterSet, query, Agreement.objects.all()))
+
+
+def errors(filterset_class, query: str, queryset) -> list[str]:
+    filterset = filterset_class(QueryDict(query), queryset=queryset)
+    assert not filterset.is_valid()
+    return filter_errors(filterset)
+
+
+@pytest.fixture
+def data():
+    """Four agreements, a bloc, rounds in three countries, chapters with statuses."""
+    for code, name in [("IND", "India"), ("PER", "Peru"), ("CHL", "Chile"), ("MEX", "Mexico"), ("COL", "Colombia")]:
+        f.party(code, name)
+    bloc = f.party("PA", "Pacific Alliance", kind=PartyKind.BLOC)
+    for code in ("CHL", "COL", "MEX", "PER"):
+        BlocMembership.objects.create(bloc=bloc, member=f.party(code))
+    d = {
+        "ip": f.agreement(
+            "india-peru-ta", ("IND", "PER"), name="India–Peru Trade Agreement", kind=AgreementKind.TRADE_AGREEMENT
+        ),
+        "ic": f.agreement("india-chile-cepa", ("IND", "CHL"), name="India–Chile CEPA", kind=AgreementKind.CEPA),
+        "pa": f.agreement("pacific-alliance", ("PA",), name="Pacific Alliance", kind=AgreementKind.FRAMEWORK),
+        "mp": f.agreement("mexico-peru-tia", ("MEX", "PER"), name="Mexico–Peru TIA", kind=AgreementKind.TIA),
+    }
+    status_event_record(agreement=d["ip"], status=AgreementStatus.UNDER_NEGOTIATION, date=dt.date(2025, 11, 3))
+    status_event_record(
+        agreement=d["ic"], status=AgreementStatus.LAUNCHED, date=dt.date(2025, 4, 1), date_precision=DatePrecision.MONTH
+    )
+    status_event_record(agreement=d["pa"], status=AgreementStatus.IN_FORCE, date=dt.date(2015, 7, 20))
+    status_event_record(agreement=d["mp"], status=AgreementStatus.IN_FORCE, date=dt.date(2012, 2, 1))
+    lima, delhi, santiago = f.venue("Lima", "PER"), f.venue("New Delhi", "IND"), f.venue("Santiago", "CHL")
+    d["ip6"] = f.round_(d["ip"], 6, venue=lima, start_date=dt.date(2024, 2, 12), end_date=dt.date(2024, 2, 14))
+    d["ip7"] = f.round_(d["ip"], 7, venue=delhi, start_date=dt.date(2024, 4, 8), end_date=dt.date(2024, 4, 11))
+    d["ip9"] = f.round_(d["ip"], 9, venue=lima, summary="Critical minerals discussed.")
+    d["ip1"] = f.round_(
+        d["ip"], 1, venue=delhi, start_date=dt.date(2017, 8, 1), end_date=None, date_precision=DatePrecision.MONTH
+    )
+    d["ipv"] = f.round_(
+        d["ip"],
+        None,
+        kind=RoundKind.SPECIAL,
+        title="Special virtual round",
+        format=RoundFormat.VIRTUAL,
+        start_date=dt.date(2023, 10, 10),
+        end_date=dt.date(2023, 10, 11),
+    )
+    d["ic3"] = f.round_(d["ic"], 3, venue=santiago, start_date=dt.date(2025, 10, 27), end_date=dt.date(2025, 10, 30))
+    d["mp1"] = f.round_(
+        d["mp"], 1, venue=f.venue("Mexico City", "MEX"), start_date=dt.date(2006, 1, 24), end_date=dt.date(2006, 1, 26)
+    )
+    f.progress(d["ip9"], "CRM", ProgressStatus.SUBSTANTIAL_PROGRESS)
+    f.progress(d["ip9"], "ROO", ProgressStatus.CLOSED)
+    f.progress(d["ip7"], "ROO", ProgressStatus.UNDER_NEGOTIATION)
+    f.progress(d["ic3"], "CRM", ProgressStatus.TEXT_EXCHANGED)
+    f.progress(d["ipv"], "TBT", ProgressStatus.UNDER_NEGOTIATION)
+    return d
+
+
+# --- Agreements ---------------------------------------------------------------------------
+
+
+def test_agreements_without_filters_are_all(data):
+    assert agreements("") == {data["ip"], data["ic"], data["pa"], data["mp"]}
+
+
+def test_agreement_q_searches_name(data):
+    assert agreements("q=chile") == {data["ic"]}
+
+
+def test_agreement_status_is_repeatable(data):
+    assert agreements("status=in_force") == {data["pa"], data["mp"]}
+    assert agreements("status=in_force&status=launched") == {data["pa"], data["mp"], data["ic"]}
+
+
+def test_agreement_kind(data):
+    assert agreements("kind=cepa") == {data["ic"]}
+
+
+def test_agreement_party_is_repeatable_and_means_any(data):
+    assert agreements("party=CHL") == {data["ic"]}
+    assert agreements("party=CHL&party=MEX") == {data["ic"], data["mp"]}
+
+
+def test_agreement_party_code_is_case_insensitive(data):
+    assert agreements("party=chl") == {data["ic"]}
+
+
+def test_bloc_matches_its_members_agreements_only_when_asked(data):
+    assert agreements("party=PA") == {data["pa"]}
+    assert agreements("party=PA&party_include_members=1") == {data["pa"], data["ip"], data["ic"], data["mp"]}
+    assert agreements("party=PA&party_include_members=0") == {data["pa"]}
+
+
+def test_country_party_ignores_include_members(data):
+    assert agreements("party=MEX&party_include_members=1") == {data["mp"]}
+
+
+def test_agreement_chapter_means_discussed_at_one_of_its_rounds(data):
+    assert agreements("chapter=CRM") == {data["ip"], data["ic"]}
+    assert agreements("chapter=TBT") == {data["ip"]}
+
+
+def test_agreement_filters_combine_with_and(data):
+    assert agreements("chapter=CRM&party=CHL") == {data["ic"]}
+    assert agreements("chapter=CRM&status=in_force") == set()
+
+
+def test_agreement_ordering_by_status_date(data):
+    ordered = list(apply(AgreementFilterSet, "ordering=-status_date", Agreement.objects.all()))
+    assert ordered == [data["ip"], data["ic"], data["pa"], data["mp"]]
+    ordered = list(apply(AgreementFilterSet, "ordering=status_date", Agreement.objects.all()))
+    assert ordered == [data["mp"], data["pa"], data["ic"], data["ip"]]
+
+
+def test_agreement_chapter_filter_yields_no_duplicates(data):
+    f.progress(data["ip7"], "CRM", ProgressStatus.NOT_STARTED)
+    assert list(apply(AgreementFilterSet, "chapter=CRM", Agreement.objects.all())).count(data["ip"]) == 1
+
+
+# --- Rounds -------------------------------------------------------------------------------
+
+
+def test_round_q_searches_summary_city_and_agreement(data):
+    assert rounds("q=critical minerals") == {data["ip9"]}
+    assert rounds("q=santiago") == {data["ic3"]}
+    assert rounds("q=Mexico–Peru") == {data["mp1"]}
+
+
+def test_round_agreement_by_slug_repeatable(data):
+    assert rounds("agreement=india-chile-cepa") == {data["ic3"]}
+    assert rounds("agreement=india-chile-cepa&agreement=mexico-peru-tia") == {data["ic3"], data["mp1"]}
+
+
+def test_round_party_and_bloc_members(data):
+    assert rounds("party=CHL") == {data["ic3"]}
+    assert rounds("party=PA") == set()
+    assert rounds("party=PA&party_include_members=1") == set(Round.objects.all())
+
+
+def test_round_chapter_means_discussed_there(data):
+    assert rounds("chapter=ROO") == {data["ip9"], data["ip7"]}
+
+
+def test_round_chapter_status_alone_means_any_chapter(data):
+    assert rounds("chapter_status=closed") == {data["ip9"]}
+    assert rounds("chapter_status=under_negotiation") == {data["ip7"], data["ipv"]}
+
+
+def test_round_chapter_with_status_means_that_chapter_reached_it(data):
+    # ip9 has ROO closed and CRM substantial progress: CRM was not closed there.
+    assert rounds("chapter=CRM&chapter_status=closed") == set()
+    assert rounds("chapter=ROO&chapter_status=closed") == {data["ip9"]}
+    assert rounds("chapter=CRM&chapter_status=text_exchanged&chapter_status=substantial_progress") == {
+        data["ip9"],
+        data["ic3"],
+    }
+
+
+def test_round_host_country_and_city(data):
+    assert rounds("host_country=PER") == {data["ip6"], data["ip9"]}
+    assert rounds("host_country=per&host_country=CHL") == {data["ip6"], data["ip9"], data["ic3"]}
+    assert rounds("city=new delhi") == {data["ip7"], data["ip1"]}
+
+
+def test_round_format_status_kind(data):
+    assert rounds("format=virtual") == {data["ipv"]}
+    assert rounds("kind=special") == {data["ipv"]}
+    data["ip9"].status = RoundStatus.POSTPONED
+    data["ip9"].save()
+    assert rounds("status=postponed") == {data["ip9"]}
+    assert rounds("status=postponed&status=cancelled") == {data["ip9"]}
+
+
+def test_round_start_after_and_before_take_partial_dates(data):
+    assert rounds("start_after=2025-10-28") == {data["ip9"]}
+    assert rounds("start_after=2025") == {data["ip9"], data["ic3"]}
+    assert rounds("start_before=2017") == {data["mp1"]} | {data["ip1"]}
+    assert rounds("start_after=2024&start_before=2024-02") == {data["ip6"]}
+    assert rounds("start_after=2024-02-13&start_before=2024-04-30") == {data["ip7"]}
+
+
+def test_month_precision_round_counts_from_its_month(data):
+    # Round 1 is "Aug 2017": asking for rounds from 15 Aug 2017 keeps it.
+    assert data["ip1"] in rounds("start_after=2017-08-15")
+    assert data["ip1"] not in rounds("start_after=2017-09-01")
+    assert data["ip1"] in rounds("start_before=2017-08-01")
+
+
+def test_which_rounds_peru_hosted_since_2024(data):
+    assert rounds("host_country=PER&start_after=2024") == {data["ip6"], data["ip9"]}
+
+
+def test_upcoming_means_planned_from_today_with_month_precision(data):
+    today = timezone.localdate()
+    first_of_month = today.replace(day=1)
+    last_month = (first_of_month - dt.timedelta(days=1)).replace(day=1)
+    this_month = f.round_(
+        data["ip"],
+        20,
+        status=RoundStatus.PLANNED,
+        start_date=first_of_month,
+        end_date=None,
+        date_precision=DatePrecision.MONTH,
+    )
+    tomorrow = f.round_(
+        data["ip"],
+        21,
+        status=RoundStatus.PLANNED,
+        start_date=today + dt.timedelta(days=1),
+        end_date=today + dt.timedelta(days=2),
+    )
+    f.round_(data["ip"], 22, status=RoundStatus.PLANNED, start_date=today - dt.timedelta(days=1), end_date=None)
+    f.round_(
+        data["ip"],
+        23,
+        status=RoundStatus.PLANNED,
+        start_date=last_month,
+        end_date=None,
+        date_precision=DatePrecision.MONTH,
+    )
+    f.round_(data["ip"], 24, status=RoundStatus.HELD, start_date=today + dt.timedelta(days=3), end_date=None)
+    assert rounds("upcoming=1") == {this_month, tomorrow}
+    assert rounds("upcoming=1&agreement=india-chile-cepa") == set()
+    assert this_month not in rounds("upcoming=0")
+
+
+def test_round_ordering_by_date_puts_undated_last(data):
+    undated = f.round_(data["ip"], 8, start_date=None, end_date=None)
+    newest = list(apply(RoundFilterSet, "ordering=-start_date", Round.objects.all()))
+    oldest = list(apply(RoundFilterSet, "ordering=start_date", Round.objects.all()))
+    assert newest[0] == data["ip9"] and newest[-1] == undated
+    assert oldest[0] == data["mp1"] and oldest[-1] == undated
+
+
+def test_round_filters_combine(data):
+    assert rounds("agreement=india-peru-ta&chapter=ROO&host_country=PER&start_after=2025") == {data["ip9"]}
+    assert rounds("party=IND&format=virtual&kind=special&q=virtual") == {data["ipv"]}
+
+
+# --- Errors -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("chapter=XYZ", "Unknown chapter code “XYZ”."),
+        ("party=ATLANTIS", "Unknown party code “ATLANTIS”."),
+        ("host_country=PA", "Unknown country code “PA”."),
+        ("agreement=no-such-thing", "Unknown agreement “no-such-thing”."),
+        ("status=nope", "Unknown round status “nope”."),
+        ("chapter_status=done", "Unknown chapter status “done”."),
+        ("format=telepathy", "Unknown format “telepathy”."),
+        ("kind=party", "Unknown round kind “party”."),
+        ("start_after=2025-13", "“2025-13” is not a valid calendar date."),
+        ("start_before=yesterday", "“yesterday” is not a date; use YYYY, YYYY-MM or YYYY-MM-DD."),
+        ("upcoming=maybe", "“maybe” is not a yes/no value; use 1 or 0."),
+        ("ordering=venue", "Unknown ordering “venue”."),
+    ],
+)
+def test_bad_round_values_make_the_form_invalid_with_a_message(data, query, message):
+    messages = errors(RoundFilterSet, query, Round.objects.all())
+    assert any(message in m for m in messages), messages
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("status=closed", "Unknown status “closed”."),
+        ("kind=treaty", "Unknown kind “treaty”."),
+        ("chapter=crm2", "Unknown chapter code “CRM2”."),
+        ("party_include_members=perhaps", "is not a yes/no value"),
+    ],
+)
+def test_bad_agreement_values_make_the_form_invalid(data, query, message):
+    messages = errors(AgreementFilterSet, query, Agreement.objects.all())
+    assert any(message in m for m in messages), messages
+
+
+def test_errors_are_prefixed_with_the_field_label(data):
+    assert errors(RoundFilterSet, "chapter=XYZ", Round.objects.all()) == ["Chapter: Unknown chapter code “XYZ”."]
+
+
+# --- The other models ---------------------------------------------------------------------
+
+
+def test_chapter_progress_filterset(data):
+    qs = ChapterProgress.objects.all()
+    assert {p.round for p in apply(ChapterProgressFilterSet, "chapter=CRM", qs)} == {data["ip9"], data["ic3"]}
+    assert set(apply(ChapterProgressFilterSet, "agreement=india-chile-cepa", qs)) == set(
+        ChapterProgress.objects.filter(round=data["ic3"])
+    )
+    assert {p.chapter.code for p in apply(ChapterProgressFilterSet, f"round={data['ip9'].pk}", qs)} == {"CRM", "ROO"}
+    assert {p.chapter.code for p in apply(ChapterProgressFilterSet, "status=closed", qs)} == {"ROO"}
+    assert {p.round for p in apply(ChapterProgressFilterSet, "party=CHL", qs)} == {data["ic3"]}
+    assert {p.round for p in apply(ChapterProgressFilterSet, "start_before=2024-12", qs)} == {data["ip7"], data["ipv"]}
+    assert errors(ChapterProgressFilterSet, "round=abc", qs)
+
+
+def test_progress_note_filterset_cannot_widen_a_public_queryset(data):
+    public = f.note(data["ip9"], "public on CRM", chapter_code="CRM")
+    f.note(data["ip9"], "secret on CRM", visibility=Visibility.CONFIDENTIAL, chapter_code="CRM")
+    qs = ProgressNote.objects.public()
+    assert list(apply(ProgressNoteFilterSet, "chapter=CRM&agreement=india-peru-ta&q=CRM", qs)) == [public]
+    assert list(apply(ProgressNoteFilterSet, "visibility=confidential", qs)) == [public]
+    assert errors(ProgressNoteFilterSet, "created_after=soon", qs)
+
+
+def test_status_event_filterset(data):
+    status_event_record(
+        agreement=data["ip"],
+        status=AgreementStatus.CONCLUDED,
+        date=dt.date(2026, 6, 1),
+        date_precision=DatePrecision.MONTH,
+        planned=True,
+    )
+    qs = StatusEvent.objects.all()
+    assert [e.status for e in apply(StatusEventFilterSet, "agreement=india-peru-ta&planned=1", qs)] == ["concluded"]
+    assert {e.agreement for e in apply(StatusEventFilterSet, "status=in_force", qs)} == {data["pa"], data["mp"]}
+    assert {e.agreement for e in apply(StatusEventFilterSet, "date_after=2025&planned=0", qs)} == {
+        data["ip"],
+        data["ic"],
+    }
+    assert {e.agreement for e in apply(StatusEventFilterSet, "date_before=2015-07", qs)} == {data["pa"], data["mp"]}
+
+
+def test_source_filterset(data):
+    cited = f.source(title="Pacific Alliance framework", publisher="Embassy of Peru", published_on=dt.date(2012, 6, 6))
+    other = f.source(title="Unrelated", publisher="Elsewhere", published_on=dt.date(2020, 1, 1))
+    AgreementSource.objects.create(agreement=data["pa"], source=cited)
+    qs = Source.objects.all()
+    assert list(apply(SourceFilterSet, "agreement=pacific-alliance", qs)) == [cited]
+    assert list(apply(SourceFilterSet, "publisher=embassy", qs)) == [cited]
+    assert list(apply(SourceFilterSet, "q=unrelated", qs)) == [other]
+    assert list(apply(SourceFilterSet, "published_after=2019", qs)) == [other]
+    assert list(apply(SourceFilterSet, "published_before=2012-06", qs)) == [cited]
+
+
+def test_party_filterset(data):
+    qs = Party.objects.all()
+    assert {p.code for p in apply(PartyFilterSet, "bloc=PA", qs)} == {"CHL", "COL", "MEX", "PER"}
+    assert {p.code for p in apply(PartyFilterSet, "kind=bloc", qs)} == {"PA"}
+    assert {p.code for p in apply(PartyFilterSet, "code=ind&code=PER", qs)} == {"IND", "PER"}
+    assert {p.code for p in apply(PartyFilterSet, "q=chile", qs)} == {"CHL"}
+    assert errors(PartyFilterSet, "bloc=IND", qs)
+
+
+def test_chapter_filterset(data):
+    f.chapter("OLD", is_active=False)
+    qs = Chapter.objects.all()
+    assert {c.code for c in apply(ChapterFilterSet, "agreement=india-chile-cepa", qs)} == {"CRM"}
+    assert "OLD" not in {c.code for c in apply(ChapterFilterSet, "is_active=1", qs)}
+    assert {c.code for c in apply(ChapterFilterSet, "is_active=0", qs)} == {"OLD"}
+    assert {c.code for c in apply(ChapterFilterSet, "code=roo", qs)} == {"ROO"}
+    assert errors(ChapterFilterSet, "code=NOPE", qs)
