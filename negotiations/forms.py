@@ -1,0 +1,674 @@
+"""The officials' forms: log or edit a round with its chapters, notes and sources in one form,
+record a status event, edit or delete a note.
+
+Forms only parse and check input; the services save it (atomically, with the version check).
+Choice lists (chapters, countries) are read once per request and shared by every row of a
+formset, so a form with ten chapter rows costs the same queries as one with a single row.
+"""
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.forms import formset_factory
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .choices import (
+    AgreementStatus,
+    DatePrecision,
+    PartyKind,
+    ProgressStatus,
+    RoundFormat,
+    RoundKind,
+    RoundStatus,
+    Visibility,
+)
+from .dates import PLAUSIBLE_MAX, PLAUSIBLE_MIN, format_partial_date_iso, parse_partial_date
+from .models import Agreement, Chapter, Party, ProgressNote, Round, Source
+from .services.round_log import REASON_MAX_LENGTH, ChapterLine, NoteLine, SourceLine, round_next_number
+
+# Blank rows offered at the end of each part of the round form.
+CHAPTER_ROWS_NEW = 8
+CHAPTER_ROWS_EDIT = 3
+NOTE_ROWS = 2
+SOURCE_ROWS = 1
+
+
+# --- Fields -------------------------------------------------------------------------------
+
+
+class PartialDateField(forms.CharField):
+    """A date known to the day, month or year: ``2025-11-03``, ``2025-11`` or ``2025``.
+
+    Cleans to ``(date, precision)`` or ``None``; refuses dates outside the plausible range.
+    """
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 10)
+        kwargs.setdefault("help_text", _("YYYY-MM-DD, or YYYY-MM / YYYY if only the month or year is known."))
+        super().__init__(**kwargs)
+        self.widget.attrs.update({"placeholder": "YYYY-MM-DD", "inputmode": "numeric", "autocomplete": "off"})
+
+    def prepare_value(self, value):
+        if isinstance(value, tuple):
+            return format_partial_date_iso(*value)
+        return value
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if not value:
+            return None
+        try:
+            date, precision = parse_partial_date(value)
+        except ValueError as error:
+            raise ValidationError(str(error), code="invalid") from None
+        if not PLAUSIBLE_MIN <= date <= PLAUSIBLE_MAX:
+            raise ValidationError(
+                _("Give a date between %(min)s and %(max)s.") % {"min": PLAUSIBLE_MIN.year, "max": PLAUSIBLE_MAX.year},
+                code="implausible",
+            )
+        return date, precision
+
+
+def reason_field() -> forms.CharField:
+    return forms.CharField(
+        label=_("Reason for change"),
+        required=False,
+        max_length=REASON_MAX_LENGTH,
+        help_text=_("Optional; shown in the history, e.g. “joint statement published”."),
+    )
+
+
+def version_field() -> forms.IntegerField:
+    return forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
+
+
+def chapter_choices() -> tuple[list, dict]:
+    """Choices for a chapter select (``code — name``, catalog order) and the chapters by pk."""
+    chapters = {c.pk: c for c in Chapter.objects.order_by("order", "code")}
+    active = [(str(pk), f"{c.code} — {c.name}") for pk, c in chapters.items() if c.is_active]
+    retired = [(str(pk), f"{c.code} — {c.name}") for pk, c in chapters.items() if not c.is_active]
+    choices = [("", "—"), *active]
+    if retired:
+        choices.append((_("Retired chapters"), retired))
+    return choices, chapters
+
+
+def country_choices(agreement: Agreement) -> tuple[list, dict]:
+    """Countries for the venue select, the agreement's own parties first."""
+    countries = {p.pk: p for p in Party.objects.filter(kind=PartyKind.COUNTRY).order_by("name")}
+    own = {link.party_id for link in agreement.agreement_parties.all()}
+    label = {pk: f"{p.name} ({p.code})" for pk, p in countries.items()}
+    first = [(str(pk), label[pk]) for pk in countries if pk in own]
+    rest = [(str(pk), label[pk]) for pk in countries if pk not in own]
+    choices = [("", "—")]
+    if first:
+        choices.append((_("Parties to this agreement"), first))
+    choices.append((_("All countries"), rest))
+    return choices, countries
+
+
+class LookupChoiceField(forms.ChoiceField):
+    """A select over precomputed choices that cleans to the object (one query for all rows)."""
+
+    def __init__(self, *, objects: dict, unknown: str, **kwargs):
+        self.objects = objects
+        super().__init__(error_messages={"invalid_choice": unknown}, **kwargs)
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return value or None
+
+    def validate(self, value):
+        if value in self.empty_values:
+            if self.required:
+                raise ValidationError(self.error_messages["required"], code="required")
+            return
+        if not value.isdigit() or int(value) not in self.objects:
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+
+    def clean(self, value):
+        value = super().clean(value)
+        return self.objects[int(value)] if value else None
+
+
+# --- Round form ---------------------------------------------------------------------------
+
+
+class RoundForm(forms.Form):
+    """The round's own fields; the chapters, notes and sources are formsets beside it."""
+
+    version = version_field()
+    number = forms.IntegerField(label=_("Round number"), required=False, min_value=1, max_value=999)
+    kind = forms.ChoiceField(label=_("Kind"), choices=RoundKind.choices, initial=RoundKind.NUMBERED)
+    title = forms.CharField(
+        label=_("Title"), required=False, max_length=200, help_text=_("Only for meetings without a number.")
+    )
+    status = forms.ChoiceField(label=_("Status"), choices=RoundStatus.choices, initial=RoundStatus.HELD)
+    format = forms.ChoiceField(label=_("Format"), choices=RoundFormat.choices, initial=RoundFormat.IN_PERSON)
+    start = PartialDateField(label=_("Start date"), required=False)
+    end = PartialDateField(label=_("End date"), required=False, help_text=_("Same form as the start date."))
+    dates_note = forms.CharField(label=_("Dates note"), required=False, max_length=500)
+    venue_city = forms.CharField(label=_("City"), required=False, max_length=100)
+    venue_place = forms.CharField(
+        label=_("Named place"), required=False, max_length=200, help_text=_("e.g. “Hyderabad House”")
+    )
+    venue_note = forms.CharField(label=_("Venue note"), required=False, max_length=500)
+    chief_negotiators = forms.CharField(
+        label=_("Chief negotiators"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    summary = forms.CharField(label=_("Summary"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    reason = reason_field()
+
+    def __init__(self, *args, agreement: Agreement, round: Round | None = None, countries=None, **kwargs):
+        self.agreement = agreement
+        self.round = round
+        if round is None:
+            kwargs.setdefault("initial", {"number": round_next_number(agreement=agreement)})
+        else:
+            kwargs.setdefault("initial", round_initial(round))
+        super().__init__(*args, **kwargs)
+        choices, objects = countries or country_choices(agreement)
+        self.fields["venue_country"] = LookupChoiceField(
+            label=_("Country"),
+            required=False,
+            choices=choices,
+            objects=objects,
+            unknown=_("Unknown country; choose one from the list."),
+        )
+        # Keep the country beside the city in the rendered form.
+        order = list(self.fields)
+        order.remove("venue_country")
+        order.insert(order.index("venue_city") + 1, "venue_country")
+        self.order_fields(order)
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("start"), data.get("end")
+        if end and not start and "start" not in self.errors:
+            self.add_error("start", _("Give the start date too (the same day if it lasted one day)."))
+        if start and end:
+            if start[1] != end[1]:
+                self.add_error("end", _("Write the end date with the same precision as the start date."))
+            elif end[0] < start[0]:
+                self.add_error("end", _("The end date is before the start date."))
+        number = data.get("number")
+        if number is not None:
+            others = Round.objects.filter(agreement=self.agreement, number=number)
+            if self.round is not None:
+                others = others.exclude(pk=self.round.pk)
+            if others.exists():
+                self.add_error(
+                    "number",
+                    _("This agreement already has round %(number)s; choose another number.") % {"number": number},
+                )
+        elif data.get("kind") == RoundKind.NUMBERED:
+            self.add_error("number", _("A numbered round needs its number (or choose another kind of meeting)."))
+        if self.round is not None and data.get("version") is None:
+            self.add_error(None, _("The form is missing its version; open the round again and redo the change."))
+        city, country = data.get("venue_city", "").strip(), data.get("venue_country")
+        if city and country is None and "venue_country" not in self.errors:
+            self.add_error("venue_country", _("Say which country the city is in."))
+        if country is not None and not city:
+            self.add_error("venue_city", _("Give the city."))
+        if city and data.get("format") == RoundFormat.VIRTUAL:
+            self.add_error("format", _("A virtual round has no venue; choose hybrid if it also met in person."))
+        return data
+
+    def service_fields(self) -> dict:
+        data = self.cleaned_data
+        start, end = data["start"], data["end"]
+        return {
+            "number": data["number"],
+            "kind": data["kind"],
+            "title": data["title"],
+            "status": data["status"],
+            "format": data["format"],
+            "start_date": start[0] if start else None,
+            "end_date": end[0] if end else None,
+            "date_precision": start[1] if start else DatePrecision.DAY,
+            "dates_note": data["dates_note"],
+            "venue_city": data["venue_city"],
+            "venue_country": data["venue_country"],
+            "venue_place": data["venue_place"],
+            "venue_note": data["venue_note"],
+            "chief_negotiators": data["chief_negotiators"],
+            "summary": data["summary"],
+        }
+
+
+def round_initial(round: Round) -> dict:
+    """The round form's initial values for an existing round."""
+    venue = round.venue
+    return {
+        "version": round.version,
+        "number": round.number,
+        "kind": round.kind,
+        "title": round.title,
+        "status": round.status,
+        "format": round.format,
+        "start": format_partial_date_iso(round.start_date, round.date_precision),
+        "end": format_partial_date_iso(round.end_date, round.date_precision),
+        "dates_note": round.dates_note,
+        "venue_city": venue.city if venue else "",
+        "venue_country": str(venue.country_id) if venue else "",
+        "venue_place": venue.place if venue else "",
+        "venue_note": round.venue_note,
+        "chief_negotiators": round.chief_negotiators,
+        "summary": round.summary,
+    }
+
+
+# --- Chapter rows, notes, sources ------------------------------------------------------------
+
+
+class ChapterRowForm(forms.Form):
+    """One chapter discussed at the round. A row without a chapter is ignored."""
+
+    status = forms.ChoiceField(
+        label=_("Progress"), choices=ProgressStatus.choices, initial=ProgressStatus.UNDER_NEGOTIATION
+    )
+    note = forms.CharField(label=_("Public note"), required=False, widget=forms.TextInput)
+
+    def __init__(self, *args, chapters, **kwargs):
+        super().__init__(*args, **kwargs)
+        choices, objects = chapters
+        self.fields["chapter"] = LookupChoiceField(
+            label=_("Chapter"),
+            required=False,
+            choices=choices,
+            objects=objects,
+            unknown=_("Unknown chapter; choose one from the list."),
+        )
+        self.order_fields(["chapter", "status", "note"])
+
+    def has_changed(self):
+        # A blank row is empty whatever its status select shows (it always sends a value).
+        return bool(self["chapter"].value() or (self["note"].value() or "").strip())
+
+    def clean(self):
+        data = super().clean()
+        if data.get("chapter") is None and data.get("note") and "chapter" not in self.errors:
+            self.add_error("chapter", _("Choose the chapter this row is about."))
+        return data
+
+
+class BaseChapterFormSet(forms.BaseFormSet):
+    def clean(self):
+        seen = {}
+        for form in self.forms:
+            if not hasattr(form, "cleaned_data") or self._should_delete_form(form):
+                continue
+            chapter = form.cleaned_data.get("chapter")
+            if chapter is None:
+                continue
+            if chapter.pk in seen:
+                form.add_error("chapter", _("%(code)s is already listed above.") % {"code": chapter.code})
+            seen[chapter.pk] = form
+
+    def lines(self) -> list[ChapterLine]:
+        lines = []
+        for form in self.forms:
+            data = form.cleaned_data
+            if data.get("chapter") is not None and not self._should_delete_form(form):
+                lines.append(ChapterLine(chapter=data["chapter"], status=data["status"], note=data["note"]))
+        return lines
+
+
+ChapterFormSet = formset_factory(ChapterRowForm, formset=BaseChapterFormSet, extra=0, can_delete=True)
+
+
+class NoteRowForm(forms.Form):
+    """A new note on the round; a row without text is ignored."""
+
+    text = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    visibility = forms.ChoiceField(
+        label=_("Visibility"),
+        choices=Visibility.choices,
+        # Safer default: an internal assessment must never go public by oversight.
+        initial=Visibility.CONFIDENTIAL,
+        help_text=_("Confidential: only curators and this agreement's officials see it."),
+    )
+
+    def __init__(self, *args, chapters, **kwargs):
+        super().__init__(*args, **kwargs)
+        choices, objects = chapters
+        self.fields["chapter"] = LookupChoiceField(
+            label=_("About chapter"),
+            required=False,
+            choices=choices,
+            objects=objects,
+            unknown=_("Unknown chapter; choose one from the list."),
+        )
+
+    def has_changed(self):
+        return bool((self["text"].value() or "").strip() or self["chapter"].value())
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("text", "").strip() and data.get("chapter") is not None:
+            self.add_error("text", _("Write the note, or clear the chapter."))
+        return data
+
+
+class BaseNoteFormSet(forms.BaseFormSet):
+    def lines(self) -> list[NoteLine]:
+        return [
+            NoteLine(text=d["text"], visibility=d["visibility"], chapter=d.get("chapter"))
+            for d in (form.cleaned_data for form in self.forms)
+            if d.get("text", "").strip()
+        ]
+
+
+NoteFormSet = formset_factory(NoteRowForm, formset=BaseNoteFormSet, extra=NOTE_ROWS)
+
+
+class SourceRowForm(forms.Form):
+    """A source for the round: a web page (reused if its URL is already on record)."""
+
+    url = forms.URLField(label=_("URL"), required=False, max_length=500, assume_scheme="https")
+    title = forms.CharField(label=_("Title"), required=False, max_length=500)
+    publisher = forms.CharField(label=_("Publisher"), required=False, max_length=200)
+    published = PartialDateField(label=_("Published"), required=False, help_text="")
+    note = forms.CharField(label=_("What it says"), required=False, max_length=500)
+    conflicting = forms.BooleanField(label=_("Disagrees with the recorded values"), required=False)
+
+    def clean(self):
+        data = super().clean()
+        url, title = data.get("url"), data.get("title", "").strip()
+        filled = url or title or data.get("publisher") or data.get("note") or data.get("published")
+        if filled and not title and "url" not in self.errors:
+            known = url and Source.objects.filter(url=url).exists()
+            if not known:
+                self.add_error("title", _("Give the source's title."))
+        return data
+
+
+class BaseSourceFormSet(forms.BaseFormSet):
+    def lines(self) -> list[SourceLine]:
+        lines = []
+        for d in (form.cleaned_data for form in self.forms):
+            if not (d.get("url") or d.get("title", "").strip()):
+                continue
+            published = d.get("published")
+            lines.append(
+                SourceLine(
+                    url=d.get("url") or "",
+                    title=d.get("title", ""),
+                    publisher=d.get("publisher", ""),
+                    published_on=published[0] if published else None,
+                    published_precision=published[1] if published else DatePrecision.DAY,
+                    note=d.get("note", ""),
+                    conflicting=d.get("conflicting", False),
+                )
+            )
+        return lines
+
+
+SourceFormSet = formset_factory(SourceRowForm, formset=BaseSourceFormSet, extra=SOURCE_ROWS)
+
+
+# --- The whole round form ---------------------------------------------------------------
+
+
+# Which part of the form a service ValidationError key belongs to.
+_SERVICE_FIELD = {
+    "number": "number",
+    "kind": "kind",
+    "title": "title",
+    "status": "status",
+    "format": "format",
+    "start_date": "start",
+    "end_date": "end",
+    "date_precision": "start",
+    "dates_note": "dates_note",
+    "venue": "venue_city",
+    "venue_city": "venue_city",
+    "venue_country": "venue_country",
+    "venue_note": "venue_note",
+    "summary": "summary",
+    "chief_negotiators": "chief_negotiators",
+    "reason": "reason",
+}
+
+
+class RoundLogForm:
+    """The round form with its chapter, note and source formsets, validated and saved together."""
+
+    def __init__(self, data=None, *, agreement: Agreement, round: Round | None = None):
+        self.agreement = agreement
+        self.round = round
+        chapters = chapter_choices()
+        self.main = RoundForm(data, agreement=agreement, round=round, countries=country_choices(agreement))
+        initial_rows = []
+        if round is not None and data is None:
+            initial_rows = [
+                {"chapter": str(p.chapter_id), "status": p.status, "note": p.note}
+                for p in round.progress.select_related(None).order_by("chapter__order", "chapter__code")
+            ]
+        extra = CHAPTER_ROWS_NEW if round is None else CHAPTER_ROWS_EDIT
+        self.chapters = ChapterFormSet(
+            data,
+            prefix="chapters",
+            initial=initial_rows or None,
+            form_kwargs={"chapters": chapters},
+        )
+        if data is None:
+            self.chapters.extra = extra
+        self.notes = NoteFormSet(data, prefix="notes", form_kwargs={"chapters": chapters})
+        self.sources = SourceFormSet(data, prefix="sources")
+        self.service_errors: list[str] = []
+
+    @property
+    def parts(self):
+        return [self.main, self.chapters, self.notes, self.sources]
+
+    def is_valid(self) -> bool:
+        # Validate every part (no short-circuit) so that all errors show at once.
+        results = [part.is_valid() for part in self.parts]
+        return all(results)
+
+    @property
+    def expected_version(self) -> int | None:
+        return self.main.cleaned_data.get("version")
+
+    @property
+    def reason(self) -> str:
+        return self.main.cleaned_data.get("reason", "")
+
+    def service_kwargs(self) -> dict:
+        """Keyword arguments for ``round_log`` (without agreement, round, user)."""
+        return {
+            **self.main.service_fields(),
+            "chapters": self.chapters.lines(),
+            "notes": self.notes.lines(),
+            "sources": self.sources.lines(),
+            "reason": self.reason,
+        }
+
+    def add_service_errors(self, error: ValidationError) -> None:
+        """Show a service's ValidationError on the field it is about, or above the form."""
+        for key, messages in (error.message_dict if hasattr(error, "error_dict") else {None: error.messages}).items():
+            field = _SERVICE_FIELD.get(key)
+            for message in messages:
+                if field:
+                    self.main.add_error(field, message)
+                elif key in ("chapters", "notes", "sources"):
+                    self.service_errors.append(message)
+                else:
+                    self.main.add_error(None, message)
+
+    def keep_input_after_conflict(self, current: Round) -> None:
+        """After a conflict: keep what the user typed, but carry the current version, so that
+        saving again (after reading what changed) is a deliberate choice."""
+        data = self.main.data.copy()
+        data["version"] = str(current.version)
+        for part in self.parts:
+            part.data = data
+            if hasattr(part, "forms"):
+                for form in part.forms:
+                    form.data = data
+
+
+def round_conflict_rows(form: RoundLogForm, current: Round) -> list[dict]:
+    """What the user submitted beside what is saved now, field by field, changed ones flagged."""
+    submitted = form.main.cleaned_data
+    saved = round_initial(current)
+    countries = form.main.fields["venue_country"].objects
+    rows = []
+    for name in ["number", "kind", "title", "status", "format", "start", "end", "venue_city", "venue_country"]:
+        mine = submitted.get(name)
+        if name in ("start", "end"):
+            mine = format_partial_date_iso(*mine) if mine else ""
+        elif name == "venue_country":
+            mine = str(mine.pk) if mine else ""
+        theirs = saved[name]
+        rows.append(
+            {
+                "label": form.main.fields[name].label,
+                "mine": _display(form.main.fields[name], mine, countries),
+                "theirs": _display(form.main.fields[name], theirs, countries),
+                "changed": str(mine or "") != str(theirs or ""),
+            }
+        )
+    for name in ["dates_note", "venue_place", "venue_note", "chief_negotiators", "summary"]:
+        mine, theirs = submitted.get(name) or "", saved[name] or ""
+        rows.append(
+            {
+                "label": form.main.fields[name].label,
+                "mine": mine,
+                "theirs": theirs,
+                "changed": mine.strip() != theirs.strip(),
+            }
+        )
+    mine_chapters = {line.chapter.code: line for line in form.chapters.lines()}
+    theirs_chapters = {p.chapter.code: p for p in current.progress.select_related("chapter")}
+    for code in sorted(set(mine_chapters) | set(theirs_chapters)):
+        mine, theirs = mine_chapters.get(code), theirs_chapters.get(code)
+        mine_text = f"{ProgressStatus(mine.status).label}{' — ' + mine.note if mine.note else ''}" if mine else "—"
+        theirs_text = f"{theirs.get_status_display()}{' — ' + theirs.note if theirs.note else ''}" if theirs else "—"
+        rows.append({"label": code, "mine": mine_text, "theirs": theirs_text, "changed": mine_text != theirs_text})
+    return rows
+
+
+def _display(field, value, countries) -> str:
+    if value in (None, ""):
+        return ""
+    if isinstance(field, LookupChoiceField):
+        party = countries.get(int(value))
+        return str(party) if party else str(value)
+    if isinstance(field, forms.ChoiceField):
+        return str(dict(field.choices).get(value, value))
+    return str(value)
+
+
+# --- Status events ----------------------------------------------------------------------
+
+
+class StatusEventForm(forms.Form):
+    """A dated step on the agreement's timeline, e.g. "concluded on 6 May 2025"."""
+
+    status = forms.ChoiceField(label=_("Status"), choices=AgreementStatus.choices)
+    date = PartialDateField(label=_("Effective date"))
+    planned = forms.BooleanField(
+        label=_("Planned (expected, not yet happened)"),
+        required=False,
+        help_text=_("Planned events are drawn on the timeline but do not change the current status."),
+    )
+    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    reason = reason_field()
+
+    def clean(self):
+        data = super().clean()
+        date = data.get("date")
+        if date and not data.get("planned") and date[0] > timezone.localdate():
+            self.add_error("planned", _("This date is in the future: tick “planned”, or correct the date."))
+        return data
+
+    def service_kwargs(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "status": data["status"],
+            "date": data["date"][0],
+            "date_precision": data["date"][1],
+            "planned": data["planned"],
+            "note": data["note"],
+            "reason": data["reason"],
+        }
+
+
+# --- Notes ------------------------------------------------------------------------------
+
+
+class NoteForm(forms.Form):
+    """Edit one progress note (text, visibility, chapter)."""
+
+    version = version_field()
+    text = forms.CharField(label=_("Note"), widget=forms.Textarea(attrs={"rows": 5}))
+    visibility = forms.ChoiceField(
+        label=_("Visibility"),
+        choices=Visibility.choices,
+        help_text=_("Confidential: only curators and this agreement's officials see it."),
+    )
+    reason = reason_field()
+
+    def __init__(self, *args, note: ProgressNote, **kwargs):
+        self.note = note
+        kwargs.setdefault(
+            "initial",
+            {
+                "version": note.version,
+                "text": note.text,
+                "visibility": note.visibility,
+                "chapter": str(note.chapter_id or ""),
+            },
+        )
+        super().__init__(*args, **kwargs)
+        choices, objects = chapter_choices()
+        self.fields["chapter"] = LookupChoiceField(
+            label=_("About chapter"),
+            required=False,
+            choices=choices,
+            objects=objects,
+            unknown=_("Unknown chapter; choose one from the list."),
+        )
+        self.order_fields(["version", "text", "visibility", "chapter", "reason"])
+
+    def service_kwargs(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "text": data["text"],
+            "visibility": data["visibility"],
+            "chapter": data["chapter"],
+            "reason": data["reason"],
+        }
+
+    def keep_input_after_conflict(self, current: ProgressNote) -> None:
+        data = self.data.copy()
+        data["version"] = str(current.version)
+        self.data = data
+
+    def conflict_rows(self, current: ProgressNote) -> list[dict]:
+        mine = self.cleaned_data
+        rows = [
+            {"label": self.fields["text"].label, "mine": mine["text"], "theirs": current.text},
+            {
+                "label": self.fields["visibility"].label,
+                "mine": Visibility(mine["visibility"]).label,
+                "theirs": current.get_visibility_display(),
+            },
+            {
+                "label": self.fields["chapter"].label,
+                "mine": str(mine["chapter"] or "—"),
+                "theirs": str(current.chapter or "—"),
+            },
+        ]
+        for row in rows:
+            row["changed"] = str(row["mine"]).strip() != str(row["theirs"]).strip()
+        return rows
+
+
+class ConfirmDeleteForm(forms.Form):
+    """Deleting needs the version that was shown, and may say why."""
+
+    version = version_field()
+    reason = reason_field()

@@ -1,0 +1,270 @@
+"""Editing on the site: log or edit a round, record a status event, edit or delete notes, and
+read an agreement's history.
+
+Every view here needs a signed-in user (anonymous visitors are sent to the sign-in page) and,
+for writes, the right to edit the agreement (``permissions.can_edit_agreement``; 403
+otherwise). The views parse input with ``forms`` and save through ``services``; on a
+``ConcurrencyConflict`` they answer 409 with the user's input kept and what changed beside it.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from .forms import ConfirmDeleteForm, NoteForm, RoundLogForm, StatusEventForm, round_conflict_rows
+from .history import agreement_history
+from .models import Agreement, ProgressNote, Round, RoundSource
+from .permissions import can_edit_agreement
+from .services import ConcurrencyConflict, note_delete, note_update, round_delete, round_log, status_event_record
+
+CONFLICT = 409
+
+
+def _require_editor(user, agreement: Agreement) -> None:
+    if not can_edit_agreement(user, agreement):
+        raise PermissionDenied(_("You are not assigned to edit this agreement."))
+
+
+def _last_change(instance) -> dict:
+    """Who saved ``instance`` last and when (for the conflict message)."""
+    record = instance.history.select_related("history_user").first()
+    if record is None:
+        return {}
+    return {"user": record.history_user, "when": record.history_date, "reason": record.history_change_reason}
+
+
+def _round_for_edit(request, pk: int) -> Round:
+    round_obj = get_object_or_404(Round.objects.select_related("agreement", "venue__country"), pk=pk)
+    _require_editor(request.user, round_obj.agreement)
+    return round_obj
+
+
+def _render_round_form(request, form: RoundLogForm, *, status: int = 200, **context):
+    round_obj = form.round
+    existing_notes, existing_sources = [], []
+    if round_obj is not None:
+        # Editors of the agreement may read all its notes, confidential ones included.
+        existing_notes = list(round_obj.notes.select_related("chapter", "author"))
+        existing_sources = list(RoundSource.objects.filter(round=round_obj).select_related("source"))
+    return render(
+        request,
+        "negotiations/edit/round_form.html",
+        {
+            "agreement": form.agreement,
+            "round": round_obj,
+            "form": form,
+            "existing_notes": existing_notes,
+            "existing_sources": existing_sources,
+            **context,
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def round_new(request, slug):
+    """Log a round: its fields, the chapters discussed, notes and sources, in one form."""
+    agreement = get_object_or_404(Agreement.objects.prefetch_related("agreement_parties"), slug=slug)
+    _require_editor(request.user, agreement)
+    if request.method != "POST":
+        return _render_round_form(request, RoundLogForm(agreement=agreement))
+    form = RoundLogForm(request.POST, agreement=agreement)
+    if form.is_valid():
+        try:
+            round_obj = round_log(agreement=agreement, user=request.user, **form.service_kwargs())
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(request, _("%(round)s is logged.") % {"round": round_obj.label})
+            return redirect(round_obj)
+    return _render_round_form(request, form, status=400)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def round_edit(request, pk):
+    """Edit a round and its chapters through the same form, guarded by the round's version."""
+    round_obj = _round_for_edit(request, pk)
+    agreement = round_obj.agreement
+    if request.method != "POST":
+        return _render_round_form(request, RoundLogForm(agreement=agreement, round=round_obj))
+    form = RoundLogForm(request.POST, agreement=agreement, round=round_obj)
+    if form.is_valid():
+        try:
+            round_obj = round_log(
+                agreement=agreement,
+                round=round_obj,
+                expected_version=form.expected_version,
+                user=request.user,
+                **form.service_kwargs(),
+            )
+        except ConcurrencyConflict:
+            current = Round.objects.select_related("venue__country").get(pk=round_obj.pk)
+            rows = round_conflict_rows(form, current)
+            form.keep_input_after_conflict(current)
+            form.round = current
+            return _render_round_form(
+                request,
+                form,
+                status=CONFLICT,
+                conflict_rows=rows,
+                last_change=_last_change(current),
+            )
+        except ValidationError as error:
+            form.round = Round.objects.select_related("agreement", "venue__country").get(pk=round_obj.pk)
+            form.add_service_errors(error)
+        else:
+            messages.success(request, _("%(round)s is saved.") % {"round": round_obj.label})
+            return redirect(round_obj)
+    return _render_round_form(request, form, status=400)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def round_delete_view(request, pk):
+    """Confirm, then delete a round with its chapters, notes and citations."""
+    round_obj = _round_for_edit(request, pk)
+    form = ConfirmDeleteForm(request.POST or None, initial={"version": round_obj.version})
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                round_delete(
+                    round=round_obj,
+                    expected_version=form.cleaned_data["version"],
+                    user=request.user,
+                    reason=form.cleaned_data["reason"],
+                )
+            except ConcurrencyConflict as conflict:
+                messages.error(
+                    request, _("This round was changed after you opened this page. Check it before deleting it.")
+                )
+                return redirect("round-edit", pk=conflict.current.pk)
+            messages.success(request, _("%(round)s is deleted.") % {"round": round_obj.label})
+            return redirect(round_obj.agreement)
+    counts = {"chapters": round_obj.progress.count(), "notes": round_obj.notes.count()}
+    return render(
+        request,
+        "negotiations/edit/round_confirm_delete.html",
+        {"round": round_obj, "agreement": round_obj.agreement, "form": form, "counts": counts},
+        status=status,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def status_event_new(request, slug):
+    """Record a dated step of the agreement ("concluded on 6 May 2025"); recomputes the status."""
+    agreement = get_object_or_404(Agreement, slug=slug)
+    _require_editor(request.user, agreement)
+    form = StatusEventForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                event = status_event_record(agreement=agreement, user=request.user, **form.service_kwargs())
+            except ValidationError as error:
+                for key, errors in error.message_dict.items():
+                    for message in errors:
+                        form.add_error(key if key in form.fields else None, message)
+            else:
+                messages.success(request, _("Recorded: %(event)s.") % {"event": event})
+                return redirect(agreement)
+    return render(
+        request, "negotiations/edit/status_event_form.html", {"agreement": agreement, "form": form}, status=status
+    )
+
+
+def _note_for_edit(request, pk: int) -> ProgressNote:
+    note = get_object_or_404(ProgressNote.objects.select_related("round__agreement", "chapter"), pk=pk)
+    # Someone who may not edit the agreement must not learn a confidential note exists: 404.
+    if not can_edit_agreement(request.user, note.round.agreement):
+        if note.is_confidential:
+            raise Http404
+        raise PermissionDenied(_("You are not assigned to edit this agreement."))
+    return note
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def note_edit(request, pk):
+    """Edit a note's text, visibility or chapter, guarded by its version."""
+    note = _note_for_edit(request, pk)
+    form = NoteForm(request.POST or None, note=note)
+    context = {"note": note, "round": note.round, "agreement": note.round.agreement}
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                note_update(
+                    note=note, expected_version=form.cleaned_data["version"], user=request.user, **form.service_kwargs()
+                )
+            except ConcurrencyConflict:
+                current = ProgressNote.objects.select_related("chapter").get(pk=note.pk)
+                context["conflict_rows"] = form.conflict_rows(current)
+                context["last_change"] = _last_change(current)
+                form.keep_input_after_conflict(current)
+                status = CONFLICT
+            except ValidationError as error:
+                for key, errors in error.message_dict.items():
+                    for message in errors:
+                        form.add_error(key if key in form.fields else None, message)
+            else:
+                messages.success(request, _("The note is saved."))
+                return redirect(note.round)
+    return render(request, "negotiations/edit/note_form.html", {**context, "form": form}, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def note_delete_view(request, pk):
+    """Confirm, then delete a note (refused if it changed since the page was opened)."""
+    note = _note_for_edit(request, pk)
+    form = ConfirmDeleteForm(request.POST or None, initial={"version": note.version})
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                note_delete(
+                    note=note,
+                    expected_version=form.cleaned_data["version"],
+                    user=request.user,
+                    reason=form.cleaned_data["reason"],
+                )
+            except ConcurrencyConflict:
+                messages.error(request, _("This note was changed after you opened the page. Read it again first."))
+                return redirect("note-edit", pk=note.pk)
+            messages.success(request, _("The note is deleted."))
+            return redirect(note.round)
+    return render(
+        request,
+        "negotiations/edit/note_confirm_delete.html",
+        {"note": note, "round": note.round, "agreement": note.round.agreement, "form": form},
+        status=status,
+    )
+
+
+@login_required
+def agreement_history_view(request, slug):
+    """Who changed what in an agreement and its rounds, progress, notes and status events."""
+    agreement = get_object_or_404(Agreement, slug=slug)
+    page = agreement_history(agreement=agreement, user=request.user, page_number=request.GET.get("page"))
+    return render(
+        request,
+        "negotiations/history.html",
+        {
+            "agreement": agreement,
+            "page_obj": page,
+            "rows": page.object_list,
+            "can_edit": can_edit_agreement(request.user, agreement),
+        },
+    )

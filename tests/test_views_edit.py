@@ -1,0 +1,514 @@
+"""The editing pages: log and edit a round in one form, conflicts, status events, notes, sign-in."""
+
+import datetime as dt
+import re
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from negotiations import roles
+from negotiations.choices import AgreementStatus, ProgressStatus, RoundFormat, Visibility
+from negotiations.models import ChapterProgress, ProgressNote, Round, Source, StatusEvent
+from tests import factories as f
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def official():
+    return f.user("ana", role=roles.OFFICIAL)
+
+
+@pytest.fixture
+def agreement(official):
+    obj = f.agreement(slug="india-chile-cepa", parties=("IND", "CHL"), name="India–Chile CEPA")
+    obj.editors.add(official)
+    for code in ("TIG", "SVC", "ROO", "CRM", "IPR"):
+        f.chapter(code)
+    f.party("PER")
+    return obj
+
+
+@pytest.fixture
+def client_for():
+    def make(user):
+        client = Client(enforce_csrf_checks=True)
+        if user is not None:
+            client.force_login(user)
+        return client
+
+    return make
+
+
+def csrf_post(client, url, data):
+    """POST like a browser: load the form first for the CSRF cookie and token."""
+    page = client.get(url)
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.content.decode()).group(1)
+    return client.post(url, {**data, "csrfmiddlewaretoken": token})
+
+
+def management(prefix, total, initial=0):
+    return {
+        f"{prefix}-TOTAL_FORMS": str(total),
+        f"{prefix}-INITIAL_FORMS": str(initial),
+        f"{prefix}-MIN_NUM_FORMS": "0",
+        f"{prefix}-MAX_NUM_FORMS": "1000",
+    }
+
+
+def round_post(chapters=(), notes=(), sources=(), **fields):
+    """The round form's POST data; ``chapters`` are (Chapter, status, note) triples."""
+    data = {
+        "number": "5",
+        "kind": "numbered",
+        "status": "held",
+        "format": RoundFormat.IN_PERSON,
+        "start": "2026-01-12",
+        "end": "2026-01-16",
+        "venue_city": "Santiago",
+        "venue_country": str(f.party("CHL").pk),
+        "reason": "",
+        **management("chapters", max(len(chapters), 1)),
+        **management("notes", max(len(notes), 1)),
+        **management("sources", max(len(sources), 1)),
+    }
+    for i, (chapter, status, note) in enumerate(chapters):
+        data.update(
+            {f"chapters-{i}-chapter": str(chapter.pk), f"chapters-{i}-status": status, f"chapters-{i}-note": note}
+        )
+    for i, (text, visibility) in enumerate(notes):
+        data.update({f"notes-{i}-text": text, f"notes-{i}-visibility": visibility})
+    for i, (url, title) in enumerate(sources):
+        data.update({f"sources-{i}-url": url, f"sources-{i}-title": title})
+    for key, value in fields.items():
+        if value is None:
+            data.pop(key, None)
+        else:
+            data[key] = value
+    return data
+
+
+def edit_post(round_obj, **overrides):
+    """The edit form as the browser would submit it, unchanged, plus ``overrides``."""
+    rows = list(round_obj.progress.order_by("chapter__order", "chapter__code"))
+    data = {
+        "version": str(round_obj.version),
+        "number": str(round_obj.number),
+        "kind": round_obj.kind,
+        "status": round_obj.status,
+        "format": round_obj.format,
+        "start": round_obj.start_date.isoformat(),
+        "end": round_obj.end_date.isoformat() if round_obj.end_date else "",
+        "venue_city": round_obj.venue.city if round_obj.venue else "",
+        "venue_country": str(round_obj.venue.country_id) if round_obj.venue else "",
+        **management("chapters", len(rows) + 3, len(rows)),
+        **management("notes", 2),
+        **management("sources", 1),
+    }
+    for i, row in enumerate(rows):
+        data.update({f"chapters-{i}-chapter": str(row.chapter_id), f"chapters-{i}-status": row.status})
+    data.update(overrides)
+    return data
+
+
+# --- Log a round -------------------------------------------------------------------------
+
+
+def test_new_round_form_suggests_the_next_number_and_offers_blank_chapter_rows(agreement, official, client_for):
+    f.round_(agreement, number=3)
+    f.round_(agreement, number=4)
+    page = client_for(official).get(reverse("round-new", args=[agreement.slug]))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert 'name="number" value="5"' in html
+    assert html.count('name="chapters-') >= 8 * 3
+    assert "ROO — Chapter ROO" in html
+    assert ">Confidential<" in html
+
+
+def test_logging_a_round_saves_it_with_chapters_notes_and_sources(agreement, official, client_for):
+    client = client_for(official)
+    data = round_post(
+        chapters=[
+            (f.chapter("TIG"), ProgressStatus.SUBSTANTIAL_PROGRESS, ""),
+            (f.chapter("ROO"), ProgressStatus.CONVERGENCE, "Few brackets left"),
+            (f.chapter("CRM"), ProgressStatus.UNDER_NEGOTIATION, ""),
+        ],
+        notes=[("Chile pushes for faster tariff cuts", Visibility.CONFIDENTIAL)],
+        sources=[("https://example.org/fifth-round", "Fifth round concludes")],
+        reason="From the joint statement",
+    )
+    response = csrf_post(client, reverse("round-new", args=[agreement.slug]), data)
+    round_obj = Round.objects.get(agreement=agreement, number=5)
+    assert response.status_code == 302 and response["Location"] == round_obj.get_absolute_url()
+    assert round_obj.venue.city == "Santiago" and round_obj.end_date == dt.date(2026, 1, 16)
+    assert set(round_obj.progress.values_list("chapter__code", flat=True)) == {"TIG", "ROO", "CRM"}
+    note = round_obj.notes.get()
+    assert note.visibility == Visibility.CONFIDENTIAL and note.author == official
+    assert round_obj.citations.get().source.title == "Fifth round concludes"
+    record = round_obj.history.get()
+    assert (record.history_user, record.history_change_reason) == (official, "From the joint statement")
+
+
+def test_month_precision_dates(agreement, official, client_for):
+    data = round_post(start="2026-01", end="")
+    csrf_post(client_for(official), reverse("round-new", args=[agreement.slug]), data)
+    assert Round.objects.get(number=5).dates_display == "Jan 2026"
+
+
+def db_counts():
+    return (
+        Round.objects.count(),
+        ChapterProgress.objects.count(),
+        ProgressNote.objects.count(),
+        Source.objects.count(),
+    )
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        ({"start": "2026-01-16", "end": "2026-01-12"}, "end", "The end date is before the start date."),
+        ({"start": "1850-01-01", "end": ""}, "start", "Give a date between 1900 and 2100."),
+        ({"start": "2026-13-01"}, "start", "is not a valid calendar date"),
+        ({"number": "3"}, "number", "already has round 3"),
+        ({"venue_country": "999999"}, "venue_country", "Unknown country"),
+        ({"venue_country": ""}, "venue_country", "Say which country the city is in."),
+        ({"format": RoundFormat.VIRTUAL}, "format", "A virtual round has no venue"),
+        ({"chapters-0-chapter": "999999"}, "chapters-0-chapter", "Unknown chapter"),
+        ({"start": "2026-01-12", "end": "2026-01"}, "end", "same precision"),
+    ],
+)
+def test_bad_input_gives_field_errors_and_saves_nothing(agreement, official, client_for, changes, field, message):
+    f.round_(agreement, number=3)
+    data = round_post(
+        chapters=[(f.chapter("TIG"), ProgressStatus.CLOSED, "")],
+        notes=[("A note", Visibility.PUBLIC)],
+        sources=[("https://example.org/x", "X")],
+        **changes,
+    )
+    before = db_counts()
+    response = csrf_post(client_for(official), reverse("round-new", args=[agreement.slug]), data)
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert message in html
+    # The message sits with its field: the field's wrapper or table cell carries the error.
+    assert f'id="id_{field}-error"' in html or (
+        field.startswith("chapters") and 'class="chapter-row has-error"' in html
+    )
+    assert db_counts() == before
+
+
+def test_the_same_chapter_twice_is_a_row_error_and_nothing_is_saved(agreement, official, client_for):
+    data = round_post(
+        chapters=[
+            (f.chapter("TIG"), ProgressStatus.CLOSED, ""),
+            (f.chapter("ROO"), ProgressStatus.CLOSED, ""),
+            (f.chapter("TIG"), ProgressStatus.PARKED, ""),
+        ],
+        notes=[("Kept in the form", Visibility.PUBLIC)],
+    )
+    before = db_counts()
+    response = csrf_post(client_for(official), reverse("round-new", args=[agreement.slug]), data)
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "TIG is already listed above." in html
+    assert "Kept in the form" in html  # the user's input is kept
+    assert db_counts() == before
+
+
+def test_an_invalid_chapter_row_leaves_the_database_unchanged(agreement, official, client_for):
+    """Atomicity through the site: a bad progress status in one row → no round, no rows, no notes."""
+    data = round_post(
+        chapters=[(f.chapter("TIG"), ProgressStatus.CLOSED, ""), (f.chapter("ROO"), "nearly_done", "")],
+        notes=[("A note", Visibility.CONFIDENTIAL)],
+        sources=[("https://example.org/y", "Y")],
+    )
+    before = db_counts()
+    response = csrf_post(client_for(official), reverse("round-new", args=[agreement.slug]), data)
+    assert response.status_code == 400
+    assert db_counts() == before
+
+
+def test_a_chapter_note_without_a_chapter_is_an_error(agreement, official, client_for):
+    data = round_post(**{"chapters-0-note": "orphan note", "chapters-0-status": ProgressStatus.CLOSED})
+    response = csrf_post(client_for(official), reverse("round-new", args=[agreement.slug]), data)
+    assert response.status_code == 400
+    assert "Choose the chapter this row is about." in response.content.decode()
+
+
+def test_a_numbered_round_needs_a_number(agreement, official, client_for):
+    response = csrf_post(client_for(official), reverse("round-new", args=[agreement.slug]), round_post(number=""))
+    assert response.status_code == 400
+    assert "A numbered round needs its number" in response.content.decode()
+
+
+# --- Edit a round, conflicts ----------------------------------------------------------------
+
+
+@pytest.fixture
+def logged_round(agreement):
+    round_obj = f.round_(agreement, number=5, venue=f.venue("Santiago", "CHL"))
+    f.progress(round_obj, "TIG", ProgressStatus.UNDER_NEGOTIATION)
+    f.progress(round_obj, "ROO", ProgressStatus.TEXT_EXCHANGED)
+    return round_obj
+
+
+def test_edit_form_shows_the_current_rows_and_version(logged_round, official, client_for):
+    html = client_for(official).get(reverse("round-edit", args=[logged_round.pk])).content.decode()
+    assert 'name="version" value="1"' in html
+    assert 'name="chapters-TOTAL_FORMS" value="5"' in html  # two rows + three blank
+    assert f'<option value="{f.chapter("ROO").pk}" selected>' in html
+
+
+def test_editing_changes_rows_and_removes_ticked_ones(logged_round, official, client_for):
+    data = edit_post(
+        logged_round,
+        **{
+            "chapters-0-status": ProgressStatus.CLOSED,  # ROO (catalog order: by order, then code)
+            "chapters-1-DELETE": "on",
+            "chapters-2-chapter": str(f.chapter("CRM").pk),
+            "chapters-2-status": ProgressStatus.NOT_STARTED,
+            "reason": "Debrief",
+        },
+    )
+    response = csrf_post(client_for(official), reverse("round-edit", args=[logged_round.pk]), data)
+    assert response.status_code == 302
+    rows = dict(logged_round.progress.values_list("chapter__code", "status"))
+    assert rows == {"ROO": ProgressStatus.CLOSED, "CRM": ProgressStatus.NOT_STARTED}
+
+
+def test_two_officials_edit_the_same_round_one_wins_the_other_sees_the_conflict(
+    logged_round, agreement, official, client_for
+):
+    colleague = f.user("ben", role=roles.OFFICIAL)
+    agreement.editors.add(colleague)
+    first, second = client_for(official), client_for(colleague)
+    url = reverse("round-edit", args=[logged_round.pk])
+    # Both load the form (version 1).
+    first_page, second_page = first.get(url), second.get(url)
+    assert 'name="version" value="1"' in first_page.content.decode()
+    assert 'name="version" value="1"' in second_page.content.decode()
+
+    def token(page):
+        return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.content.decode()).group(1)
+
+    won = first.post(
+        url,
+        {
+            **edit_post(logged_round, start="2026-01-13", end="2026-01-16", reason="First"),
+            "csrfmiddlewaretoken": token(first_page),
+        },
+    )
+    assert won.status_code == 302
+    lost = second.post(
+        url,
+        {
+            **edit_post(logged_round, start="2026-01-20", end="2026-01-24", dates_note="typed by Ben"),
+            "version": "1",
+            "csrfmiddlewaretoken": token(second_page),
+        },
+    )
+    assert lost.status_code == 409
+    html = lost.content.decode()
+    assert "Someone else saved this while you were editing" in html
+    assert "Last saved by ana" in html
+    # What changed meanwhile, side by side: Ben's start date and the saved one.
+    assert "2026-01-20" in html and "2026-01-13" in html
+    # Ben's input is kept, and the form now carries the current version for a deliberate retry.
+    assert 'value="typed by Ben"' in html
+    assert 'name="version" value="2"' in html
+    saved = Round.objects.get(pk=logged_round.pk)
+    assert saved.start_date == dt.date(2026, 1, 13) and saved.dates_note == ""
+
+    retry = second.post(
+        url,
+        {
+            **edit_post(saved, start="2026-01-20", end="2026-01-24", dates_note="typed by Ben"),
+            "csrfmiddlewaretoken": token(second_page),
+        },
+    )
+    assert retry.status_code == 302
+    assert Round.objects.get(pk=logged_round.pk).start_date == dt.date(2026, 1, 20)
+
+
+def test_edit_without_a_version_is_refused(logged_round, official, client_for):
+    data = edit_post(logged_round)
+    data["version"] = ""
+    response = csrf_post(client_for(official), reverse("round-edit", args=[logged_round.pk]), data)
+    assert response.status_code == 400
+    assert "missing its version" in response.content.decode()
+
+
+def test_delete_round(logged_round, agreement, official, client_for):
+    url = reverse("round-delete", args=[logged_round.pk])
+    response = csrf_post(client_for(official), url, {"version": str(logged_round.version), "reason": "Duplicate"})
+    assert response.status_code == 302 and response["Location"] == agreement.get_absolute_url()
+    assert not Round.objects.filter(pk=logged_round.pk).exists()
+    assert Round.history.get(history_type="-").history_change_reason == "Duplicate"
+
+
+def test_delete_round_with_a_stale_version_is_refused(logged_round, official, client_for):
+    url = reverse("round-delete", args=[logged_round.pk])
+    response = csrf_post(client_for(official), url, {"version": "7"})
+    assert response.status_code == 302 and response["Location"] == reverse("round-edit", args=[logged_round.pk])
+    assert Round.objects.filter(pk=logged_round.pk).exists()
+
+
+# --- Status events ------------------------------------------------------------------------
+
+
+def test_record_a_status_event_recomputes_the_status(agreement, official, client_for):
+    url = reverse("status-event-new", args=[agreement.slug])
+    data = {"status": AgreementStatus.CONCLUDED, "date": "2025-05-06", "note": "", "reason": "Announced"}
+    response = csrf_post(client_for(official), url, data)
+    assert response.status_code == 302
+    agreement.refresh_from_db()
+    assert agreement.current_status == AgreementStatus.CONCLUDED
+    assert agreement.status_date == dt.date(2025, 5, 6)
+    event = StatusEvent.objects.get()
+    assert event.history.get().history_user == official
+
+
+def test_a_future_status_event_must_be_planned(agreement, official, client_for):
+    url = reverse("status-event-new", args=[agreement.slug])
+    response = csrf_post(client_for(official), url, {"status": AgreementStatus.SIGNED, "date": "2099-01"})
+    assert response.status_code == 400
+    assert "tick “planned”" in response.content.decode()
+    response = csrf_post(
+        client_for(official), url, {"status": AgreementStatus.SIGNED, "date": "2099-01", "planned": "on"}
+    )
+    assert response.status_code == 302
+    agreement.refresh_from_db()
+    assert agreement.current_status == ""  # planned events never change the status
+
+
+def test_a_status_event_needs_a_plausible_date(agreement, official, client_for):
+    url = reverse("status-event-new", args=[agreement.slug])
+    response = csrf_post(client_for(official), url, {"status": AgreementStatus.SIGNED, "date": "1492"})
+    assert response.status_code == 400
+    assert not StatusEvent.objects.exists()
+
+
+# --- Notes ----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def note(logged_round, official):
+    return f.note(logged_round, text="Peru wants more on CRM", visibility=Visibility.CONFIDENTIAL, author=official)
+
+
+def test_edit_a_note(note, official, client_for):
+    url = reverse("note-edit", args=[note.pk])
+    data = {"version": "1", "text": "Peru wants a CRM annex", "visibility": Visibility.PUBLIC, "reason": "Now public"}
+    response = csrf_post(client_for(official), url, data)
+    assert response.status_code == 302
+    note.refresh_from_db()
+    assert (note.text, note.visibility, note.version) == ("Peru wants a CRM annex", Visibility.PUBLIC, 2)
+
+
+def test_two_people_edit_the_same_note(note, agreement, official, client_for):
+    curator = f.user("cora", role=roles.CURATOR)
+    url = reverse("note-edit", args=[note.pk])
+    first = csrf_post(
+        client_for(curator), url, {"version": "1", "text": "Curator's wording", "visibility": Visibility.CONFIDENTIAL}
+    )
+    assert first.status_code == 302
+    second = csrf_post(
+        client_for(official), url, {"version": "1", "text": "Official's wording", "visibility": Visibility.CONFIDENTIAL}
+    )
+    assert second.status_code == 409
+    html = second.content.decode()
+    assert "Curator&#x27;s wording" in html and "Official&#x27;s wording" in html
+    assert 'name="version" value="2"' in html
+    note.refresh_from_db()
+    assert note.text == "Curator's wording"
+
+
+def test_delete_a_note(note, official, client_for):
+    url = reverse("note-delete", args=[note.pk])
+    response = csrf_post(client_for(official), url, {"version": "1", "reason": "Wrong round"})
+    assert response.status_code == 302
+    assert not ProgressNote.objects.filter(pk=note.pk).exists()
+    deleted = ProgressNote.history.get(history_type="-")
+    assert (deleted.history_user, deleted.history_change_reason) == (official, "Wrong round")
+
+
+def test_delete_a_note_with_a_stale_version_is_refused(note, official, client_for):
+    response = csrf_post(client_for(official), reverse("note-delete", args=[note.pk]), {"version": "3"})
+    assert response.status_code == 302
+    assert ProgressNote.objects.filter(pk=note.pk).exists()
+
+
+# --- Sign-in, CSRF, actions -----------------------------------------------------------------
+
+
+def test_writes_need_the_csrf_token(agreement, official):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(official)
+    response = client.post(reverse("round-new", args=[agreement.slug]), round_post())
+    assert response.status_code == 403
+    assert not Round.objects.exists()
+
+
+def test_sign_in_and_out(official):
+    client = Client()
+    page = client.get(reverse("login"))
+    assert page.status_code == 200 and b'name="password"' in page.content
+    response = client.post(reverse("login"), {"username": "ana", "password": "correct horse battery"})
+    assert response.status_code == 302
+    home = client.get("/")
+    assert b"ana" in home.content and b"Sign out" in home.content
+    client.post(reverse("logout"))
+    assert b"Sign in" in client.get("/").content
+
+
+def test_wrong_password_is_refused(official):
+    response = Client().post(reverse("login"), {"username": "ana", "password": "nope"})
+    assert response.status_code == 200
+    assert b"alert-error" in response.content
+
+
+def test_password_change_page(official, client_for):
+    client = client_for(official)
+    assert client.get(reverse("password_change")).status_code == 200
+    response = csrf_post(
+        client,
+        reverse("password_change"),
+        {
+            "old_password": "correct horse battery",
+            "new_password1": "a much longer secret 42",
+            "new_password2": "a much longer secret 42",
+        },
+    )
+    assert response.status_code == 302
+    official.refresh_from_db()
+    assert official.check_password("a much longer secret 42")
+
+
+def test_agreement_page_shows_the_actions_to_editors_only(agreement, official, client_for):
+    url = agreement.get_absolute_url()
+    html = client_for(official).get(url).content.decode()
+    assert reverse("round-new", args=[agreement.slug]) in html
+    assert reverse("status-event-new", args=[agreement.slug]) in html
+    assert reverse("agreement-history", args=[agreement.slug]) in html
+    for other in (None, f.user("plain")):
+        html = client_for(other).get(url).content.decode()
+        assert reverse("round-new", args=[agreement.slug]) not in html
+        assert reverse("status-event-new", args=[agreement.slug]) not in html
+
+
+def test_round_form_query_count_does_not_grow_with_rows(agreement, official, client_for, django_assert_max_num_queries):
+    client = client_for(official)
+    url = reverse("round-new", args=[agreement.slug])
+    with django_assert_max_num_queries(12):
+        client.get(url)
+    for code in ("A1", "A2", "A3", "A4", "A5", "A6"):
+        f.chapter(code)
+    round_obj = f.round_(agreement, number=9)
+    for code in ("A1", "A2", "A3", "A4", "A5", "A6"):
+        f.progress(round_obj, code)
+        f.note(round_obj, chapter_code=code)
+    with django_assert_max_num_queries(16):
+        client.get(reverse("round-edit", args=[round_obj.pk]))
