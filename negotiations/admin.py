@@ -8,6 +8,7 @@ copy get a conflict instead of silently overwriting a curator's change.
 from django.contrib import admin, messages
 from django.db import transaction
 from django.db.models import Count
+from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
@@ -66,6 +67,43 @@ class VersionedAdmin(SimpleHistoryAdmin):
         super().save_model(request, obj, form, change)
         if change and hasattr(obj, "version"):
             services.version_claim(obj, expected_version=None)
+
+
+class MergeActionMixin:
+    """An admin action that merges the selected records into one the curator picks."""
+
+    merge_function = None  # a service: f(*, keep, duplicates, user) -> references moved
+
+    def reference_count(self, obj) -> int:
+        raise NotImplementedError
+
+    @admin.action(description=_("Merge selected records into one…"))
+    def merge(self, request, queryset):
+        if queryset.count() < 2:
+            self.message_user(request, _("Select at least two records to merge."), messages.WARNING)
+            return None
+        if request.POST.get("apply"):
+            keep = queryset.filter(pk=request.POST.get("keep")).first()
+            if keep is None:
+                self.message_user(request, _("Choose the record to keep."), messages.ERROR)
+                return None
+            duplicates = list(queryset.exclude(pk=keep.pk))
+            moved = type(self).merge_function(keep=keep, duplicates=duplicates, user=request.user)
+            self.message_user(
+                request,
+                _("Merged %(count)d records into “%(keep)s”; %(moved)d references moved.")
+                % {"count": len(duplicates), "keep": keep, "moved": moved},
+                messages.SUCCESS,
+            )
+            return None
+        objects = list(queryset)
+        for obj in objects:
+            obj.reference_count = self.reference_count(obj)
+        return TemplateResponse(
+            request,
+            "admin/negotiations/merge_confirm.html",
+            {**self.admin_site.each_context(request), "opts": self.model._meta, "objects": objects, "action": "merge"},
+        )
 
 
 # --- Inlines ------------------------------------------------------------------------------
@@ -201,7 +239,9 @@ class ChapterAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Source)
-class SourceAdmin(SimpleHistoryAdmin):
+class SourceAdmin(MergeActionMixin, SimpleHistoryAdmin):
+    merge_function = services.source_merge
+    actions = ["merge"]
     list_display = ["title", "publisher", "published_display", "url"]
     search_fields = ["title", "publisher", "url", "note"]
     list_filter = ["publisher"]
@@ -211,9 +251,19 @@ class SourceAdmin(SimpleHistoryAdmin):
     def published_display(self, obj):
         return obj.published_display
 
+    def reference_count(self, obj) -> int:
+        return (
+            obj.agreementsource_set.count()
+            + obj.statuseventsource_set.count()
+            + obj.roundsource_set.count()
+            + (obj.notes.count())
+        )
+
 
 @admin.register(Venue)
-class VenueAdmin(SimpleHistoryAdmin):
+class VenueAdmin(MergeActionMixin, SimpleHistoryAdmin):
+    merge_function = services.venue_merge
+    actions = ["merge"]
     list_display = ["city", "country", "place", "round_count"]
     list_filter = [("country", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["city", "place", "country__name", "country__code"]
@@ -225,6 +275,9 @@ class VenueAdmin(SimpleHistoryAdmin):
 
     @admin.display(description=_("rounds"), ordering="round_count")
     def round_count(self, obj):
+        return obj.round_count
+
+    def reference_count(self, obj) -> int:
         return obj.round_count
 
 

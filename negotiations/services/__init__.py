@@ -14,6 +14,7 @@ from .agreements import (
     status_event_update,
 )
 from .common import ConcurrencyConflict, citations_set, history_stamp, version_claim
+from .curation import source_merge, venue_merge
 from .rounds import chapter_progress_set, note_add, round_upsert, venue_get_or_create
 
 __all__ = [
@@ -25,10 +26,12 @@ __all__ = [
     "history_stamp",
     "note_add",
     "round_upsert",
+    "source_merge",
     "status_event_delete",
     "status_event_record",
     "status_event_update",
     "venue_get_or_create",
+    "venue_merge",
     "version_claim",
 ]
 from .imports import (  # noqa: F401
