@@ -5,9 +5,10 @@ the agreement's current status; saves bump ``version`` so that site editors hold
 copy get a conflict instead of silently overwriting a curator's change.
 """
 
+from django import forms
 from django.contrib import admin, messages
-from django.db import transaction
-from django.db.models import Count
+from django.db import models, transaction
+from django.db.models import Count, F
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -143,6 +144,7 @@ class StatusEventInline(admin.TabularInline):
     fields = ["date", "date_precision", "sequence", "status", "planned", "note"]
     ordering = ["date", "sequence", "id"]
     show_change_link = True
+    formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 60})}}
 
 
 class RoundInline(admin.TabularInline):
@@ -150,7 +152,7 @@ class RoundInline(admin.TabularInline):
     extra = 0
     fields = ["number", "kind", "title", "start_date", "end_date", "date_precision", "venue", "format", "status"]
     autocomplete_fields = ["venue"]
-    ordering = ["start_date", "number"]
+    ordering = [F("start_date").asc(nulls_last=True), "number"]
     show_change_link = True
 
 
