@@ -127,6 +127,11 @@ class TimelineEntry:
         return self.kind == "round"
 
     @property
+    def approximate(self) -> bool:
+        """Known only to the month or year."""
+        return self.precision != DatePrecision.DAY
+
+    @property
     def span_end(self) -> dt.date | None:
         """The last day the entry covers: a month-precision date covers its whole month."""
         if self.date is None:
@@ -198,6 +203,12 @@ def venue_display(item: Round) -> str:
     return ""
 
 
+def min_width(entry: TimelineEntry) -> float:
+    """Narrowest drawing of an entry: a span known only to the month or year stays wider than a
+    dated one even when the axis covers decades, so approximate dates never look exact."""
+    return 8 if entry.approximate else 3
+
+
 @dataclass
 class TimelineChart:
     """Geometry of the timeline drawing, in SVG user units (the view box is ``width`` wide)."""
@@ -248,12 +259,13 @@ def timeline_chart(entries: list[TimelineEntry], *, width: int = 1000) -> Timeli
     events = []
     for event in (e for e in dated if e.is_status):
         start, end = x(event.date), x(event.span_end + dt.timedelta(days=1))
-        events.append({"x": start, "width": max(end - start, 3), "entry": event})
+        events.append({"x": start, "width": max(end - start, min_width(event)), "entry": event})
     rounds = []
     label_rows: list[float] = []  # x of the last label in each row, to keep labels apart
     for item in sorted((e for e in dated if e.is_round), key=lambda e: e.order):
         start, end = x(item.date), x(item.span_end + dt.timedelta(days=1))
-        mid = round((start + max(end, start + 6)) / 2, 1)
+        width = max(end - start, min_width(item))
+        mid = round(start + width / 2, 1)
         row = next((i for i, last in enumerate(label_rows) if mid - last >= 16), len(label_rows))
         if row == len(label_rows):
             label_rows.append(mid)
@@ -261,7 +273,7 @@ def timeline_chart(entries: list[TimelineEntry], *, width: int = 1000) -> Timeli
         rounds.append(
             {
                 "x": start,
-                "width": max(end - start, 6),
+                "width": width,
                 "mid": mid,
                 "label_y": 80 - 11 * min(row, 2),
                 "entry": item,

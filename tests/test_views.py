@@ -1,0 +1,373 @@
+"""The public pages: what they show, filters in the URL, pagination, and confidentiality."""
+
+import datetime as dt
+import re
+
+import pytest
+from django.urls import reverse
+
+from negotiations import roles
+from negotiations.choices import (
+    AgreementRelation,
+    AgreementStatus,
+    DatePrecision,
+    ProgressStatus,
+    RoundFormat,
+    RoundKind,
+    RoundStatus,
+    Visibility,
+)
+from negotiations.models import AgreementSource, RoundSource
+from negotiations.services import status_event_record
+from tests import factories as f
+
+SECRET = "CONFIDENTIAL-MARKER-7f3a"
+
+
+def build_india_peru(*, secret: str = SECRET) -> dict:
+    """A small India–Peru negotiation with a planted confidential note (reused by other test files)."""
+    f.party("IND", "India")
+    f.party("PER", "Peru")
+    ip = f.agreement("india-peru-ta", ("IND", "PER"), name="India–Peru Trade Agreement", short_name="India–Peru TA")
+    status_event_record(
+        agreement=ip, status=AgreementStatus.PROPOSED, date=dt.date(2012, 1, 1), date_precision=DatePrecision.YEAR
+    )
+    status_event_record(agreement=ip, status=AgreementStatus.LAUNCHED, date=dt.date(2017, 1, 18))
+    status_event_record(
+        agreement=ip,
+        status=AgreementStatus.UNDER_NEGOTIATION,
+        date=dt.date(2017, 8, 1),
+        date_precision=DatePrecision.MONTH,
+    )
+    status_event_record(
+        agreement=ip,
+        status=AgreementStatus.SIGNED,
+        date=dt.date(2027, 3, 1),
+        date_precision=DatePrecision.MONTH,
+        planned=True,
+    )
+    delhi, lima = f.venue("New Delhi", "IND"), f.venue("Lima", "PER")
+    r1 = f.round_(ip, 1, venue=delhi, start_date=dt.date(2017, 8, 1), end_date=None, date_precision=DatePrecision.MONTH)
+    r9 = f.round_(ip, 9, venue=lima, summary="Substantive progress; intersessional meetings agreed.")
+    r10 = f.round_(
+        ip,
+        10,
+        venue=delhi,
+        status=RoundStatus.PLANNED,
+        start_date=dt.date(2027, 1, 1),
+        end_date=None,
+        date_precision=DatePrecision.MONTH,
+    )
+    for code, name in [("TIG", "Trade in Goods"), ("ROO", "Rules of Origin"), ("CRM", "Critical Minerals")]:
+        f.chapter(code, name)
+        f.progress(r9, code, ProgressStatus.SUBSTANTIAL_PROGRESS)
+    f.progress(r1, "TIG", ProgressStatus.TEXT_EXCHANGED)
+    public = f.note(r9, "Both sides exchanged offers on critical minerals.", chapter_code="CRM")
+    f.note(r9, f"{secret} walk-away position on CRM", visibility=Visibility.CONFIDENTIAL, chapter_code="CRM")
+    f.note(r9, f"{secret} general", visibility=Visibility.CONFIDENTIAL)
+    preferred = f.source(title="First round in New Delhi", publisher="Gestión")
+    conflicting = f.source(title="India–Peru FTA talks to take stage in March", publisher="Financial Express")
+    RoundSource.objects.create(round=r1, source=preferred)
+    RoundSource.objects.create(round=r1, source=conflicting, conflicting=True, note="Says the round met in Lima.")
+    AgreementSource.objects.create(agreement=ip, source=f.source(title="Cabinet approves talks"))
+    return {"ip": ip, "r1": r1, "r9": r9, "r10": r10, "public_note": public}
+
+
+@pytest.fixture
+def site(db):
+    return build_india_peru()
+
+
+def text_of(response) -> str:
+    if response.streaming:
+        return b"".join(response.streaming_content).decode()
+    return response.content.decode()
+
+
+# --- Pages render -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "name", ["home", "agreement-list", "round-list", "chapter-list", "search", "feed-rounds", "calendar-rounds"]
+)
+def test_list_pages_render(client, site, name):
+    assert client.get(reverse(name)).status_code == 200
+
+
+def test_home_shows_counts_and_upcoming_rounds(client, site):
+    page = text_of(client.get("/"))
+    assert "Upcoming rounds" in page
+    assert f'href="{site["r10"].get_absolute_url()}"' in page
+    assert "India–Peru TA: Round 10" in page
+
+
+def test_base_layout_has_landmarks_and_includes(client, site):
+    page = text_of(client.get("/agreements/"))
+    assert '<main id="main"' in page and "<header" in page and "<footer" in page
+    assert 'role="search"' in page
+    assert '<label for="nav-q"' in page
+
+
+def test_agreement_detail_shows_parties_meter_timeline_rounds_matrix_sources(client, site):
+    response = client.get(site["ip"].get_absolute_url())
+    page = text_of(response)
+    assert response.context["can_edit"] is False
+    assert "India" in page and "Peru" in page
+    assert 'aria-current="step"' in page  # stage meter
+    assert "<svg" in page and 'class="round planned' in page  # planned round drawn hollow
+    assert 'class="event planned' in page  # planned status event drawn hollow
+    # Newest first: the planned signature (2027) comes before round 9, which comes before the launch.
+    listing = page[page.index('class="timeline-list"') :]
+    assert listing.index("Signed, not in force") < listing.index("3–5 Nov 2025") < listing.index("18 Jan 2017")
+    assert "Aug 2017" in page and "1 Aug 2017" not in page  # month precision shown as a month
+    assert f'href="/rounds/{site["r9"].pk}/#chapter-CRM"' in page  # matrix cell links to the notes
+    assert "conflicting source" in page and "Says the round met in Lima." in page
+
+
+def test_timeline_draws_month_precision_as_a_month_wide_span(client, site):
+    chart = client.get(site["ip"].get_absolute_url()).context["chart"]
+    round_1 = next(r for r in chart.rounds if r["entry"].obj == site["r1"])
+    round_9 = next(r for r in chart.rounds if r["entry"].obj == site["r9"])
+    assert round_1["width"] > 2 * round_9["width"]
+
+
+def test_agreement_detail_links_predecessor_and_successors(client, site):
+    successor = f.agreement(
+        "india-peru-cepa",
+        name="India–Peru CEPA",
+        predecessor=site["ip"],
+        predecessor_relation=AgreementRelation.BUILDS_ON,
+    )
+    assert successor.get_absolute_url() in text_of(client.get(site["ip"].get_absolute_url()))
+    page = text_of(client.get(successor.get_absolute_url()))
+    assert site["ip"].get_absolute_url() in page and "Builds on" in page
+
+
+def test_agreement_detail_404(client, db):
+    assert client.get("/agreements/nothing-here/").status_code == 404
+
+
+def test_agreement_page_includes_actions_with_can_edit_for_assigned_official(client, site):
+    official = f.user(role=roles.OFFICIAL)
+    site["ip"].editors.add(official)
+    client.force_login(official)
+    assert client.get(site["ip"].get_absolute_url()).context["can_edit"] is True
+
+
+def test_round_detail_shows_chapters_public_notes_sources_and_neighbours(client, site):
+    response = client.get(site["r9"].get_absolute_url())
+    page = text_of(response)
+    assert 'id="chapter-CRM"' in page
+    assert site["public_note"].text in page
+    assert SECRET not in page
+    assert response.context["previous"] == site["r1"] and response.context["next"] == site["r10"]
+    assert "Substantial progress" in page
+
+
+def test_round_detail_shows_confidential_notes_to_the_assigned_official_only(client, site):
+    official = f.user(role=roles.OFFICIAL)
+    client.force_login(official)
+    assert SECRET not in text_of(client.get(site["r9"].get_absolute_url()))
+    site["ip"].editors.add(official)
+    assert SECRET in text_of(client.get(site["r9"].get_absolute_url()))
+
+
+def test_round_detail_404(client, db):
+    assert client.get("/rounds/999999/").status_code == 404
+
+
+def test_chapter_detail_shows_negotiations_status_over_rounds_and_notes(client, site):
+    response = client.get("/chapters/TIG/")
+    page = text_of(response)
+    [negotiation] = response.context["negotiations"]
+    assert [p.round for p in negotiation["steps"]] == [site["r1"], site["r9"]]
+    assert negotiation["latest"].status == ProgressStatus.SUBSTANTIAL_PROGRESS
+    assert "Text exchanged" in page
+    crm = text_of(client.get("/chapters/CRM/"))
+    assert site["public_note"].text in crm and SECRET not in crm
+
+
+def test_chapter_code_in_lower_case_redirects(client, site):
+    response = client.get("/chapters/crm/")
+    assert response.status_code == 302 and response["Location"] == "/chapters/CRM/"
+    assert client.get("/chapters/NOPE/").status_code == 404
+
+
+# --- Filters on the pages -----------------------------------------------------------------
+
+
+def test_round_list_applies_filters_from_the_url(client, site):
+    other = f.round_(f.agreement("mexico-peru-tia", ("MEX", "PER")), 1, venue=f.venue("Lima", "PER"))
+    rows = list(client.get("/rounds/?agreement=india-peru-ta&host_country=PER").context["page_obj"])
+    assert rows == [site["r9"]]
+    assert list(client.get("/rounds/?host_country=PER&start_after=2025").context["page_obj"]) == [site["r9"], other]
+
+
+def test_round_list_is_newest_first_and_sortable_by_date(client, site):
+    assert list(client.get("/rounds/").context["page_obj"]) == [site["r10"], site["r9"], site["r1"]]
+    assert list(client.get("/rounds/?ordering=start_date").context["page_obj"]) == [site["r1"], site["r9"], site["r10"]]
+
+
+def test_round_list_format_filter_and_export_format_live_together(client, site):
+    virtual = f.round_(
+        site["ip"],
+        None,
+        kind=RoundKind.SPECIAL,
+        title="Virtual",
+        format=RoundFormat.VIRTUAL,
+        start_date=dt.date(2023, 10, 10),
+        end_date=None,
+    )
+    assert list(client.get("/rounds/?format=virtual").context["page_obj"]) == [virtual]
+    csv_text = text_of(client.get("/rounds/?format=virtual&format=csv"))
+    assert len(csv_text.strip().splitlines()) == 2 and "Virtual" in csv_text
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("/rounds/?chapter=XYZ", "Unknown chapter code “XYZ”."),
+        ("/rounds/?start_after=2025-02-30", "is not a valid calendar date"),
+        ("/rounds/?status=nope", "Unknown round status “nope”."),
+        ("/agreements/?party=ZZZ", "Unknown party code “ZZZ”."),
+        ("/chapters/?is_active=perhaps", "is not a yes/no value"),
+    ],
+)
+def test_invalid_filters_show_a_message_not_a_500(client, site, url, message):
+    response = client.get(url)
+    assert response.status_code == 400
+    page = text_of(response)
+    assert message in page
+    assert 'role="alert"' in page
+    assert list(response.context["page_obj"]) == []  # never silently unfiltered
+
+
+def test_pagination_keeps_the_filters(client, site):
+    for number in range(11, 40):
+        f.round_(site["ip"], number, venue=f.venue("Lima", "PER"))
+    response = client.get("/rounds/?host_country=PER&ordering=start_date")
+    page = text_of(response)
+    assert response.context["page_obj"].paginator.num_pages == 2
+    next_link = re.search(r'<a rel="next" href="([^"]+)"', page).group(1).replace("&amp;", "&")
+    assert "host_country=PER" in next_link and "ordering=start_date" in next_link and "page=2" in next_link
+    second = client.get("/rounds/" + next_link)
+    assert all(r.venue.country.code == "PER" for r in second.context["page_obj"])
+    assert len(second.context["page_obj"]) == 30 - 25
+
+
+def test_filter_form_keeps_the_values(client, site):
+    page = text_of(client.get("/rounds/?chapter=CRM&status=held"))
+    assert re.search(r'<option value="CRM" selected>', page)
+    assert re.search(r'value="held"[^>]*checked', page)
+
+
+def test_agreement_list_by_chapter_and_party(client, site):
+    f.agreement("india-chile-cepa", ("IND", "CHL"))
+    assert list(client.get("/agreements/?chapter=CRM").context["page_obj"]) == [site["ip"]]
+    assert len(client.get("/agreements/?party=IND").context["page_obj"]) == 2
+
+
+def test_search_page(client, site):
+    response = client.get("/search/?q=critical minerals")
+    assert response.status_code == 200
+    urls = [hit.url for hit in response.context["page_obj"]]
+    assert f"/rounds/{site['r9'].pk}/#chapter-CRM" in urls
+
+
+# --- Confidentiality on every surface -----------------------------------------------------
+
+
+def public_surfaces(site) -> list[str]:
+    r9 = site["r9"].pk
+    return [
+        "/",
+        "/agreements/",
+        "/agreements/?format=csv",
+        "/agreements/?format=json",
+        "/agreements/india-peru-ta/",
+        "/agreements/india-peru-ta/export.json",
+        "/rounds/",
+        "/rounds/?format=csv",
+        "/rounds/?format=json",
+        f"/rounds/{r9}/",
+        "/chapters/",
+        "/chapters/?format=csv",
+        "/chapters/CRM/",
+        "/chapters/CRM/?format=csv",
+        "/chapters/CRM/?format=json",
+        "/search/?q=walk-away",
+        "/search/?q=position",
+        "/search/?q=CRM",
+        "/feeds/rounds.atom",
+        "/feeds/rounds.atom?chapter=CRM",
+        "/calendar/rounds.ics?status=held&status=planned",
+    ]
+
+
+def test_confidential_note_is_absent_from_every_public_surface(client, site):
+    for url in public_surfaces(site):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert SECRET not in text_of(response), url
+        assert "walk-away position" not in text_of(response), url
+
+
+def test_search_for_the_confidential_text_finds_nothing(client, site):
+    assert client.get(f"/search/?q={SECRET}").context["hit_count"] == 0
+    assert client.get("/search/?q=walk-away position").context["hit_count"] == 0
+
+
+def test_the_public_note_is_on_the_surfaces_that_show_notes(client, site):
+    """Guards the test above: the pages do show notes, just not confidential ones."""
+    for url in [f"/rounds/{site['r9'].pk}/", "/chapters/CRM/", "/agreements/india-peru-ta/export.json"]:
+        assert "exchanged offers on critical minerals" in text_of(client.get(url)), url
+
+
+def test_signed_in_unassigned_official_sees_no_confidential_note(client, site):
+    client.force_login(f.user(role=roles.OFFICIAL))
+    for url in public_surfaces(site):
+        assert SECRET not in text_of(client.get(url)), url
+
+
+# --- Seed data smoke tests ----------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_every_page_renders_on_the_seed_data(client, seeded):
+    from negotiations.models import Agreement, Chapter, Round
+
+    urls = [
+        "/",
+        "/agreements/",
+        "/rounds/",
+        "/chapters/",
+        "/search/?q=Lima",
+        "/feeds/rounds.atom",
+        "/calendar/rounds.ics",
+    ]
+    urls += [a.get_absolute_url() for a in Agreement.objects.all()]
+    urls += [f"/agreements/{a.slug}/export.json" for a in Agreement.objects.all()]
+    urls += [r.get_absolute_url() for r in Round.objects.all()]
+    urls += [c.get_absolute_url() for c in Chapter.objects.all()]
+    for url in urls:
+        assert client.get(url).status_code == 200, url
+
+
+@pytest.mark.django_db
+def test_seed_india_peru_page_shows_round_9_in_lima_and_round_10_planned(client, seeded):
+    response = client.get("/agreements/india-peru-ta/")
+    page = text_of(response)
+    assert re.search(r"Round 9</strong></a> — Lima, Peru", page)
+    entry_10 = next(e for e in response.context["timeline"] if e.is_round and e.obj.number == 10)
+    assert entry_10.planned and entry_10.precision == DatePrecision.MONTH and "New Delhi" in entry_10.place
+    matrix = response.context["matrix"]
+    round_9 = next(r for r in matrix.rounds if r.number == 9)
+    codes = {chapter.code for chapter, cells in matrix.rows if cells[matrix.rounds.index(round_9)]}
+    assert codes >= {"TIG", "SVC", "ROO", "TBT", "CPTF", "DS", "CRM"}
+
+
+@pytest.mark.django_db
+def test_seed_answers_which_rounds_peru_hosted_since_2024(client, seeded):
+    rows = list(client.get("/rounds/?host_country=PER&start_after=2024").context["page_obj"])
+    assert rows and all(r.venue.country.code == "PER" and r.start_date.year >= 2024 for r in rows)
+    assert any(r.number == 9 and r.agreement.slug == "india-peru-ta" for r in rows)
