@@ -36,7 +36,7 @@ control_socket_disable = not os.environ.get("GUNICORN_CONTROL_SOCKET")
 if not control_socket_disable:
     control_socket = os.environ["GUNICORN_CONTROL_SOCKET"]
 
-accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")  # "-" is stdout; "" turns it off
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None  # "-" is stdout; empty turns it off
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()
 
