@@ -262,7 +262,7 @@ def find_notes_export(base: str) -> str | None:
     return None
 
 
-def stream_export(url: str, path: str | None, *, find_notes: bool = False, max_seconds: float = 300) -> dict:
+def stream_export(url: str, path: str | None, *, find_notes: bool = False, max_seconds: float = 120) -> dict:
     """Download one CSV export from a fresh single-worker gunicorn and watch the worker's memory.
 
     Reading stops after ``max_seconds`` (then ``complete`` is false and rows/s is over the rows
@@ -540,7 +540,7 @@ def main():
     parser.add_argument("--repeat", type=int, default=30, help="timed requests per endpoint (in-process)")
     parser.add_argument("--load-seconds", type=float, default=5, help="seconds of load per endpoint")
     parser.add_argument("--concurrency", type=int, default=8, help="load-generator threads")
-    parser.add_argument("--export-max-seconds", type=float, default=300, help="stop reading an export after this")
+    parser.add_argument("--export-max-seconds", type=float, default=120, help="stop reading an export after this")
     parser.add_argument("--regenerate", action="store_true", help="regenerate synthetic data even if present")
     parser.add_argument("--skip", nargs="*", default=[], choices=["load", "export", "import"])
     parser.add_argument("--quick", action="store_true", help="few repeats and short load: a smoke run")
