@@ -1,0 +1,429 @@
+"""Serializers of the REST API. They describe and validate; every write goes through
+``negotiations.services`` (called by the viewsets), never ``serializer.save()`` on a model.
+
+Codes and slugs identify records as they do in the site's URLs and filters: an agreement by
+its slug, a party or chapter by its code. Partial dates are ``YYYY``, ``YYYY-MM`` or
+``YYYY-MM-DD``; the form carries the precision both ways.
+"""
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from ..choices import PartyKind, RoundKind, Visibility
+from ..dates import format_partial_date_iso, parse_partial_date
+from ..models import Agreement, Chapter, ChapterProgress, Party, ProgressNote, Round, Source, StatusEvent
+
+PARTIAL_DATE_SCHEMA = {
+    "type": "string",
+    "nullable": True,
+    "pattern": r"^\d{4}(-\d{2}(-\d{2})?)?$",
+    "example": "2025-11",
+    "description": "YYYY, YYYY-MM or YYYY-MM-DD; the form gives the precision.",
+}
+
+
+@extend_schema_field(PARTIAL_DATE_SCHEMA)
+class PartialDateField(serializers.Field):
+    """A date known to the day, month or year, read from and written to two model fields."""
+
+    def __init__(self, *, date_field: str, precision_field: str, write_precision_as: str = "", **kwargs):
+        self.date_field, self.precision_field = date_field, precision_field
+        # A round's end date is read with the round's precision but written aside, to be compared.
+        self.write_precision_as = write_precision_as or precision_field
+        kwargs["source"] = "*"
+        super().__init__(**kwargs)
+
+    def to_representation(self, instance):
+        value = getattr(instance, self.date_field)
+        return format_partial_date_iso(value, getattr(instance, self.precision_field)) if value else None
+
+    def to_internal_value(self, data):
+        if data in (None, ""):
+            if not self.allow_null:
+                raise serializers.ValidationError(_("This field is required."))
+            return {self.date_field: None}
+        if not isinstance(data, str):
+            raise serializers.ValidationError(_("Give the date as text: YYYY, YYYY-MM or YYYY-MM-DD."))
+        try:
+            value, precision = parse_partial_date(data)
+        except ValueError as error:
+            raise serializers.ValidationError(str(error)) from None
+        return {self.date_field: value, self.write_precision_as: precision}
+
+
+class CodeField(serializers.SlugRelatedField):
+    """A party or chapter by its code; case-insensitive like the site's filters."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, str):
+            data = data.strip().upper()
+        return super().to_internal_value(data)
+
+
+class AgreementSlugField(serializers.SlugRelatedField):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("slug_field", "slug")
+        kwargs.setdefault("queryset", Agreement.objects.all())
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        if isinstance(data, str):
+            data = data.strip().lower()
+        return super().to_internal_value(data)
+
+
+class LinkField(serializers.HyperlinkedIdentityField):
+    """The record's API URL, without the query string of the request (``?format=virtual`` is a
+    filter of the list, not something its items' links should carry)."""
+
+    def get_url(self, obj, view_name, request, format):
+        if obj.pk is None:
+            return None
+        url = reverse(view_name, kwargs={self.lookup_url_kwarg: getattr(obj, self.lookup_field)})
+        return request.build_absolute_uri(url) if request is not None else url
+
+
+class FixedOnUpdateMixin:
+    """Fields named in ``Meta.fixed_on_update`` can be set on create but not changed later
+    (the natural key, or the record an item belongs to)."""
+
+    def get_fields(self):
+        fields = super().get_fields()
+        if self.instance is not None and not isinstance(self.instance, list | tuple):
+            for name in getattr(self.Meta, "fixed_on_update", ()):
+                if name in fields:
+                    fields[name].read_only = True
+        return fields
+
+
+class SourceBriefSerializer(serializers.Serializer):
+    """A source cited for a record, with how it is cited."""
+
+    id = serializers.IntegerField(source="source.pk", read_only=True)
+    url = serializers.CharField(source="source.url", read_only=True)
+    title = serializers.CharField(source="source.title", read_only=True)
+    publisher = serializers.CharField(source="source.publisher", read_only=True)
+    note = serializers.CharField(read_only=True)
+    conflicting = serializers.BooleanField(read_only=True)
+
+
+# --- Reference data -----------------------------------------------------------------------
+
+
+class PartySerializer(FixedOnUpdateMixin, serializers.ModelSerializer):
+    members = serializers.SerializerMethodField(help_text=_("Codes of a bloc's member countries."))
+
+    class Meta:
+        model = Party
+        fields = ["code", "name", "kind", "alpha_2", "official_name", "members"]
+        fixed_on_update = ["code"]
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_members(self, obj) -> list[str]:
+        if obj.kind != PartyKind.BLOC:
+            return []
+        return sorted(m.code for m in obj.members.all())
+
+
+class ChapterSerializer(FixedOnUpdateMixin, serializers.ModelSerializer):
+    class Meta:
+        model = Chapter
+        fields = ["code", "name", "description", "order", "cptpp_chapter", "dta_area", "is_active"]
+        fixed_on_update = ["code"]
+
+
+class SourceSerializer(serializers.ModelSerializer):
+    published_on = PartialDateField(
+        date_field="published_on", precision_field="published_precision", required=False, allow_null=True
+    )
+
+    class Meta:
+        model = Source
+        fields = ["id", "url", "title", "publisher", "published_on", "note"]
+
+
+# --- Agreements and their timeline --------------------------------------------------------
+
+
+class AgreementSerializer(FixedOnUpdateMixin, serializers.ModelSerializer):
+    url = LinkField(view_name="api:agreement-detail", lookup_field="slug")
+    parties = CodeField(
+        many=True, slug_field="code", queryset=Party.objects.all(), help_text=_("ISO alpha-3 or bloc codes.")
+    )
+    predecessor = AgreementSlugField(required=False, allow_null=True)
+    status_date = PartialDateField(
+        date_field="status_date", precision_field="status_date_precision", read_only=True, allow_null=True
+    )
+    current_status = serializers.CharField(
+        read_only=True, help_text=_("Derived from the latest actual status event; empty before the first one.")
+    )
+    sources = SourceBriefSerializer(many=True, read_only=True, source="citations")
+
+    class Meta:
+        model = Agreement
+        fields = [
+            "url",
+            "slug",
+            "name",
+            "short_name",
+            "kind",
+            "parties",
+            "predecessor",
+            "predecessor_relation",
+            "summary",
+            "current_status",
+            "status_date",
+            "sources",
+            "version",
+            "updated_at",
+        ]
+        read_only_fields = ["version", "updated_at"]
+        fixed_on_update = ["slug"]
+        extra_kwargs = {"slug": {"validators": []}}
+
+    def validate_slug(self, value):
+        value = value.strip().lower()
+        if self.instance is None and Agreement.objects.filter(slug=value).exists():
+            raise serializers.ValidationError(_("An agreement with this slug already exists."))
+        return value
+
+
+class StatusEventSerializer(FixedOnUpdateMixin, serializers.ModelSerializer):
+    url = LinkField(view_name="api:status-event-detail")
+    agreement = AgreementSlugField()
+    date = PartialDateField(date_field="date", precision_field="date_precision")
+    sequence = serializers.IntegerField(
+        required=False, min_value=0, max_value=32767, help_text=_("Orders events of the same day; default: last.")
+    )
+    sources = SourceBriefSerializer(many=True, read_only=True, source="citations")
+
+    class Meta:
+        model = StatusEvent
+        fields = ["id", "url", "agreement", "status", "date", "planned", "sequence", "note", "sources", "version"]
+        read_only_fields = ["version"]
+        fixed_on_update = ["agreement"]
+        validators = []  # the (agreement, date, sequence) rule is checked by the service
+
+
+# --- Rounds, chapter progress and notes ---------------------------------------------------
+
+
+class ProgressBriefSerializer(serializers.ModelSerializer):
+    """A chapter's status at a round, as nested in the round."""
+
+    chapter = serializers.CharField(source="chapter.code", read_only=True)
+    chapter_name = serializers.CharField(source="chapter.name", read_only=True)
+
+    class Meta:
+        model = ChapterProgress
+        fields = ["id", "chapter", "chapter_name", "status", "note", "version"]
+        read_only_fields = fields
+
+
+class NoteBriefSerializer(serializers.ModelSerializer):
+    """A note as nested in its round (only the notes the reader may see)."""
+
+    chapter = serializers.CharField(source="chapter.code", read_only=True, allow_null=True, default=None)
+
+    class Meta:
+        model = ProgressNote
+        fields = ["id", "chapter", "text", "visibility", "created_at", "version"]
+        read_only_fields = fields
+
+
+class RoundSerializer(FixedOnUpdateMixin, serializers.ModelSerializer):
+    url = LinkField(view_name="api:round-detail")
+    agreement = AgreementSlugField()
+    city = serializers.CharField(
+        required=False, allow_blank=True, max_length=100, help_text=_("With ``country``: where the round met.")
+    )
+    country = serializers.CharField(
+        required=False, allow_blank=True, max_length=10, help_text=_("ISO 3166-1 alpha-3 code of the host country.")
+    )
+    place = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    start_date = PartialDateField(
+        date_field="start_date", precision_field="date_precision", required=False, allow_null=True
+    )
+    end_date = PartialDateField(
+        date_field="end_date",
+        precision_field="date_precision",
+        write_precision_as="end_precision",
+        required=False,
+        allow_null=True,
+        help_text=_("Same precision as the start date."),
+    )
+    chapters = ProgressBriefSerializer(many=True, read_only=True, source="progress")
+    sources = SourceBriefSerializer(many=True, read_only=True, source="citations")
+
+    class Meta:
+        model = Round
+        fields = [
+            "id",
+            "url",
+            "agreement",
+            "number",
+            "kind",
+            "title",
+            "city",
+            "country",
+            "place",
+            "venue_note",
+            "format",
+            "start_date",
+            "end_date",
+            "date_precision",
+            "dates_note",
+            "status",
+            "summary",
+            "chief_negotiators",
+            "chapters",
+            "sources",
+            "version",
+            "updated_at",
+        ]
+        read_only_fields = ["date_precision", "version", "updated_at"]
+        fixed_on_update = ["agreement"]
+        validators = []  # uniqueness of (agreement, number) is checked with a readable message
+        extra_kwargs = {"number": {"min_value": 1, "max_value": 32767}}
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        venue = instance.venue
+        data["city"] = venue.city if venue else ""
+        data["country"] = venue.country.code if venue else ""
+        data["place"] = venue.place if venue else ""
+        return {name: data[name] for name in self.fields if name in data}
+
+    def validate(self, attrs):
+        instance = self.instance
+        start = attrs.get("start_date", instance.start_date if instance else None)
+        precision = attrs.get("date_precision", instance.date_precision if instance else None)
+        if "end_date" in attrs:
+            end = attrs["end_date"]
+            end_precision = attrs.pop("end_precision", precision)
+        else:
+            end = instance.end_date if instance else None
+            end_precision = precision
+        if end is not None:
+            if start is None:
+                raise serializers.ValidationError({"end_date": _("An end date needs a start date.")})
+            if end_precision != precision:
+                raise serializers.ValidationError(
+                    {"end_date": _("Give the end date with the same precision as the start date.")}
+                )
+            if end < start:
+                raise serializers.ValidationError({"end_date": _("The end date cannot be before the start date.")})
+        agreement = attrs.get("agreement", instance.agreement if instance else None)
+        number = attrs.get("number", instance.number if instance else None)
+        if agreement is not None and number is not None:
+            clash = Round.objects.filter(agreement=agreement, number=number)
+            message = {"number": _("This agreement already has a round with this number.")}
+        elif agreement is not None:
+            kind = attrs.get("kind", instance.kind if instance else RoundKind.NUMBERED)
+            title = attrs.get("title", instance.title if instance else "")
+            clash = Round.objects.filter(agreement=agreement, number__isnull=True, kind=kind, title=title)
+            message = {"title": _("This agreement already has a meeting of this kind with this title.")}
+        else:
+            return attrs
+        if instance is not None:
+            clash = clash.exclude(pk=instance.pk)
+        if clash.exists():
+            raise serializers.ValidationError(message)
+        return attrs
+
+
+class RoundDetailSerializer(RoundSerializer):
+    """A round with its chapters and the notes the reader may see."""
+
+    notes = NoteBriefSerializer(many=True, read_only=True, source="visible_notes")
+
+    class Meta(RoundSerializer.Meta):
+        fields = [*RoundSerializer.Meta.fields, "notes"]
+
+
+class ChapterProgressSerializer(FixedOnUpdateMixin, serializers.ModelSerializer):
+    url = LinkField(view_name="api:chapter-progress-detail")
+    agreement = serializers.CharField(source="round.agreement.slug", read_only=True)
+    round = serializers.PrimaryKeyRelatedField(queryset=Round.objects.all())
+    round_label = serializers.CharField(source="round.label", read_only=True)
+    chapter = CodeField(slug_field="code", queryset=Chapter.objects.all())
+
+    class Meta:
+        model = ChapterProgress
+        fields = [
+            "id",
+            "url",
+            "agreement",
+            "round",
+            "round_label",
+            "chapter",
+            "status",
+            "note",
+            "version",
+            "updated_at",
+        ]
+        read_only_fields = ["version", "updated_at"]
+        fixed_on_update = ["round"]
+        validators = []
+
+    def validate(self, attrs):
+        round_obj = attrs.get("round", self.instance.round if self.instance else None)
+        chapter = attrs.get("chapter", self.instance.chapter if self.instance else None)
+        clash = ChapterProgress.objects.filter(round=round_obj, chapter=chapter)
+        if self.instance is not None:
+            clash = clash.exclude(pk=self.instance.pk)
+        if clash.exists():
+            raise serializers.ValidationError({"chapter": _("This chapter is already recorded for this round.")})
+        return attrs
+
+
+class NoteSerializer(FixedOnUpdateMixin, serializers.ModelSerializer):
+    url = LinkField(view_name="api:note-detail")
+    agreement = serializers.CharField(source="round.agreement.slug", read_only=True)
+    round = serializers.PrimaryKeyRelatedField(queryset=Round.objects.all())
+    chapter = CodeField(slug_field="code", queryset=Chapter.objects.all(), required=False, allow_null=True)
+    source = serializers.PrimaryKeyRelatedField(queryset=Source.objects.all(), required=False, allow_null=True)
+    visibility = serializers.ChoiceField(choices=Visibility.choices, default=Visibility.PUBLIC)
+
+    class Meta:
+        model = ProgressNote
+        fields = [
+            "id",
+            "url",
+            "agreement",
+            "round",
+            "chapter",
+            "text",
+            "visibility",
+            "source",
+            "created_at",
+            "updated_at",
+            "version",
+        ]
+        read_only_fields = ["created_at", "updated_at", "version"]
+        fixed_on_update = ["round"]
+
+
+# --- Errors, for the schema ---------------------------------------------------------------
+
+
+class ErrorSerializer(serializers.Serializer):
+    """A refused request: ``detail`` says why."""
+
+    detail = serializers.CharField()
+
+
+class ConflictSerializer(ErrorSerializer):
+    """412: the record changed after the ``If-Match`` version; ``current_version`` is its version now."""
+
+    current_version = serializers.IntegerField(required=False)
+
+
+VALIDATION_ERROR_SCHEMA = {
+    "type": "object",
+    "description": "Field name → list of messages (non_field_errors for the record as a whole).",
+    "additionalProperties": {},
+    "example": {"chapter": ["Unknown chapter code “XYZ”."]},
+}
