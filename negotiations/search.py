@@ -43,10 +43,14 @@ def using_postgres() -> bool:
 def _postgres_rank(queryset: QuerySet, fields: list[tuple[str, str]], query: str) -> QuerySet:
     from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 
-    vector = None
-    for name, weight in fields:
-        part = SearchVector(name, weight=weight, config=SEARCH_CONFIG)
-        vector = part if vector is None else vector + part
+    if len(fields) == 1:
+        # Unweighted, so that the expression matches the GIN index of migration 0003.
+        vector = SearchVector(fields[0][0], config=SEARCH_CONFIG)
+    else:
+        vector = None
+        for name, weight in fields:
+            part = SearchVector(name, weight=weight, config=SEARCH_CONFIG)
+            vector = part if vector is None else vector + part
     search_query = SearchQuery(query, search_type="websearch", config=SEARCH_CONFIG)
     return (
         queryset.annotate(search=vector, rank=SearchRank(vector, search_query))

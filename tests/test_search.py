@@ -1,0 +1,80 @@
+"""Search over agreements, rounds and public notes: ranked, never confidential.
+
+Runs on whichever database the suite uses: PostgreSQL full-text search in CI's PostgreSQL job,
+the icontains fallback on SQLite.
+"""
+
+import pytest
+
+from negotiations.choices import Visibility
+from negotiations.search import search, using_postgres
+from tests import factories as f
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def data():
+    ip = f.agreement("india-peru-ta", name="India Peru Trade Agreement", summary="Goods, services and investment.")
+    mp = f.agreement("mexico-peru-tia", ("MEX", "PER"), name="Mexico Peru Trade Integration Agreement")
+    lima = f.round_(ip, 9, venue=f.venue("Lima", "PER"), summary="Talks on critical minerals and rules of origin.")
+    delhi = f.round_(ip, 7, venue=f.venue("New Delhi", "IND"), summary="Substantial convergence on goods.")
+    minerals = f.note(lima, "Critical minerals: both sides tabled texts.", chapter_code="CRM")
+    f.note(lima, "Critical minerals red lines: confidential brief", visibility=Visibility.CONFIDENTIAL)
+    return {"ip": ip, "mp": mp, "lima": lima, "delhi": delhi, "minerals": minerals}
+
+
+def kinds_and_objects(query):
+    return [(hit.kind, hit.obj) for hit in search(query)]
+
+
+def test_finds_agreements_rounds_and_notes(data):
+    found = kinds_and_objects("minerals")
+    assert ("round", data["lima"]) in found
+    assert ("note", data["minerals"]) in found
+    assert ("agreement", data["ip"]) in [(h.kind, h.obj) for h in search("investment")]
+
+
+def test_never_returns_confidential_notes(data):
+    assert all("red lines" not in hit.snippet for hit in search("critical minerals"))
+    assert search("red lines") == []
+    assert search("confidential brief") == []
+
+
+def test_every_word_must_match(data):
+    assert {hit.obj for hit in search("trade integration")} == {data["mp"]}
+    assert search("minerals zanzibar") == []
+
+
+def test_title_match_ranks_above_text_match(data):
+    f.agreement("x-other", name="Other agreement", summary="Mentions Mexico once.")
+    hits = [h for h in search("Mexico") if h.kind == "agreement"]
+    assert hits[0].obj == data["mp"]
+    assert hits[0].rank > hits[-1].rank
+
+
+def test_results_are_ranked_best_first(data):
+    ranks = [float(hit.rank) for hit in search("minerals")]
+    assert ranks == sorted(ranks, reverse=True)
+
+
+def test_note_hits_link_to_their_chapter_on_the_round_page(data):
+    [hit] = [h for h in search("tabled") if h.kind == "note"]
+    assert hit.url == f"/rounds/{data['lima'].pk}/#chapter-CRM"
+
+
+def test_search_by_city_finds_the_round(data):
+    assert ("round", data["delhi"]) in kinds_and_objects("Delhi")
+
+
+def test_empty_query_finds_nothing(data):
+    assert search("") == [] and search("   ") == []
+
+
+def test_backend_matches_the_database(data, settings):
+    assert using_postgres() == (settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql")
+
+
+def test_search_page_handles_odd_input(client, data):
+    for query in ['"unclosed', "-", "a & b | !c", "x" * 500, "%_\\"]:
+        assert client.get("/search/", {"q": query}).status_code == 200
