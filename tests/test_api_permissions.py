@@ -173,7 +173,7 @@ def test_confidential_note_cannot_be_changed_or_deleted_by_others(world, role):
     delete = client.delete(url, HTTP_IF_MATCH="*")
     # Users without a writing role are refused before any lookup (the same answer for a note
     # that does not exist); an official never learns that another agreement's note exists.
-    expected = 404 if role == "official_other" else 403
+    expected = {"anonymous": 401, "plain": 403, "official_other": 404}[role]
     assert patch.status_code == expected
     assert delete.status_code == expected
     missing = client.patch("/api/notes/999999/", {"text": "x"}, format="json", HTTP_IF_MATCH="*")
@@ -184,6 +184,13 @@ def test_confidential_note_cannot_be_changed_or_deleted_by_others(world, role):
 # --- Writes -------------------------------------------------------------------------------
 
 ALPHA_WRITERS = {"official_a", "curator"}
+
+
+def denied(role) -> int:
+    """401 (with ``WWW-Authenticate: Token``) for anonymous writers, 403 for signed-in ones."""
+    return 401 if role == "anonymous" else 403
+
+
 CURATORS = {"curator"}
 
 
@@ -232,7 +239,7 @@ def _create_cases(world):
 def test_create_follows_the_sites_rules(world, role, kind):
     url, payload, allowed = _create_cases(world)[kind]
     response = client_for(world["users"][role]).post(url, payload, format="json")
-    assert response.status_code == (201 if role in allowed else 403), response.content
+    assert response.status_code == (201 if role in allowed else denied(role)), response.content
 
 
 def _beta_create_cases(world):
@@ -274,7 +281,7 @@ def test_update_follows_the_sites_rules(world, role):
     client = client_for(world["users"][role])
     for url, payload, allowed in _object_urls(world):
         response = client.patch(url, payload, format="json", HTTP_IF_MATCH="*")
-        assert response.status_code == (200 if role in allowed else 403), (url, response.content)
+        assert response.status_code == (200 if role in allowed else denied(role)), (url, response.content)
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -283,7 +290,7 @@ def test_delete_follows_the_sites_rules(world, role):
     # Delete the children before their parents, so that each deletion is judged on its own.
     for url, _payload, allowed in reversed(_object_urls(world)):
         response = client.delete(url, HTTP_IF_MATCH="*")
-        assert response.status_code == (204 if role in allowed else 403), (url, response.content)
+        assert response.status_code == (204 if role in allowed else denied(role)), (url, response.content)
 
 
 def test_official_cannot_touch_records_of_another_agreement(world):

@@ -36,6 +36,7 @@ from drf_spectacular.utils import (
 )
 from drf_spectacular.views import SpectacularSwaggerView
 from rest_framework import exceptions, serializers, status, viewsets
+from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.decorators import api_view, permission_classes, renderer_classes
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.pagination import PageNumberPagination
@@ -286,6 +287,9 @@ def list_schema(serializer, *, extra_formats: list[str] = ()) -> dict:
 class TrackerViewSet(viewsets.ModelViewSet):
     """Shared behaviour: permissions, filters, CSV, ETag/If-Match, services, error mapping."""
 
+    # Token first: an unauthenticated write or a bad token then answers 401 with
+    # ``WWW-Authenticate: Token`` (session-first would make both a bare 403).
+    authentication_classes = [TokenAuthentication, SessionAuthentication]
     permission_classes = [TrackerPermission]
     filter_backends = [FilterBackend]
     pagination_class = Pagination

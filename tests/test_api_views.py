@@ -1,0 +1,354 @@
+"""The API's behaviour beyond permissions: pagination, ordering, nesting, derived status, CSV,
+validation, token auth, audit trail, query counts, throttling, schema and docs."""
+
+import csv
+import datetime as dt
+import io
+
+import pytest
+from django.core.cache import cache
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from rest_framework.test import APIClient
+from rest_framework.throttling import AnonRateThrottle
+
+from negotiations import importers, roles, services
+from negotiations.choices import AgreementStatus, DatePrecision, ProgressStatus, RoundFormat, Visibility
+from negotiations.models import Agreement, Round, Venue
+from tests import factories as f
+
+
+@pytest.fixture(autouse=True)
+def _fast(settings):
+    cache.clear()
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def curator_user(db):
+    return f.user(role=roles.CURATOR)
+
+
+@pytest.fixture
+def curator(curator_user):
+    client = APIClient()
+    client.force_authenticate(curator_user)
+    return client
+
+
+@pytest.fixture
+def anon(db):
+    return APIClient()
+
+
+def content(response) -> str:
+    return b"".join(response.streaming_content).decode() if response.streaming else response.content.decode()
+
+
+# --- Lists ----------------------------------------------------------------------------------
+
+
+def test_lists_are_paginated_with_a_page_size_limit(anon):
+    agreement = f.agreement()
+    for number in range(1, 61):
+        f.round_(agreement, number=number)
+    first = anon.get("/api/rounds/").json()
+    assert first["count"] == 60 and len(first["results"]) == 50 and first["next"]
+    assert len(anon.get(first["next"]).json()["results"]) == 10
+    assert len(anon.get("/api/rounds/?page_size=20").json()["results"]) == 20
+    assert len(anon.get("/api/rounds/?page_size=100000").json()["results"]) == 60  # capped at 500
+    assert anon.get("/api/rounds/?page=9").status_code == 404
+
+
+def test_ordering_uses_the_sites_parameter(anon):
+    agreement = f.agreement()
+    f.round_(agreement, number=1, start_date=dt.date(2020, 1, 1), end_date=None)
+    f.round_(agreement, number=2, start_date=dt.date(2024, 1, 1), end_date=None)
+    f.round_(agreement, number=3, start_date=None, end_date=None)
+    numbers = lambda query: [r["number"] for r in anon.get(f"/api/rounds/{query}").json()["results"]]  # noqa: E731
+    assert numbers("") == [2, 1, 3]  # the site's default: newest first, undated last
+    assert numbers("?ordering=start_date") == [1, 2, 3]
+    assert numbers("?ordering=-number") == [3, 2, 1]
+    assert anon.get("/api/rounds/?ordering=venue").status_code == 400
+
+
+def test_format_values_other_than_csv_and_json_stay_filters(anon):
+    agreement = f.agreement()
+    f.round_(agreement, number=1, format=RoundFormat.VIRTUAL)
+    f.round_(agreement, number=2, format=RoundFormat.IN_PERSON)
+    virtual = anon.get("/api/rounds/?format=virtual").json()
+    assert [r["number"] for r in virtual["results"]] == [1]
+    assert virtual["results"][0]["url"].endswith(f"/api/rounds/{Round.objects.get(number=1).pk}/")
+    bad = anon.get("/api/rounds/?format=pdf")
+    assert bad.status_code == 400
+    assert "pdf" in bad.json()["format"][0]
+
+
+def test_invalid_filter_is_400_with_the_sites_message(anon):
+    response = anon.get("/api/rounds/?chapter=XYZ&start_after=2025-13")
+    assert response.status_code == 400
+    assert response.json()["chapter"] == ["Unknown chapter code “XYZ”."]
+    assert "start_after" in response.json()
+
+
+def test_csv_list_streams_every_matching_row_in_the_import_format(anon):
+    agreement = f.agreement(slug="alpha")
+    for number in range(1, 61):
+        f.round_(agreement, number=number, venue=f.venue())
+    f.round_(f.agreement(slug="beta"), number=1)
+    response = anon.get("/api/rounds/?agreement=alpha&format=csv")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    assert "attachment" in response["Content-Disposition"]
+    rows = list(csv.DictReader(io.StringIO(content(response))))
+    assert len(rows) == 60  # not paginated, and filtered
+    assert list(rows[0]) == importers.export_header(importers.ROUNDS)
+    assert {row["agreement"] for row in rows} == {"alpha"}
+    assert rows[0]["city"] == "Lima" and rows[0]["country"] == "PER"
+
+
+def test_csv_of_a_list_without_an_import_kind_has_the_serializer_fields(anon):
+    f.party("BOL")
+    rows = list(csv.DictReader(io.StringIO(content(anon.get("/api/parties/?format=csv")))))
+    assert rows[0]["code"] == "BOL"
+    assert "members" in rows[0]
+
+
+def test_csv_of_an_invalid_filter_is_400(anon):
+    response = anon.get("/api/rounds/?chapter=XYZ&format=csv")
+    assert response.status_code == 400
+    assert "Unknown chapter code" in content(response)
+
+
+def test_list_query_count_does_not_grow_with_rows(anon):
+    def count_for(n):
+        Agreement.objects.all().delete()
+        agreement = f.agreement()
+        for number in range(1, n + 1):
+            r = f.round_(agreement, number=number, venue=f.venue())
+            f.progress(r, "ROO")
+            f.progress(r, "TIG")
+        with CaptureQueriesContext(connection) as queries:
+            assert anon.get("/api/rounds/").status_code == 200
+        return len(queries)
+
+    assert count_for(3) == count_for(30)
+
+
+# --- Details -----------------------------------------------------------------------------
+
+
+def test_round_detail_nests_chapters_and_the_notes_you_may_read(anon, curator):
+    r = f.round_(f.agreement())
+    f.chapter("TIG", order=20)
+    f.chapter("ROO", order=10)
+    f.progress(r, "TIG")
+    f.progress(r, "ROO", status=ProgressStatus.CLOSED)
+    f.note(r, "public", chapter_code="ROO")
+    f.note(r, "internal", visibility=Visibility.CONFIDENTIAL)
+    public = anon.get(f"/api/rounds/{r.pk}/").json()
+    assert [c["chapter"] for c in public["chapters"]] == ["ROO", "TIG"]  # catalog order
+    assert {c["chapter"]: c["status"] for c in public["chapters"]}["ROO"] == ProgressStatus.CLOSED
+    assert [n["text"] for n in public["notes"]] == ["public"]
+    assert public["notes"][0]["chapter"] == "ROO"
+    assert [n["text"] for n in curator.get(f"/api/rounds/{r.pk}/").json()["notes"]] == ["public", "internal"]
+    assert "notes" not in anon.get("/api/rounds/").json()["results"][0]
+
+
+def test_codes_and_slugs_in_urls(anon):
+    f.chapter("ROO")
+    f.agreement(slug="india-peru")
+    assert anon.get("/api/chapters/roo/").json()["code"] == "ROO"
+    f.party("PER")
+    assert anon.get("/api/parties/per/").json()["code"] == "PER"
+    assert anon.get("/api/agreements/india-peru/").json()["slug"] == "india-peru"
+    assert anon.get("/api/agreements/nope/").status_code == 404
+
+
+# --- Writes --------------------------------------------------------------------------------
+
+
+def test_current_status_is_derived_not_written(curator):
+    f.agreement(slug="alpha")
+    response = curator.patch(
+        "/api/agreements/alpha/", {"current_status": AgreementStatus.IN_FORCE}, format="json", HTTP_IF_MATCH="*"
+    )
+    assert response.status_code == 200
+    assert response.json()["current_status"] == ""
+    curator.post("/api/status-events/", {"agreement": "alpha", "status": "launched", "date": "2017-01"}, format="json")
+    curator.post(
+        "/api/status-events/",
+        {"agreement": "alpha", "status": "signed", "date": "2030", "planned": True},
+        format="json",
+    )
+    agreement = curator.get("/api/agreements/alpha/").json()
+    assert agreement["current_status"] == AgreementStatus.LAUNCHED  # the planned event does not count
+    assert agreement["status_date"] == "2017-01"
+
+
+def test_round_create_with_venue_and_partial_dates(curator):
+    f.agreement(slug="alpha")
+    f.party("PER")
+    response = curator.post(
+        "/api/rounds/",
+        {
+            "agreement": "alpha",
+            "number": 9,
+            "status": "held",
+            "city": "Lima",
+            "country": "per",
+            "start_date": "2025-11",
+            "end_date": "2025-12",
+        },
+        format="json",
+    )
+    assert response.status_code == 201, response.content
+    data = response.json()
+    assert (data["city"], data["country"], data["start_date"], data["date_precision"]) == (
+        "Lima",
+        "PER",
+        "2025-11",
+        DatePrecision.MONTH,
+    )
+    assert response["Location"].endswith(f"/api/rounds/{data['id']}/")
+    assert response["ETag"] == '"v1"'
+    assert Venue.objects.filter(city="Lima").count() == 1
+
+
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        ({"start_date": "2025-11-05", "end_date": "2025-11-03"}, "end_date"),
+        ({"start_date": "2025-11", "end_date": "2025-11-30"}, "end_date"),
+        ({"end_date": "2025-11-30"}, "end_date"),
+        ({"start_date": "2025-13"}, "start_date"),
+        ({"number": 1}, "number"),
+        ({"city": "Lima", "country": "XXX"}, "country"),
+        ({"city": "Lima"}, "city"),
+        ({"status": "happened"}, "status"),
+        ({"format": "virtual", "city": "Lima", "country": "PER"}, "venue"),
+    ],
+)
+def test_round_create_reports_bad_input_by_field(curator, payload, field):
+    agreement = f.agreement(slug="alpha")
+    f.party("PER")
+    f.round_(agreement, number=1)
+    response = curator.post("/api/rounds/", {"agreement": "alpha", "number": 5, **payload}, format="json")
+    assert response.status_code == 400
+    assert field in response.json(), response.json()
+    assert Round.objects.count() == 1
+
+
+def test_writes_are_in_the_audit_trail_with_user_and_reason(curator, curator_user):
+    r = f.round_(f.agreement())
+    response = curator.patch(
+        f"/api/rounds/{r.pk}/",
+        {"summary": "Rules of origin closed."},
+        format="json",
+        HTTP_IF_MATCH="*",
+        HTTP_X_CHANGE_REASON="Ministry press release of 5 Nov",
+    )
+    assert response.status_code == 200
+    latest = r.history.first()
+    assert latest.history_user == curator_user
+    assert latest.history_change_reason == "Ministry press release of 5 Nov"
+    assert latest.summary == "Rules of origin closed."
+
+
+def test_official_note_is_stored_with_its_author(db):
+    official = f.user(role=roles.OFFICIAL)
+    r = f.round_(f.agreement())
+    r.agreement.editors.add(official)
+    client = APIClient()
+    client.force_authenticate(official)
+    response = client.post("/api/notes/", {"round": r.pk, "text": "internal", "visibility": "confidential"})
+    assert response.status_code == 201
+    note = r.notes.get()
+    assert (note.author, note.visibility) == (official, Visibility.CONFIDENTIAL)
+
+
+# --- Authentication and throttling -------------------------------------------------------
+
+
+def test_issued_token_authenticates_writes(db, capsys):
+    user = f.user("ministry", role=roles.CURATOR)
+    call_command("issue_token", user.username)
+    key = capsys.readouterr().out.strip()
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    assert client.post("/api/chapters/", {"code": "TOK", "name": "Token chapter"}, format="json").status_code == 201
+    client.credentials(HTTP_AUTHORIZATION="Token not-a-token")
+    response = client.get("/api/chapters/")
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == "Token"
+
+
+def test_issue_token_rotate_replaces_the_key(db, capsys):
+    user = f.user("ministry2")
+    call_command("issue_token", user.username)
+    first = capsys.readouterr().out.strip()
+    call_command("issue_token", user.username)
+    assert capsys.readouterr().out.strip() == first
+    call_command("issue_token", user.username, "--rotate")
+    assert capsys.readouterr().out.strip() != first
+
+
+def test_anonymous_clients_are_throttled(anon, monkeypatch):
+    monkeypatch.setattr(AnonRateThrottle, "THROTTLE_RATES", {"anon": "3/min"})
+    statuses = [anon.get("/api/chapters/").status_code for _ in range(4)]
+    assert statuses == [200, 200, 200, 429]
+
+
+# --- Schema, docs, export index ---------------------------------------------------------------
+
+
+def test_schema_documents_parameters_and_errors(anon):
+    schema = anon.get("/api/schema/?format=json").json()
+    paths = schema["paths"]
+    for name in [
+        "agreements",
+        "parties",
+        "chapters",
+        "rounds",
+        "chapter-progress",
+        "notes",
+        "status-events",
+        "sources",
+    ]:
+        assert f"/api/{name}/" in paths
+    rounds = paths["/api/rounds/"]["get"]
+    params = {p["name"] for p in rounds["parameters"]}
+    assert {"chapter", "party", "start_after", "ordering", "page", "page_size", "format"} <= params
+    assert {"200", "400"} <= set(rounds["responses"])
+    assert "text/csv" in rounds["responses"]["200"]["content"]
+    patch = paths["/api/rounds/{id}/"]["patch"]
+    assert {"400", "403", "404", "412", "428"} <= set(patch["responses"])
+    assert any(p["name"] == "If-Match" and p["in"] == "header" for p in patch["parameters"])
+    assert schema["components"]["schemas"]["Agreement"]["properties"]["current_status"]["readOnly"] is True
+
+
+def test_docs_work_without_a_cdn(anon):
+    page = anon.get("/api/docs/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "/api/schema/" in html
+    assert "cdn" not in html.lower() and "https://" not in html
+    asset = anon.get("/api/docs/assets/swagger-ui-dist/swagger-ui-bundle.js")
+    assert asset.status_code == 200
+    assert anon.get("/api/docs/assets/../../settings.py").status_code == 404
+
+
+def test_export_index_lists_the_four_files_in_import_order(anon):
+    index = anon.get("/api/export/").json()
+    assert [item["kind"] for item in index] == importers.KINDS
+    assert index[0]["csv"].endswith("/api/export/agreements.csv")
+
+
+def test_status_event_partial_date_round_trips(curator):
+    agreement = f.agreement(slug="alpha")
+    services.status_event_record(
+        agreement=agreement, status=AgreementStatus.PROPOSED, date=dt.date(2012, 1, 1), date_precision="year"
+    )
+    data = curator.get("/api/status-events/").json()["results"][0]
+    assert data["date"] == "2012"
