@@ -30,6 +30,7 @@ from django.urls import Resolver404, resolve  # noqa: E402
 
 from negotiations.models import Agreement, ChapterProgress, ProgressNote, Round  # noqa: E402
 
+SLOW_SECONDS = 2.0
 # Tables whose full scan at scale L would make a request cost grow with the data.
 LARGE_TABLES = [model._meta.db_table for model in (ProgressNote, ChapterProgress, Round)]
 
@@ -88,11 +89,14 @@ def measure(client: Client, name: str, url: str, repeat: int, warmup: int, budge
     result = {"name": name, "url": url}
     if not exists(url):
         return {**result, "available": False, "reason": "URL not routed (not built yet)"}
+    started = time.perf_counter()
     response, body = fetch(client, url)
+    first = time.perf_counter() - started
     result["status"] = response.status_code
     if response.status_code != 200:
         return {**result, "available": False, "reason": f"HTTP {response.status_code}"}
-    for _ in range(warmup):
+    slow = first > SLOW_SECONDS  # seconds per request: fewer warm-ups and samples
+    for _ in range(0 if slow else warmup):
         fetch(client, url)
     with CaptureQueriesContext(connection) as captured:
         fetch(client, url)
@@ -106,7 +110,7 @@ def measure(client: Client, name: str, url: str, repeat: int, warmup: int, budge
         started = time.perf_counter()
         fetch(client, url)
         timings.append((time.perf_counter() - started) * 1000)
-        if len(timings) >= 5 and started > budget_ends:
+        if len(timings) >= (3 if slow else 5) and started > budget_ends:
             break  # a slow endpoint gets fewer samples, not a longer benchmark
     timings.sort()
     result.update(

@@ -42,6 +42,7 @@ GUNICORN = str(Path(PYTHON).with_name("gunicorn"))
 RESULTS = ROOT / "bench" / "results"
 EXPECTED = {"S": (10, 5_000), "M": (100, 50_000), "L": (1_000, 500_000)}  # synthetic agreements, notes
 NOTES_EXPORT_CANDIDATES = ["/notes/?format=csv", "/api/notes/?format=csv"]
+SLOW_MS = 5_000  # endpoints slower than this alone are not put under load
 TARGETS = {
     "queries_max": 12,
     "p50_ratio_max": 2.0,
@@ -570,6 +571,11 @@ def main():
         log(f"{scale}: in-process measurements")
         entry["in_process"] = in_process(url, args.repeat)
         available = [e["url"] for e in entry["in_process"]["endpoints"] if e.get("available")]
+        # An endpoint that takes seconds even alone would only measure client timeouts under
+        # load, and keep the workers busy for the endpoints after it: report it, don't load it.
+        too_slow = [e["url"] for e in entry["in_process"]["endpoints"] if e.get("available") and e["p50_ms"] > SLOW_MS]
+        entry["load_skipped_too_slow"] = too_slow
+        available = [path for path in available if path not in too_slow]
         if "load" not in args.skip:
             log(f"{scale}: load ({len(available) + 1} paths x {args.load_seconds} s)")
             entry["load"] = under_load(url, available, args.load_seconds, args.concurrency)
