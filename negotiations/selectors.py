@@ -240,7 +240,7 @@ def timeline_chart(entries: list[TimelineEntry], *, width: int = 1000) -> Timeli
 
     years = list(range(first.year, last.year + 1))
     step = 1 if len(years) <= 14 else 2 if len(years) <= 28 else 5
-    ticks = [{"x": x(dt.date(year, 1, 1)), "label": str(year)} for year in years if year % step == 0 or step == 1]
+    ticks = [{"x": x(dt.date(year, 1, 1)), "label": str(year)} for year in years if (year - first.year) % step == 0]
 
     actual = sorted((e for e in dated if e.is_status and not e.planned), key=lambda e: e.order)
     bands = []
@@ -264,8 +264,8 @@ def timeline_chart(entries: list[TimelineEntry], *, width: int = 1000) -> Timeli
     label_rows: list[float] = []  # x of the last label in each row, to keep labels apart
     for item in sorted((e for e in dated if e.is_round), key=lambda e: e.order):
         start, end = x(item.date), x(item.span_end + dt.timedelta(days=1))
-        width = max(end - start, min_width(item))
-        mid = round(start + width / 2, 1)
+        drawn = max(end - start, min_width(item))
+        mid = round(start + drawn / 2, 1)
         row = next((i for i, last in enumerate(label_rows) if mid - last >= 16), len(label_rows))
         if row == len(label_rows):
             label_rows.append(mid)
@@ -273,7 +273,7 @@ def timeline_chart(entries: list[TimelineEntry], *, width: int = 1000) -> Timeli
         rounds.append(
             {
                 "x": start,
-                "width": width,
+                "width": drawn,
                 "mid": mid,
                 "label_y": 80 - 11 * min(row, 2),
                 "entry": item,

@@ -1,0 +1,189 @@
+"""Careful reads: round order, the timeline, its drawing, the matrix, round and chapter pages."""
+
+import datetime as dt
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+
+from negotiations.choices import (
+    AGREEMENT_STATUS_STAGE,
+    AgreementStatus,
+    DatePrecision,
+    ProgressStatus,
+    RoundKind,
+    RoundStatus,
+    Visibility,
+)
+from negotiations.selectors import (
+    agreement_matrix,
+    agreement_timeline,
+    chapter_page,
+    home_page,
+    round_detail_queryset,
+    round_page,
+    rounds_in_order,
+    stage_meter,
+    timeline_chart,
+)
+from negotiations.services import status_event_record
+from tests import factories as f
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def agreement():
+    return f.agreement("india-peru-ta")
+
+
+def test_undated_numbered_round_goes_after_the_previous_number(agreement):
+    r7 = f.round_(agreement, 7, start_date=dt.date(2024, 4, 8), end_date=None)
+    r9 = f.round_(agreement, 9, start_date=dt.date(2025, 11, 3), end_date=None)
+    r8 = f.round_(agreement, 8, start_date=None, end_date=None)
+    special = f.round_(agreement, None, kind=RoundKind.SPECIAL, start_date=dt.date(2023, 10, 10), end_date=None)
+    unknown = f.round_(agreement, None, kind=RoundKind.INTERSESSIONAL, start_date=None, end_date=None)
+    assert rounds_in_order([unknown, r9, r8, special, r7]) == [special, r7, r8, r9, unknown]
+
+
+def test_timeline_is_newest_first_with_same_day_events_in_reverse_sequence(agreement):
+    day = dt.date(2025, 11, 5)
+    first = status_event_record(agreement=agreement, status=AgreementStatus.LAUNCHED, date=day)
+    second = status_event_record(agreement=agreement, status=AgreementStatus.UNDER_NEGOTIATION, date=day)
+    older = status_event_record(agreement=agreement, status=AgreementStatus.PROPOSED, date=dt.date(2012, 1, 1))
+    round_9 = f.round_(agreement, 9, start_date=dt.date(2025, 11, 3), end_date=day)
+    undated = f.round_(agreement, 8, start_date=None, end_date=None)
+    entries = agreement_timeline(agreement=agreement)
+    assert [e.obj for e in entries] == [second, first, round_9, older, undated]
+
+
+def test_timeline_marks_planned_and_approximate_entries(agreement):
+    planned = status_event_record(
+        agreement=agreement,
+        status=AgreementStatus.SIGNED,
+        date=dt.date(2027, 3, 1),
+        date_precision=DatePrecision.MONTH,
+        planned=True,
+    )
+    round_10 = f.round_(
+        agreement,
+        10,
+        status=RoundStatus.PLANNED,
+        start_date=dt.date(2027, 1, 1),
+        end_date=None,
+        date_precision=DatePrecision.MONTH,
+    )
+    entries = {e.obj: e for e in agreement_timeline(agreement=agreement)}
+    assert entries[planned].planned and entries[planned].approximate
+    assert entries[round_10].planned and entries[round_10].span_end == dt.date(2027, 1, 31)
+    assert entries[planned].date_display == "Mar 2027"
+
+
+def test_chart_draws_a_status_band_until_the_next_event_and_the_last_until_today(agreement):
+    status_event_record(agreement=agreement, status=AgreementStatus.LAUNCHED, date=dt.date(2017, 1, 18))
+    status_event_record(agreement=agreement, status=AgreementStatus.PAUSED, date=dt.date(2019, 12, 1))
+    status_event_record(agreement=agreement, status=AgreementStatus.SIGNED, date=dt.date(2030, 1, 1), planned=True)
+    chart = timeline_chart(agreement_timeline(agreement=agreement))
+    launched, paused = chart.bands  # planned events make no band
+    assert launched["x"] + launched["width"] == pytest.approx(paused["x"], abs=0.2)
+    assert paused["ongoing"] and paused["x"] + paused["width"] == pytest.approx(chart.today_x, abs=0.2)
+    xs = [tick["x"] for tick in chart.ticks]
+    assert xs == sorted(xs) and chart.ticks[0]["label"] == "2017"
+
+
+def test_chart_keeps_month_spans_wider_than_day_spans(agreement):
+    f.round_(agreement, 1, start_date=dt.date(1990, 8, 1), end_date=None, date_precision=DatePrecision.MONTH)
+    f.round_(agreement, 2, start_date=dt.date(2025, 11, 3), end_date=dt.date(2025, 11, 5))
+    chart = timeline_chart(agreement_timeline(agreement=agreement))
+    month, day = sorted(chart.rounds, key=lambda r: r["x"])
+    assert month["width"] > day["width"]
+
+
+def test_chart_moves_close_labels_to_another_row(agreement):
+    f.round_(agreement, 9, start_date=dt.date(2025, 11, 3), end_date=None)
+    f.round_(agreement, 10, start_date=dt.date(2025, 11, 10), end_date=None)
+    first, second = timeline_chart(agreement_timeline(agreement=agreement)).rounds
+    assert first["label_y"] != second["label_y"]
+
+
+def test_chart_is_none_without_dated_entries(agreement):
+    f.round_(agreement, 1, start_date=None, end_date=None)
+    assert timeline_chart(agreement_timeline(agreement=agreement)) is None
+
+
+def test_matrix_rows_are_chapters_columns_rounds_in_order(agreement, django_assert_num_queries):
+    r1 = f.round_(agreement, 1, start_date=dt.date(2017, 8, 1), end_date=None)
+    r2 = f.round_(agreement, 2, start_date=dt.date(2018, 3, 1), end_date=None)
+    r3 = f.round_(agreement, 3, start_date=dt.date(2018, 12, 3), end_date=None)
+    f.chapter("TIG", order=2)
+    f.chapter("CRM", order=40)
+    f.progress(r3, "CRM", ProgressStatus.CLOSED)
+    f.progress(r1, "TIG", ProgressStatus.TEXT_EXCHANGED)
+    f.progress(r3, "TIG", ProgressStatus.CONVERGENCE)
+    rounds = rounds_in_order([r3, r2, r1])
+    with django_assert_num_queries(1):
+        matrix = agreement_matrix(agreement=agreement, rounds=rounds)
+        [(tig, tig_cells), (crm, crm_cells)] = matrix.rows
+        labels = [c.round.label for c in tig_cells if c]  # no query per cell
+    assert matrix.rounds == [r1, r3] and matrix.skipped == [r2]
+    assert (tig.code, crm.code) == ("TIG", "CRM")
+    assert [c.status if c else None for c in tig_cells] == ["text_exchanged", "convergence"]
+    assert [c.status if c else None for c in crm_cells] == [None, "closed"]
+    assert labels == ["Round 1", "Round 3"]
+
+
+def test_stage_meter_follows_the_status_stage():
+    meter = stage_meter(AgreementStatus.PAUSED)
+    assert meter.current == AGREEMENT_STATUS_STAGE[AgreementStatus.PAUSED] == 3
+    assert [s["reached"] for s in meter.stages] == [True, True, True, False, False, False, False]
+    assert stage_meter(AgreementStatus.SUPERSEDED).ended
+    assert stage_meter("").current == 0
+
+
+def test_round_page_groups_visible_notes_by_chapter_and_finds_neighbours(agreement):
+    r1 = f.round_(agreement, 1, start_date=dt.date(2017, 8, 1), end_date=None)
+    r2 = f.round_(agreement, 2, start_date=dt.date(2018, 3, 1), end_date=None)
+    r3 = f.round_(agreement, 3, start_date=dt.date(2018, 12, 3), end_date=None)
+    f.progress(r2, "ROO")
+    on_roo = f.note(r2, "on ROO", chapter_code="ROO")
+    on_sps = f.note(r2, "on SPS, no progress row", chapter_code="SPS")
+    general = f.note(r2, "general")
+    f.note(r2, "secret", visibility=Visibility.CONFIDENTIAL, chapter_code="ROO")
+    data = round_page(round_obj=round_detail_queryset().get(pk=r2.pk), user=AnonymousUser())
+    assert [(c["chapter"].code, c["notes"]) for c in data["chapters"]] == [("ROO", [on_roo]), ("SPS", [on_sps])]
+    assert data["general_notes"] == [general]
+    assert (data["previous"], data["next"], data["position"], data["count"]) == (r1, r3, 2, 3)
+
+
+def test_chapter_page_lists_each_negotiation_with_the_chapter_timeline(agreement):
+    other = f.agreement("india-chile-cepa", ("IND", "CHL"))
+    a1 = f.round_(agreement, 1, start_date=dt.date(2024, 2, 12), end_date=None)
+    a2 = f.round_(agreement, 2, start_date=dt.date(2025, 11, 3), end_date=None)
+    b1 = f.round_(other, 1, start_date=dt.date(2025, 10, 27), end_date=None)
+    f.progress(a2, "CRM", ProgressStatus.SUBSTANTIAL_PROGRESS)
+    f.progress(a1, "CRM", ProgressStatus.TEXT_EXCHANGED)
+    f.progress(b1, "CRM", ProgressStatus.TEXT_EXCHANGED)
+    f.note(a2, "secret", visibility=Visibility.CONFIDENTIAL, chapter_code="CRM")
+    public = f.note(a2, "public", chapter_code="CRM")
+    data = chapter_page(chapter=f.chapter("CRM"), user=AnonymousUser())
+    assert [n["agreement"] for n in data["negotiations"]] == [agreement, other]  # latest activity first
+    assert [p.round for p in data["negotiations"][0]["steps"]] == [a1, a2]
+    assert data["negotiations"][0]["latest"].status == ProgressStatus.SUBSTANTIAL_PROGRESS
+    assert list(data["notes"]) == [public]
+
+
+def test_home_page_counts_and_rounds(agreement):
+    today = dt.date.today()
+    held = f.round_(agreement, 1, start_date=today - dt.timedelta(days=30), end_date=None)
+    planned = f.round_(
+        agreement,
+        2,
+        status=RoundStatus.PLANNED,
+        start_date=today.replace(day=1),
+        end_date=None,
+        date_precision=DatePrecision.MONTH,
+    )
+    f.note(held, "public")
+    f.note(held, "secret", visibility=Visibility.CONFIDENTIAL)
+    data = home_page()
+    assert data["counts"]["rounds"] == 2 and data["counts"]["notes"] == 1
+    assert data["upcoming"] == [planned] and data["recent"] == [held]
