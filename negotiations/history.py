@@ -238,12 +238,14 @@ def _row(key: str, record, old, labels: _RelatedLabels, *, confidential: bool) -
     _subject(key, record, row, labels)
 
     if action == "~" and old is not None:
-        # simple-history's diff, limited to the fields a reader cares about (current status
-        # and its date are not editable but are exactly what a curator wants to see change).
-        names = set(fields) | {_PRECISION_OF[n] for n in fields if n in _PRECISION_OF and hasattr(record, n)}
-        names &= {f.name for f in model._meta.fields}
-        delta = record.diff_against(old, included_fields=names)
+        # simple-history's diff, limited to the fields a reader cares about.
+        names = set(fields) | {_PRECISION_OF[n] for n in fields if n in _PRECISION_OF}
+        model_fields = {f.name: f for f in model._meta.fields if f.name in names}
+        editable = {name for name, f in model_fields.items() if f.editable}
+        delta = record.diff_against(old, included_fields=editable)
         changed = {c.field for c in delta.changes}
+        # diff_against compares editable fields only; the derived status fields are compared here.
+        changed |= {n for n in set(model_fields) - editable if getattr(record, n) != getattr(old, n)}
         # A changed precision shows as a change of the date it qualifies.
         for name, precision in _PRECISION_OF.items():
             if precision in changed and name in fields:
