@@ -1,0 +1,129 @@
+"""A page's query count must not grow with the data: the same budget holds with 5 and 200 rounds.
+
+The budgets are the counts measured for anonymous readers (plus a little slack for session and
+permission lookups); an N+1 regression multiplies them at 200 rounds and fails here.
+"""
+
+import datetime as dt
+
+import pytest
+
+from negotiations.choices import ProgressStatus, RoundStatus, Visibility
+from negotiations.models import ChapterProgress, ProgressNote, Round, RoundSource
+from tests import factories as f
+
+STATUSES = list(ProgressStatus)
+CHAPTERS = ["TIG", "ROO", "SVC", "CRM", "DS"]
+
+
+def build(rounds: int) -> dict:
+    """Two agreements sharing ``rounds`` rounds, each round with chapters, notes and a source."""
+    main = f.agreement("india-peru-ta", ("IND", "PER"), name="India–Peru Trade Agreement")
+    other = f.agreement("india-chile-cepa", ("IND", "CHL"), name="India–Chile CEPA")
+    chapters = [f.chapter(code) for code in CHAPTERS]
+    venues = [f.venue("Lima", "PER"), f.venue("New Delhi", "IND"), f.venue("Santiago", "CHL")]
+    source = f.source()
+    start = dt.date(2017, 1, 2)
+    objs = []
+    for i in range(rounds):
+        agreement = main if i % 4 else other
+        objs.append(
+            Round(
+                agreement=agreement,
+                number=i + 1,
+                venue=venues[i % 3],
+                start_date=start + dt.timedelta(days=14 * i),
+                end_date=start + dt.timedelta(days=14 * i + 2),
+                status=RoundStatus.PLANNED if i >= rounds - 2 else RoundStatus.HELD,
+            )
+        )
+    created = Round.objects.bulk_create(objs)
+    ChapterProgress.objects.bulk_create(
+        ChapterProgress(round=r, chapter=c, status=STATUSES[(i + j) % len(STATUSES)])
+        for i, r in enumerate(created)
+        for j, c in enumerate(chapters[: 2 + i % 4])
+    )
+    ProgressNote.objects.bulk_create(
+        [
+            ProgressNote(round=r, chapter=chapters[i % 5], text=f"Public note {i} on minerals")
+            for i, r in enumerate(created)
+        ]
+        + [
+            ProgressNote(round=r, text=f"Confidential {i}", visibility=Visibility.CONFIDENTIAL)
+            for i, r in enumerate(created)
+        ]
+    )
+    RoundSource.objects.bulk_create(RoundSource(round=r, source=source) for r in created)
+    return {"main": main, "round": created[len(created) // 2]}
+
+
+def urls(data) -> dict[str, str]:
+    return {
+        "home": "/",
+        "agreement-list": "/agreements/",
+        "agreement-list-filtered": "/agreements/?party=IND&chapter=CRM",
+        "agreement-detail": data["main"].get_absolute_url(),
+        "agreement-export": f"/agreements/{data['main'].slug}/export.json",
+        "round-list": "/rounds/",
+        "round-list-filtered": "/rounds/?agreement=india-peru-ta&chapter=CRM&host_country=PER&start_after=2017",
+        "round-detail": data["round"].get_absolute_url(),
+        "chapter-list": "/chapters/",
+        "chapter-detail": "/chapters/CRM/",
+        "search": "/search/?q=minerals",
+        "feed": "/feeds/rounds.atom",
+        "calendar": "/calendar/rounds.ics?status=planned&status=held",
+        "round-csv": "/rounds/?format=csv",
+        "round-json": "/rounds/?format=json",
+        "agreement-csv": "/agreements/?format=csv",
+        "chapter-csv": "/chapters/CRM/?format=csv",
+    }
+
+
+# Measured with 5 and with 200 rounds (they are equal); the budget is the measured count.
+BUDGET = {
+    "home": 9,
+    "agreement-list": 5,
+    "agreement-list-filtered": 7,
+    "agreement-detail": 8,
+    "agreement-export": 14,
+    "round-list": 7,
+    "round-list-filtered": 10,
+    "round-detail": 5,
+    "chapter-list": 4,
+    "chapter-detail": 4,
+    "search": 3,
+    "feed": 2,
+    "calendar": 2,
+    "round-csv": 2,
+    "round-json": 2,
+    "agreement-csv": 2,
+    "chapter-csv": 2,
+}
+
+
+def consume(response):
+    if response.streaming:
+        b"".join(response.streaming_content)
+    return response
+
+
+@pytest.mark.parametrize("size", [5, 200])
+@pytest.mark.parametrize("page", list(BUDGET))
+def test_query_count_does_not_grow_with_the_data(client, db, django_assert_max_num_queries, size, page):
+    data = build(size)
+    url = urls(data)[page]
+    with django_assert_max_num_queries(BUDGET[page]):
+        response = consume(client.get(url))
+    assert response.status_code == 200, url
+
+
+@pytest.mark.parametrize("page", ["round-detail", "agreement-detail", "chapter-detail"])
+def test_signed_in_official_adds_a_constant_number_of_queries(client, db, django_assert_max_num_queries, page):
+    from negotiations import roles
+
+    data = build(200)
+    official = f.user(role=roles.OFFICIAL)
+    data["main"].editors.add(official)
+    client.force_login(official)
+    with django_assert_max_num_queries(BUDGET[page] + 6):
+        assert client.get(urls(data)[page]).status_code == 200
