@@ -1,0 +1,240 @@
+"""The officials' forms on their own: parsing, field-level errors, the conflict comparison."""
+
+import datetime as dt
+
+import pytest
+from django.http import QueryDict
+
+from negotiations.choices import DatePrecision, ProgressStatus, RoundFormat, Visibility
+from negotiations.forms import (
+    NoteForm,
+    PartialDateField,
+    RoundForm,
+    RoundLogForm,
+    SourceFormSet,
+    StatusEventForm,
+    round_conflict_rows,
+)
+from tests import factories as f
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def agreement():
+    obj = f.agreement(slug="india-chile-cepa", parties=("IND", "CHL"))
+    f.party("PER")
+    return obj
+
+
+def round_data(**fields):
+    data = {
+        "number": "5",
+        "kind": "numbered",
+        "status": "held",
+        "format": RoundFormat.IN_PERSON,
+        "start": "2026-01-12",
+        "end": "2026-01-16",
+        "venue_city": "Santiago",
+        "venue_country": str(f.party("CHL").pk),
+    }
+    data.update(fields)
+    return data
+
+
+def log_form_data(rows=(), **fields):
+    data = {
+        **round_data(**fields),
+        "chapters-TOTAL_FORMS": str(len(rows)),
+        "chapters-INITIAL_FORMS": "0",
+        "notes-TOTAL_FORMS": "0",
+        "notes-INITIAL_FORMS": "0",
+        "sources-TOTAL_FORMS": "0",
+        "sources-INITIAL_FORMS": "0",
+    }
+    for i, row in enumerate(rows):
+        data.update({f"chapters-{i}-{key}": value for key, value in row.items()})
+    return QueryDict(mutable=True) | data
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2025-11-03", (dt.date(2025, 11, 3), DatePrecision.DAY)),
+        ("2017-08", (dt.date(2017, 8, 1), DatePrecision.MONTH)),
+        ("2012", (dt.date(2012, 1, 1), DatePrecision.YEAR)),
+        (" 2025-05-06 ", (dt.date(2025, 5, 6), DatePrecision.DAY)),
+        ("", None),
+    ],
+)
+def test_partial_dates_parse(text, expected):
+    assert PartialDateField(required=False).clean(text) == expected
+
+
+@pytest.mark.parametrize("text", ["6 May 2025", "2025-02-30", "1899-12-31", "2101-01", "20250506"])
+def test_bad_partial_dates_are_refused(text):
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError):
+        PartialDateField(required=False).clean(text)
+
+
+def test_round_form_suggests_the_next_number(agreement):
+    f.round_(agreement, number=1)
+    f.round_(agreement, number=3)
+    assert RoundForm(agreement=agreement)["number"].value() == 4
+
+
+def test_round_form_lists_the_agreements_parties_first(agreement):
+    choices = RoundForm(agreement=agreement).fields["venue_country"].choices
+    group_label, options = choices[1]
+    assert str(group_label) == "Parties to this agreement"
+    assert {label for _value, label in options} == {"Ind (IND)", "Chl (CHL)"}
+
+
+@pytest.mark.parametrize(
+    ("fields", "field", "fragment"),
+    [
+        ({"end": "2026-01-11"}, "end", "before the start date"),
+        ({"start": "", "end": "2026-01-11"}, "start", "Give the start date too"),
+        ({"end": "2026-01"}, "end", "same precision"),
+        ({"start": "1850-01-01", "end": ""}, "start", "between 1900 and 2100"),
+        ({"number": "2"}, "number", "already has round 2"),
+        ({"number": ""}, "number", "needs its number"),
+        ({"venue_country": "0"}, "venue_country", "Unknown country"),
+        ({"venue_country": "abc"}, "venue_country", "Unknown country"),
+        ({"venue_country": ""}, "venue_country", "Say which country"),
+        ({"venue_city": ""}, "venue_city", "Give the city"),
+        ({"format": RoundFormat.VIRTUAL}, "format", "virtual round has no venue"),
+        ({"reason": "x" * 101}, "reason", "at most 100 characters"),
+    ],
+)
+def test_round_form_field_errors(agreement, fields, field, fragment):
+    f.round_(agreement, number=2)
+    form = RoundForm(round_data(**fields), agreement=agreement)
+    assert not form.is_valid()
+    assert fragment in " ".join(form.errors[field])
+
+
+def test_bloc_is_not_a_venue_country(agreement):
+    bloc = f.party("PA", kind="bloc")
+    form = RoundForm(round_data(venue_country=str(bloc.pk)), agreement=agreement)
+    assert not form.is_valid()
+    assert "venue_country" in form.errors
+
+
+def test_editing_keeps_its_own_number(agreement):
+    round_obj = f.round_(agreement, number=2)
+    form = RoundForm(round_data(number="2", version="1"), agreement=agreement, round=round_obj)
+    assert form.is_valid(), form.errors
+
+
+def test_month_precision_round_fields(agreement):
+    form = RoundForm(round_data(start="2017-08", end=""), agreement=agreement)
+    assert form.is_valid(), form.errors
+    fields = form.service_fields()
+    assert (fields["start_date"], fields["end_date"], fields["date_precision"]) == (
+        dt.date(2017, 8, 1),
+        None,
+        DatePrecision.MONTH,
+    )
+
+
+def test_chapter_rows_duplicate_and_unknown(agreement):
+    roo, tig = f.chapter("ROO"), f.chapter("TIG")
+    form = RoundLogForm(
+        log_form_data(
+            [
+                {"chapter": str(roo.pk), "status": ProgressStatus.CLOSED},
+                {"chapter": str(tig.pk), "status": ProgressStatus.CLOSED},
+                {"chapter": str(roo.pk), "status": ProgressStatus.PARKED},
+                {"chapter": "999999", "status": ProgressStatus.PARKED},
+                {"chapter": str(tig.pk), "status": "nearly"},
+            ]
+        ),
+        agreement=agreement,
+    )
+    assert not form.is_valid()
+    errors = [row.errors for row in form.chapters.forms]
+    assert errors[0] == {} and errors[1] == {}
+    assert errors[2]["chapter"] == ["ROO is already listed above."]
+    assert errors[3]["chapter"] == ["Unknown chapter; choose one from the list."]
+    assert "status" in errors[4]
+
+
+def test_blank_chapter_rows_are_ignored_and_removed_rows_left_out(agreement):
+    roo, tig = f.chapter("ROO"), f.chapter("TIG")
+    form = RoundLogForm(
+        log_form_data(
+            [
+                {"chapter": str(roo.pk), "status": ProgressStatus.CLOSED, "note": "done"},
+                {"chapter": "", "status": ProgressStatus.UNDER_NEGOTIATION},
+                {"chapter": str(tig.pk), "status": ProgressStatus.CLOSED, "DELETE": "on"},
+            ]
+        ),
+        agreement=agreement,
+    )
+    assert form.is_valid(), [row.errors for row in form.chapters.forms]
+    lines = form.service_kwargs()["chapters"]
+    assert [(line.chapter.code, line.status, line.note) for line in lines] == [("ROO", ProgressStatus.CLOSED, "done")]
+
+
+def test_note_rows_default_to_confidential(agreement):
+    form = RoundLogForm(agreement=agreement)
+    assert form.notes.forms[0]["visibility"].value() == Visibility.CONFIDENTIAL
+
+
+def test_source_row_needs_a_title_unless_its_url_is_known():
+    f.source(url="https://example.org/known", title="Known")
+    data = {
+        "sources-TOTAL_FORMS": "2",
+        "sources-INITIAL_FORMS": "0",
+        "sources-0-url": "https://example.org/known",
+        "sources-1-url": "https://example.org/new",
+    }
+    formset = SourceFormSet(data, prefix="sources")
+    assert not formset.is_valid()
+    assert formset.forms[0].errors == {}
+    assert formset.forms[1].errors["title"] == ["Give the source's title."]
+
+
+def test_status_event_form():
+    form = StatusEventForm({"status": "concluded", "date": "2025-05-06", "reason": "PIB"})
+    assert form.is_valid(), form.errors
+    assert form.service_kwargs() == {
+        "status": "concluded",
+        "date": dt.date(2025, 5, 6),
+        "date_precision": DatePrecision.DAY,
+        "planned": False,
+        "note": "",
+        "reason": "PIB",
+    }
+    assert not StatusEventForm({"status": "dreaming", "date": "2025-05-06"}).is_valid()
+
+
+def test_round_conflict_rows_flag_what_differs(agreement):
+    round_obj = f.round_(agreement, number=5, venue=f.venue("Santiago", "CHL"))
+    f.progress(round_obj, "ROO", ProgressStatus.CLOSED)
+    form = RoundLogForm(
+        log_form_data(
+            [{"chapter": str(f.chapter("ROO").pk), "status": ProgressStatus.PARKED}],
+            start="2025-11-03",
+            end="2025-11-06",
+            version="1",
+        ),
+        agreement=agreement,
+        round=round_obj,
+    )
+    assert form.is_valid()
+    changed = {
+        row["label"]: (row["mine"], row["theirs"]) for row in round_conflict_rows(form, round_obj) if row["changed"]
+    }
+    assert changed == {"End date": ("2025-11-06", "2025-11-05"), "ROO": ("Parked", "Closed")}
+
+
+def test_note_form_conflict_rows():
+    note = f.note(f.round_(), text="Saved text")
+    form = NoteForm({"version": "1", "text": "My text", "visibility": Visibility.PUBLIC}, note=note)
+    assert form.is_valid()
+    rows = {row["label"]: row for row in form.conflict_rows(note)}
+    assert rows["Note"]["changed"] and not rows["Visibility"]["changed"]
