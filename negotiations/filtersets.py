@@ -279,6 +279,14 @@ def filter_errors(filterset) -> list[str]:
     return messages
 
 
+class FilterForm(forms.Form):
+    """The filter form: labels without a trailing colon (they read better above the inputs)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+
 class BaseFilterSet(filters.FilterSet):
     """Shared behaviour: ``q`` searches the fields listed in ``search_fields``."""
 
@@ -330,6 +338,7 @@ class AgreementFilterSet(BaseFilterSet):
 
     class Meta:
         model = Agreement
+        form = FilterForm
         fields = ["q", "status", "kind", "party", "party_include_members", "chapter"]
 
     def filter_nothing(self, queryset, name, value):
@@ -405,6 +414,7 @@ class RoundFilterSet(BaseFilterSet):
 
     class Meta:
         model = Round
+        form = FilterForm
         fields = [
             "q",
             "agreement",
@@ -488,6 +498,7 @@ class ChapterProgressFilterSet(BaseFilterSet):
 
     class Meta:
         model = ChapterProgress
+        form = FilterForm
         fields = ["q", "agreement", "round", "chapter", "status", "party", "start_after", "start_before"]
 
     def filter_nothing(self, queryset, name, value):
@@ -535,6 +546,7 @@ class ProgressNoteFilterSet(BaseFilterSet):
 
     class Meta:
         model = ProgressNote
+        form = FilterForm
         fields = ["q", "agreement", "round", "chapter", "created_after", "created_before"]
 
 
@@ -555,6 +567,7 @@ class StatusEventFilterSet(BaseFilterSet):
 
     class Meta:
         model = StatusEvent
+        form = FilterForm
         fields = ["q", "agreement", "status", "planned", "date_after", "date_before"]
 
     def filter_date_after(self, queryset, name, value):
@@ -585,6 +598,7 @@ class SourceFilterSet(BaseFilterSet):
 
     class Meta:
         model = Source
+        form = FilterForm
         fields = ["q", "publisher", "agreement", "published_after", "published_before"]
 
     def filter_agreement(self, queryset, name, value):
@@ -635,6 +649,7 @@ class PartyFilterSet(BaseFilterSet):
 
     class Meta:
         model = Party
+        form = FilterForm
         fields = ["q", "kind", "code", "bloc"]
 
     def filter_bloc(self, queryset, name, value):
@@ -662,6 +677,7 @@ class ChapterFilterSet(BaseFilterSet):
 
     class Meta:
         model = Chapter
+        form = FilterForm
         fields = ["q", "code", "is_active", "agreement"]
 
     def filter_agreement(self, queryset, name, value):
