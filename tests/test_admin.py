@@ -153,3 +153,12 @@ def test_status_date_is_not_editable_in_the_admin(curator_client):
     assert "current_status" not in form.fields
     assert "status_date" not in form.fields
     assert dt.date(2025, 1, 1) == agreement.status_date
+
+
+def test_admin_index_links_to_the_import_page_which_is_wired_for_curators_only(curator_client, client):
+    index = curator_client.get(reverse("admin:index"))
+    assert reverse("admin-import").encode() in index.content
+    assert curator_client.get(reverse("admin-import")).status_code == 200
+    official = factories.user("staff-official", role=roles.OFFICIAL, is_staff=True)
+    client.force_login(official)
+    assert client.get(reverse("admin-import")).status_code == 403
