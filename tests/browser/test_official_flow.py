@@ -1,0 +1,214 @@
+"""End to end in headless Chromium: an official signs in, logs the India–Chile CEPA 5th round with
+three chapters and a confidential note in one form, and sees it on the agreement's timeline;
+signed out, the confidential note is gone; a curator sees who logged it in the history.
+
+Screenshots go to test-artifacts/ (uploaded by CI); look at them after a change to the pages.
+"""
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from negotiations import roles
+from tests import factories as f
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+PASSWORD = "correct horse battery"
+SECRET = "Chile signals flexibility on copper if India opens services"
+
+
+@pytest.fixture
+def browser_page():
+    if not (os.path.exists(CHROMIUM) or shutil.which(CHROMIUM)):
+        if os.environ.get("CI"):
+            pytest.fail(f"Chromium not found at {CHROMIUM}; CI must install Debian's chromium package.")
+        pytest.skip(f"Chromium not found at {CHROMIUM} (install Debian's chromium package)")
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        yield page
+        context.close()
+        browser.close()
+
+
+@pytest.fixture
+def role_groups(transactional_db):
+    """live_server tests flush the database between tests, taking migration 0002's groups along."""
+    from django.contrib.auth.models import Group
+
+    for name in (roles.CURATOR, roles.OFFICIAL):
+        Group.objects.get_or_create(name=name)
+
+
+def shot(page, name: str, *, full_page: bool = True):
+    if full_page:
+        # The sticky save bar would be painted mid-page in a full-page capture.
+        page.add_style_tag(content=".save-bar { position: static; }")
+    page.screenshot(path=str(ARTIFACTS / f"official-{name}.png"), full_page=full_page)
+
+
+def sign_in(page, base_url: str, username: str):
+    page.goto(f"{base_url}/accounts/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+
+
+def test_official_logs_a_round(live_server, seeded, role_groups, browser_page):
+    from playwright.sync_api import expect
+
+    from negotiations.models import Agreement, Round
+
+    page = browser_page
+    cepa = Agreement.objects.get(slug="india-chile-cepa")
+    official = f.user("ana", role=roles.OFFICIAL)
+    cepa.editors.add(official)
+    f.user("cora", role=roles.CURATOR)
+
+    # Anonymous visitors get no editing actions.
+    page.goto(f"{live_server.url}/agreements/india-chile-cepa/")
+    expect(page.get_by_role("link", name="Log a round")).to_have_count(0)
+
+    sign_in(page, live_server.url, "ana")
+    expect(page.locator(".account-nav")).to_contain_text("ana")
+    page.goto(f"{live_server.url}/agreements/india-chile-cepa/")
+    shot(page, "01-agreement-signed-in", full_page=False)
+    page.get_by_role("link", name="Log a round").click()
+    page.wait_for_url("**/agreements/india-chile-cepa/rounds/new/")
+
+    # The next number is suggested: rounds 1, 3 and 4 are on record.
+    expect(page.get_by_label("Round number")).to_have_value("5")
+    page.get_by_label("Start date").fill("2026-01-19")
+    page.get_by_label("End date").fill("2026-01-23")
+    page.get_by_label("City").fill("Santiago")
+    page.get_by_label("Country", exact=True).select_option(label="Chile (CHL)")
+    page.get_by_label("Chief negotiators").fill("Vimal Anand (India); Pablo Urria (Chile)")
+    chapters = [
+        ("TIG", "substantial_progress", "Tariff offers exchanged"),
+        ("ROO", "convergence", ""),
+        ("CRM", "under_negotiation", ""),
+    ]
+    for index, (code, status, note) in enumerate(chapters, start=1):
+        page.get_by_label(f"Chapter {index}", exact=True).select_option(label=_chapter_label(code))
+        page.get_by_label(f"Progress {index}", exact=True).select_option(status)
+        if note:
+            page.get_by_label(f"Public note {index}", exact=True).fill(note)
+    page.locator('[name="notes-0-text"]').fill(SECRET)
+    expect(page.locator('[name="notes-0-visibility"]')).to_have_value("confidential")
+    page.get_by_label("Reason for change").fill("From the chief negotiator's debrief")
+    shot(page, "02-round-form-filled")
+    page.get_by_role("button", name="Log the round").click()
+
+    # The round page: three chapters and the confidential note, marked as such.
+    round_5 = Round.objects.get(agreement=cepa, number=5)
+    page.wait_for_url(f"**/rounds/{round_5.pk}/")
+    expect(page.locator(".messages")).to_contain_text("Round 5 is logged.")
+    for code, _status, _note in chapters:
+        expect(page.locator("main")).to_contain_text(code)
+    expect(page.locator(".note-confidential")).to_contain_text(SECRET)
+    shot(page, "03-round-page-official")
+
+    # The agreement's timeline shows round 5 in Santiago.
+    page.goto(f"{live_server.url}/agreements/india-chile-cepa/")
+    entry = page.locator(".timeline-list li", has_text="Round 5")
+    expect(entry).to_contain_text("Santiago")
+    expect(entry).to_contain_text("19–23 Jan 2026")
+    shot(page, "04-agreement-timeline")
+
+    # Signed out, the confidential note is absent from the round page.
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.locator(".account-nav")).to_contain_text("Sign in")
+    page.goto(f"{live_server.url}/rounds/{round_5.pk}/")
+    expect(page.locator("main")).to_contain_text("TIG")
+    expect(page.locator("main")).to_contain_text("Tariff offers exchanged")
+    expect(page.get_by_text(SECRET)).to_have_count(0)
+    assert SECRET not in page.content()
+    shot(page, "05-round-page-public")
+
+    # A curator sees who logged the round, and why, in the agreement's history.
+    sign_in(page, live_server.url, "cora")
+    page.goto(f"{live_server.url}/agreements/india-chile-cepa/history/")
+    created = page.locator(".history-table tbody tr", has_text="Round 5").filter(has_text="Created round")
+    expect(created).to_contain_text("ana")
+    expect(created).to_contain_text("From the chief negotiator's debrief")
+    shot(page, "06-history-curator", full_page=False)
+
+
+def _chapter_label(code: str) -> str:
+    from negotiations.models import Chapter
+
+    chapter = Chapter.objects.get(code=code)
+    return f"{chapter.code} — {chapter.name}"
+
+
+def test_conflict_keeps_the_input_and_shows_what_changed(live_server, seeded, role_groups, browser_page):
+    """Two officials edit round 4: the one who saves second sees both versions, keeps their input."""
+    import datetime as dt
+
+    from playwright.sync_api import expect
+
+    from negotiations.choices import DatePrecision
+    from negotiations.models import Agreement, Round
+    from negotiations.services import round_log
+
+    page = browser_page
+    cepa = Agreement.objects.get(slug="india-chile-cepa")
+    official, colleague = f.user("ana", role=roles.OFFICIAL), f.user("ben", role=roles.OFFICIAL)
+    cepa.editors.add(official, colleague)
+    round_4 = Round.objects.get(agreement=cepa, number=4)
+
+    sign_in(page, live_server.url, "ana")
+    page.goto(f"{live_server.url}/rounds/{round_4.pk}/edit/")
+    page.get_by_label("Dates note").fill("Confirmed by the Chilean delegation")
+
+    # Meanwhile Ben saves the same round.
+    kept = ["kind", "title", "venue", "venue_note", "format", "status", "summary", "chief_negotiators"]
+    round_log(
+        agreement=cepa,
+        round=round_4,
+        expected_version=round_4.version,
+        number=4,
+        start_date=dt.date(2025, 12, 1),
+        end_date=dt.date(2025, 12, 5),
+        date_precision=DatePrecision.DAY,
+        dates_note="Exact dates from the PIB release",
+        chapters=None,
+        user=colleague,
+        reason="PIB release",
+        **{name: getattr(round_4, name) for name in kept},
+    )
+
+    page.get_by_role("button", name="Save the round").click()
+    expect(page.locator(".conflict")).to_contain_text("Last saved by ben")
+    conflict = page.locator(".conflict-table")
+    expect(conflict).to_contain_text("Exact dates from the PIB release")
+    expect(conflict).to_contain_text("2025-12-01")  # Ben's exact start date beside Ana's "2025-12"
+    expect(conflict).not_to_contain_text("Summary")  # unchanged fields are not listed
+    expect(page.get_by_label("Dates note")).to_have_value("Confirmed by the Chilean delegation")
+    shot(page, "07-conflict")
+    assert Round.objects.get(pk=round_4.pk).dates_note == "Exact dates from the PIB release"
+
+    # Bad input: the end before the start, shown at the field; nothing saved.
+    page.get_by_label("Start date").fill("2025-12-01")
+    page.get_by_label("End date").fill("2025-11-01")
+    page.get_by_role("button", name="Save the round").click()
+    expect(page.locator(".field-end .error")).to_have_text("The end date is before the start date.")
+    shot(page, "08-field-error", full_page=False)
