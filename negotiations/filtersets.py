@@ -136,6 +136,23 @@ class SlugMultipleChoiceField(forms.ModelMultipleChoiceField):
         return super().clean(value)
 
 
+class IdMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """Several models chosen by numeric id; ids outside the database's integer range are
+    rejected here, before they reach the database (which would raise instead of not matching)."""
+
+    MAX_ID = 2**63 - 1
+
+    def clean(self, value):
+        if isinstance(value, list | tuple):
+            for item in value:
+                text = str(item).strip()
+                if not text.isdigit() or not 0 < int(text) <= self.MAX_ID:
+                    raise forms.ValidationError(
+                        self.error_messages["invalid_pk_value"], code="invalid_pk_value", params={"pk": item}
+                    )
+        return super().clean(value)
+
+
 # --- Filters ------------------------------------------------------------------------------
 
 
@@ -225,8 +242,12 @@ def agreement_filter(**kwargs):
     )
 
 
+class IdsFilter(filters.ModelMultipleChoiceFilter):
+    field_class = IdMultipleChoiceField
+
+
 def round_filter(**kwargs):
-    return filters.ModelMultipleChoiceFilter(
+    return IdsFilter(
         queryset=Round.objects.all(),
         label=_("Round"),
         error_messages={

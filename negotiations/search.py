@@ -112,7 +112,7 @@ def _snippet(text: str, terms: list[str], length: int = 220) -> str:
 
 def search(query: str, *, limit: int = 30) -> list[SearchHit]:
     """The best ``limit`` hits of each kind, merged by rank. Three queries."""
-    query = query.strip()[:MAX_QUERY_LENGTH]
+    query = query.replace("\x00", "").strip()[:MAX_QUERY_LENGTH]  # PostgreSQL rejects NUL
     if not query:
         return []
     terms = terms_of(query)

@@ -412,3 +412,11 @@ def test_chapter_filterset(data):
     assert {c.code for c in apply(ChapterFilterSet, "is_active=0", qs)} == {"OLD"}
     assert {c.code for c in apply(ChapterFilterSet, "code=roo", qs)} == {"ROO"}
     assert errors(ChapterFilterSet, "code=NOPE", qs)
+
+
+def test_round_ids_out_of_range_are_invalid_not_a_crash(data):
+    qs = ChapterProgress.objects.all()
+    assert errors(ChapterProgressFilterSet, "round=99999999999999999999", qs) == [
+        "Round: “99999999999999999999” is not a round id."
+    ]
+    assert errors(ChapterProgressFilterSet, "round=-1", qs)

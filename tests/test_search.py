@@ -78,3 +78,8 @@ def test_backend_matches_the_database(data, settings):
 def test_search_page_handles_odd_input(client, data):
     for query in ['"unclosed', "-", "a & b | !c", "x" * 500, "%_\\"]:
         assert client.get("/search/", {"q": query}).status_code == 200
+
+
+def test_null_characters_are_ignored(data):
+    assert search("\x00") == []
+    assert ("round", data["lima"]) in kinds_and_objects("min\x00erals Lima")

@@ -371,3 +371,24 @@ def test_seed_answers_which_rounds_peru_hosted_since_2024(client, seeded):
     rows = list(client.get("/rounds/?host_country=PER&start_after=2024").context["page_obj"])
     assert rows and all(r.venue.country.code == "PER" and r.start_date.year >= 2024 for r in rows)
     assert any(r.number == 9 and r.agreement.slug == "india-peru-ta" for r in rows)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/search/?q=%00",
+        "/rounds/?q=%00",
+        "/rounds/?city=%00",
+        "/rounds/99999999999999999999/",
+        "/rounds/?page=abc",
+        "/rounds/?page=999",
+        "/agreements/?ordering=-name,foo",
+        "/feeds/rounds.atom?q=%00",
+        "/calendar/rounds.ics?city=%00",
+        "/chapters/CRM/?format=csv&round=99999999999999999999",
+        "/rounds/?start_after=0000",
+        "/rounds/?start_before=9999-12-31",
+    ],
+)
+def test_odd_input_never_causes_a_server_error(client, site, url):
+    assert client.get(url).status_code in {200, 400, 404}
