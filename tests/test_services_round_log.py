@@ -1,9 +1,11 @@
 """round_log and the note/round edit services: atomicity, concurrency, audit stamps."""
 
 import datetime as dt
+import threading
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
 
 from negotiations import roles
 from negotiations.choices import DatePrecision, ProgressStatus, RoundFormat, Visibility
@@ -266,3 +268,48 @@ def test_round_delete_removes_children_with_user_and_reason(agreement, official)
         deletions = model.history.filter(history_type="-")
         assert deletions.exists()
         assert {(r.history_user_id, r.history_change_reason) for r in deletions} == {(official.pk, "Logged twice")}
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="needs row locks between threads; CI runs this on PostgreSQL"
+)
+def test_simultaneous_saves_on_postgresql_one_wins_one_conflicts():
+    """Two threads save the same round at the same moment with the version they both loaded."""
+    official, colleague = f.user("ana", role=roles.OFFICIAL), f.user("ben", role=roles.OFFICIAL)
+    agreement = f.agreement()
+    round_ = f.round_(agreement, number=5)
+    barrier = threading.Barrier(2)
+    outcomes = {}
+
+    def save(user, day):
+        try:
+            mine = Round.objects.get(pk=round_.pk)
+            barrier.wait()
+            round_log(
+                agreement=agreement,
+                round=mine,
+                expected_version=1,
+                number=5,
+                start_date=dt.date(2026, 1, day),
+                chapters=[ChapterLine(chapter=f.chapter("ROO"))],
+                user=user,
+            )
+            outcomes[user.username] = "saved"
+        except ConcurrencyConflict:
+            outcomes[user.username] = "conflict"
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=save, args=(u, d)) for u, d in ((official, 12), (colleague, 20))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes.values()) == ["conflict", "saved"]
+    winner = next(name for name, outcome in outcomes.items() if outcome == "saved")
+    saved = Round.objects.get(pk=round_.pk)
+    assert saved.version == 2
+    assert saved.start_date == dt.date(2026, 1, 12 if winner == "ana" else 20)
+    assert saved.history.first().history_user.username == winner
+    assert saved.progress.count() == 1
