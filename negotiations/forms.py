@@ -434,18 +434,21 @@ _SERVICE_FIELD = {
 class RoundLogForm:
     """The round form with its chapter, note and source formsets, validated and saved together."""
 
-    def __init__(self, data=None, *, agreement: Agreement, round: Round | None = None):
+    def __init__(self, data=None, *, agreement: Agreement, round: Round | None = None, copy_from: Round | None = None):
+        """``copy_from``: for a new round, start the chapter rows from that round's chapters and
+        statuses (negotiators usually carry on with the same chapters)."""
         self.agreement = agreement
         self.round = round
         chapters = chapter_choices()
         self.main = RoundForm(data, agreement=agreement, round=round, countries=country_choices(agreement))
         initial_rows = []
-        if round is not None and data is None:
+        source_round = round if round is not None else copy_from
+        if source_round is not None and data is None:
             initial_rows = [
-                {"chapter": str(p.chapter_id), "status": p.status, "note": p.note}
-                for p in round.progress.select_related(None).order_by("chapter__order", "chapter__code")
+                {"chapter": str(p.chapter_id), "status": p.status, "note": p.note if round is not None else ""}
+                for p in source_round.progress.order_by("chapter__order", "chapter__code")
             ]
-        extra = CHAPTER_ROWS_NEW if round is None else CHAPTER_ROWS_EDIT
+        extra = CHAPTER_ROWS_EDIT if initial_rows or round is not None else CHAPTER_ROWS_NEW
         self.chapters = ChapterFormSet(
             data,
             prefix="chapters",

@@ -10,6 +10,7 @@ otherwise). The views parse input with ``forms`` and save through ``services``; 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, F
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -72,7 +73,22 @@ def round_new(request, slug):
     agreement = get_object_or_404(Agreement.objects.prefetch_related("agreement_parties"), slug=slug)
     _require_editor(request.user, agreement)
     if request.method != "POST":
-        return _render_round_form(request, RoundLogForm(agreement=agreement))
+        copy_from = None
+        if request.GET.get("from", "").isdigit():
+            copy_from = Round.objects.filter(agreement=agreement, pk=int(request.GET["from"])).first()
+        # Offer the chapters of the latest round that has some, the usual starting point.
+        latest = (
+            Round.objects.filter(agreement=agreement, progress__isnull=False)
+            .annotate(chapter_count=Count("progress"))
+            .order_by(F("start_date").desc(nulls_last=True), "-number")
+            .first()
+        )
+        return _render_round_form(
+            request,
+            RoundLogForm(agreement=agreement, copy_from=copy_from),
+            copy_from=copy_from,
+            copy_candidate=latest,
+        )
     form = RoundLogForm(request.POST, agreement=agreement)
     if form.is_valid():
         try:

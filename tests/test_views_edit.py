@@ -518,3 +518,27 @@ def test_round_form_query_count_does_not_grow_with_rows(agreement, official, cli
         f.note(round_obj, chapter_code=code)
     with django_assert_max_num_queries(16):
         client.get(reverse("round-edit", args=[round_obj.pk]))
+
+
+def test_new_round_can_start_from_the_latest_rounds_chapters(agreement, official, client_for):
+    third = f.round_(agreement, number=3, start_date=dt.date(2025, 10, 27), end_date=dt.date(2025, 10, 30))
+    f.progress(third, "TIG", ProgressStatus.SUBSTANTIAL_PROGRESS, note="not copied")
+    f.progress(third, "CRM", ProgressStatus.TEXT_EXCHANGED)
+    f.round_(agreement, number=4, start_date=dt.date(2025, 12, 1), end_date=dt.date(2025, 12, 5))  # no chapters
+    client = client_for(official)
+    url = reverse("round-new", args=[agreement.slug])
+    html = client.get(url).content.decode()
+    assert f'href="?from={third.pk}"' in html and "Start from the 2 chapters of Round 3" in html
+
+    html = client.get(f"{url}?from={third.pk}").content.decode()
+    assert 'name="chapters-INITIAL_FORMS" value="2"' in html
+    assert f'<option value="{f.chapter("TIG").pk}" selected>' in html
+    assert '<option value="substantial_progress" selected>' in html
+    assert "not copied" not in html
+    assert 'name="number" value="5"' in html
+
+    # Another agreement's round cannot be copied from.
+    other = f.round_(f.agreement(), number=1)
+    f.progress(other, "IPR")
+    html = client.get(f"{url}?from={other.pk}").content.decode()
+    assert 'name="chapters-INITIAL_FORMS" value="0"' in html
