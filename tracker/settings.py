@@ -163,6 +163,22 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Agreements, status timelines, rounds, chapter progress and public notes.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Several models have a "status" or "kind"; name each vocabulary after its choices class.
+    "ENUM_NAME_OVERRIDES": {
+        f"{name}Enum": f"negotiations.choices.{name}"
+        for name in (
+            "AgreementKind",
+            "AgreementRelation",
+            "AgreementStatus",
+            "DatePrecision",
+            "PartyKind",
+            "ProgressStatus",
+            "RoundFormat",
+            "RoundKind",
+            "RoundStatus",
+            "Visibility",
+        )
+    },
 }
 
 # Production hardening: `python manage.py check --deploy` is clean with DJANGO_ENV=production.
