@@ -25,6 +25,8 @@ from django import forms
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from .choices import (
     AgreementKind,
@@ -156,22 +158,28 @@ class IdMultipleChoiceField(forms.ModelMultipleChoiceField):
 # --- Filters ------------------------------------------------------------------------------
 
 
+# The OpenAPI schema (drf-spectacular) cannot infer these custom filters' types; say them.
+@extend_schema_field(OpenApiTypes.BOOL)
 class FlagFilter(filters.Filter):
     field_class = FlagField
 
 
+@extend_schema_field({"type": "string", "pattern": r"^\d{4}(-\d{2}(-\d{2})?)?$", "example": "2025-11"})
 class PartialDateFilter(filters.Filter):
     field_class = PartialDateField
 
 
+@extend_schema_field(OpenApiTypes.STR)
 class CodeFilter(filters.ModelChoiceFilter):
     field_class = CodeChoiceField
 
 
+@extend_schema_field(OpenApiTypes.STR)
 class CodesFilter(filters.ModelMultipleChoiceFilter):
     field_class = CodeMultipleChoiceField
 
 
+@extend_schema_field(OpenApiTypes.STR)
 class SlugsFilter(filters.ModelMultipleChoiceFilter):
     field_class = SlugMultipleChoiceField
 
@@ -242,6 +250,7 @@ def agreement_filter(**kwargs):
     )
 
 
+@extend_schema_field(OpenApiTypes.INT)
 class IdsFilter(filters.ModelMultipleChoiceFilter):
     field_class = IdMultipleChoiceField
 
