@@ -27,8 +27,8 @@ from .models import Agreement, Chapter, Party, ProgressNote, Round, Source
 from .services.round_log import REASON_MAX_LENGTH, ChapterLine, NoteLine, SourceLine, round_next_number
 
 # Blank rows offered at the end of each part of the round form.
-CHAPTER_ROWS_NEW = 8
-CHAPTER_ROWS_EDIT = 3
+CHAPTER_ROWS_NEW = 12
+CHAPTER_ROWS_EDIT = 4
 NOTE_ROWS = 2
 SOURCE_ROWS = 1
 

@@ -87,9 +87,14 @@ def test_official_logs_a_round(live_server, seeded, role_groups, browser_page):
     page.goto(f"{live_server.url}/agreements/india-chile-cepa/")
     expect(page.get_by_role("link", name="Log a round")).to_have_count(0)
 
-    sign_in(page, live_server.url, "ana")
+    page.get_by_role("link", name="Sign in").click()
+    shot(page, "00-sign-in", full_page=False)
+    page.get_by_label("Username").fill("ana")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    # Back where the official started, now with the editing actions.
+    page.wait_for_url("**/agreements/india-chile-cepa/")
     expect(page.locator(".account-nav")).to_contain_text("ana")
-    page.goto(f"{live_server.url}/agreements/india-chile-cepa/")
     shot(page, "01-agreement-signed-in", full_page=False)
     page.get_by_role("link", name="Log a round").click()
     page.wait_for_url("**/agreements/india-chile-cepa/rounds/new/")
@@ -151,6 +156,19 @@ def test_official_logs_a_round(live_server, seeded, role_groups, browser_page):
     expect(created).to_contain_text("From the chief negotiator's debrief")
     shot(page, "06-history-curator", full_page=False)
 
+    # The curator records the conclusion from the site; the current status follows.
+    page.goto(f"{live_server.url}/agreements/india-chile-cepa/")
+    page.get_by_role("link", name="Record a status event").click()
+    page.get_by_label("Status").select_option("concluded")
+    page.get_by_label("Effective date").fill("2026-01-23")
+    page.get_by_label("Reason for change").fill("Joint statement")
+    shot(page, "07-status-event-form")
+    page.get_by_role("button", name="Record the event").click()
+    page.wait_for_url("**/agreements/india-chile-cepa/")
+    expect(page.locator(".page-header")).to_contain_text("Concluded")
+    cepa.refresh_from_db()
+    assert cepa.current_status == "concluded"
+
 
 def _chapter_label(code: str) -> str:
     from negotiations.models import Chapter
@@ -203,7 +221,7 @@ def test_conflict_keeps_the_input_and_shows_what_changed(live_server, seeded, ro
     expect(conflict).to_contain_text("2025-12-01")  # Ben's exact start date beside Ana's "2025-12"
     expect(conflict).not_to_contain_text("Summary")  # unchanged fields are not listed
     expect(page.get_by_label("Dates note")).to_have_value("Confirmed by the Chilean delegation")
-    shot(page, "07-conflict")
+    shot(page, "08-conflict")
     assert Round.objects.get(pk=round_4.pk).dates_note == "Exact dates from the PIB release"
 
     # Bad input: the end before the start, shown at the field; nothing saved.
@@ -211,4 +229,4 @@ def test_conflict_keeps_the_input_and_shows_what_changed(live_server, seeded, ro
     page.get_by_label("End date").fill("2025-11-01")
     page.get_by_role("button", name="Save the round").click()
     expect(page.locator(".field-end .error")).to_have_text("The end date is before the start date.")
-    shot(page, "08-field-error", full_page=False)
+    shot(page, "09-field-error", full_page=False)
