@@ -10,6 +10,7 @@ partial dates are written as ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD`` beside thei
 """
 
 import csv
+import itertools
 import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -98,7 +99,7 @@ def round_columns(request) -> list[Column]:
         Column("host_country", lambda r: r.venue.country.code if r.venue_id else ""),
         Column("place", lambda r: r.venue.place if r.venue_id else ""),
         Column("venue_note", lambda r: r.venue_note),
-        Column("chapters", lambda r: ";".join(f"{p.chapter.code}:{p.status}" for p in r.progress.all())),
+        Column("chapters", lambda r: ";".join(f"{code}:{status}" for code, status in r.chapter_statuses)),
         Column("url", lambda r: absolute(request, r.get_absolute_url())),
     ]
 
@@ -145,37 +146,60 @@ class _Echo:
         return value
 
 
-def _rows(queryset: QuerySet | Iterable) -> Iterator:
-    if isinstance(queryset, QuerySet):
-        return queryset.iterator(chunk_size=CHUNK_SIZE)
-    return iter(queryset)
+def _rows(queryset: QuerySet | Iterable, prepare: Callable | None = None) -> Iterator:
+    """The objects, read in chunks; ``prepare(chunk)`` may add data to a chunk in one query."""
+    rows = queryset.iterator(chunk_size=CHUNK_SIZE) if isinstance(queryset, QuerySet) else iter(queryset)
+    if prepare is None:
+        yield from rows
+        return
+    while chunk := list(itertools.islice(rows, CHUNK_SIZE)):
+        prepare(chunk)
+        yield from chunk
 
 
-def stream_csv(queryset, columns: list[Column]) -> Iterator[str]:
+def attach_chapter_statuses(rounds: list) -> None:
+    """Give each round ``chapter_statuses`` [(code, status), …] in catalog order, in one query of
+    plain tuples: model instances for every progress row made large exports ten times slower."""
+    by_round: dict[int, list] = {r.pk: [] for r in rounds}
+    progress = (
+        ChapterProgress.objects.filter(round_id__in=by_round)
+        .order_by("round_id", "chapter__order", "chapter__code")
+        .values_list("round_id", "chapter__code", "status")
+    )
+    for round_id, code, status in progress:
+        by_round[round_id].append((code, status))
+    for item in rounds:
+        item.chapter_statuses = by_round[item.pk]
+
+
+def stream_csv(queryset, columns: list[Column], prepare: Callable | None = None) -> Iterator[str]:
     writer = csv.writer(_Echo())
     yield "\ufeff"  # BOM: spreadsheets then read the file as UTF-8
     yield writer.writerow([c.name for c in columns])
-    for obj in _rows(queryset):
+    for obj in _rows(queryset, prepare):
         yield writer.writerow([c.value(obj) for c in columns])
 
 
-def stream_json(queryset, columns: list[Column]) -> Iterator[str]:
+def stream_json(queryset, columns: list[Column], prepare: Callable | None = None) -> Iterator[str]:
     yield "[\n"
     first = True
-    for obj in _rows(queryset):
+    for obj in _rows(queryset, prepare):
         row = {c.name: c.value(obj) for c in columns}
         yield ("" if first else ",\n") + json.dumps(row, ensure_ascii=False, default=str)
         first = False
     yield "\n]\n"
 
 
-def export_response(queryset, columns: list[Column], *, export_format: str, name: str) -> StreamingHttpResponse:
-    """A streamed download named ``<name>-<date>.<format>``."""
+def export_response(
+    queryset, columns: list[Column], *, export_format: str, name: str, prepare: Callable | None = None
+) -> StreamingHttpResponse:
+    """A streamed download named ``<name>-<date>.<format>``; ``prepare`` runs once per chunk."""
     stamp = timezone.localdate().isoformat()
     if export_format == "csv":
-        response = StreamingHttpResponse(stream_csv(queryset, columns), content_type="text/csv; charset=utf-8")
+        content = stream_csv(queryset, columns, prepare)
+        response = StreamingHttpResponse(content, content_type="text/csv; charset=utf-8")
     else:
-        response = StreamingHttpResponse(stream_json(queryset, columns), content_type="application/json")
+        response = StreamingHttpResponse(stream_json(queryset, columns, prepare), content_type="application/json")
     response["Content-Disposition"] = f'attachment; filename="{name}-{stamp}.{export_format}"'
     return response
 

@@ -66,7 +66,10 @@ def round_list_queryset() -> QuerySet:
 
 def progress_prefetch() -> Prefetch:
     """The chapters discussed at each round, in catalog order (one query per page)."""
-    return Prefetch("progress", queryset=ChapterProgress.objects.select_related("chapter").order_by("chapter__order"))
+    return Prefetch(
+        "progress",
+        queryset=ChapterProgress.objects.select_related("chapter").order_by("chapter__order", "chapter__code"),
+    )
 
 
 def public_notes() -> QuerySet:

@@ -56,6 +56,7 @@ def filtered_list(
     columns,
     export_name: str,
     page_prefetch=(),
+    export_prepare=None,
     extra_context=None,
     per_page: int = PAGE_SIZE,
 ):
@@ -69,9 +70,9 @@ def filtered_list(
         rows = filterset.qs
         if not data.get(ORDERING_PARAM):
             rows = rows.order_by(*default_ordering)
-        if page_prefetch:
-            rows = rows.prefetch_related(*page_prefetch)
-        return exports.export_response(rows, columns(request), export_format=export_format, name=export_name)
+        return exports.export_response(
+            rows, columns(request), export_format=export_format, name=export_name, prepare=export_prepare
+        )
 
     filterset.narrow_choices()
     rows = filterset.qs if valid else queryset.none()
@@ -145,6 +146,7 @@ def round_list(request):
         columns=exports.round_columns,
         export_name="rounds",
         page_prefetch=[selectors.progress_prefetch()],
+        export_prepare=exports.attach_chapter_statuses,
     )
 
 
