@@ -313,3 +313,14 @@ def test_simultaneous_saves_on_postgresql_one_wins_one_conflicts():
     assert saved.start_date == dt.date(2026, 1, 12 if winner == "ana" else 20)
     assert saved.history.first().history_user.username == winner
     assert saved.progress.count() == 1
+
+
+def test_a_number_taken_between_check_and_save_is_a_validation_error(agreement, official, monkeypatch):
+    """The database's unique constraint is the last word; round_log reports it as a field error."""
+    f.round_(agreement, number=5)
+    monkeypatch.setattr(Round, "full_clean", lambda self, *args, **kwargs: None)
+    before = db_state()
+    with pytest.raises(ValidationError) as error:
+        log_fifth(agreement, official)
+    assert "number" in error.value.message_dict
+    assert db_state() == before

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
 
@@ -191,7 +191,11 @@ def round_log(
             setattr(round, name, value)
         round.full_clean()
         history_stamp(round, user=user, reason=reason)
-        round.save()
+        try:
+            round.save()
+        except IntegrityError as error:
+            # A colleague took the same number between our check and our save.
+            raise ValidationError({"number": _("This agreement already has a round with this number.")}) from error
 
         if chapter_lines is not None:
             _chapters_set(round=round, lines=chapter_lines, user=user, reason=reason)
