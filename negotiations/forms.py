@@ -23,7 +23,7 @@ from .choices import (
     Visibility,
 )
 from .dates import PLAUSIBLE_MAX, PLAUSIBLE_MIN, format_partial_date_iso, parse_partial_date
-from .models import Agreement, Chapter, Party, ProgressNote, Round, Source
+from .models import Agreement, Chapter, Party, ProgressNote, Round, Source, StatusEvent
 from .services.round_log import REASON_MAX_LENGTH, ChapterLine, NoteLine, SourceLine, round_next_number
 
 # Blank rows offered at the end of each part of the round form.
@@ -568,8 +568,10 @@ def _display(field, value, countries) -> str:
 
 
 class StatusEventForm(forms.Form):
-    """A dated step on the agreement's timeline, e.g. "concluded on 6 May 2025"."""
+    """A dated step on the agreement's timeline, e.g. "concluded on 6 May 2025"; with ``event``,
+    the form edits that event (guarded by its version)."""
 
+    version = version_field()
     status = forms.ChoiceField(label=_("Status"), choices=AgreementStatus.choices)
     date = PartialDateField(label=_("Effective date"))
     planned = forms.BooleanField(
@@ -580,11 +582,19 @@ class StatusEventForm(forms.Form):
     note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
     reason = reason_field()
 
+    def __init__(self, *args, event: StatusEvent | None = None, **kwargs):
+        self.event = event
+        if event is not None:
+            kwargs.setdefault("initial", status_event_initial(event))
+        super().__init__(*args, **kwargs)
+
     def clean(self):
         data = super().clean()
         date = data.get("date")
         if date and not data.get("planned") and date[0] > timezone.localdate():
             self.add_error("planned", _("This date is in the future: tick “planned”, or correct the date."))
+        if self.event is not None and data.get("version") is None:
+            self.add_error(None, _("The form is missing its version; open the event again and redo the change."))
         return data
 
     def service_kwargs(self) -> dict:
@@ -597,6 +607,42 @@ class StatusEventForm(forms.Form):
             "note": data["note"],
             "reason": data["reason"],
         }
+
+    def keep_input_after_conflict(self, current: StatusEvent) -> None:
+        data = self.data.copy()
+        data["version"] = str(current.version)
+        self.data = data
+
+    def conflict_rows(self, current: StatusEvent) -> list[dict]:
+        mine, theirs = self.cleaned_data, status_event_initial(current)
+        rows = []
+        for name in ("status", "date", "planned", "note"):
+            field = self.fields[name]
+            mine_value = format_partial_date_iso(*mine["date"]) if name == "date" else mine[name]
+            theirs_value = theirs[name]
+            if name == "status":
+                mine_value, theirs_value = AgreementStatus(mine_value).label, AgreementStatus(theirs_value).label
+            elif name == "planned":
+                mine_value, theirs_value = _("yes") if mine_value else _("no"), _("yes") if theirs_value else _("no")
+            rows.append(
+                {
+                    "label": field.label,
+                    "mine": str(mine_value),
+                    "theirs": str(theirs_value),
+                    "changed": str(mine_value).strip() != str(theirs_value).strip(),
+                }
+            )
+        return rows
+
+
+def status_event_initial(event: StatusEvent) -> dict:
+    return {
+        "version": event.version,
+        "status": event.status,
+        "date": format_partial_date_iso(event.date, event.date_precision),
+        "planned": event.planned,
+        "note": event.note,
+    }
 
 
 # --- Notes ------------------------------------------------------------------------------

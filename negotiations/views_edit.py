@@ -18,9 +18,18 @@ from django.views.decorators.http import require_http_methods
 
 from .forms import ConfirmDeleteForm, NoteForm, RoundLogForm, StatusEventForm, round_conflict_rows
 from .history import agreement_history
-from .models import Agreement, ProgressNote, Round, RoundSource
+from .models import Agreement, ProgressNote, Round, RoundSource, StatusEvent
 from .permissions import can_edit_agreement
-from .services import ConcurrencyConflict, note_delete, note_update, round_delete, round_log, status_event_record
+from .services import (
+    ConcurrencyConflict,
+    note_delete,
+    note_update,
+    round_delete,
+    round_log,
+    status_event_record,
+    status_event_update,
+)
+from .services.round_log import status_event_delete_checked
 
 CONFLICT = 409
 
@@ -180,6 +189,7 @@ def status_event_new(request, slug):
     agreement = get_object_or_404(Agreement, slug=slug)
     _require_editor(request.user, agreement)
     form = StatusEventForm(request.POST or None)
+    timeline = StatusEvent.objects.filter(agreement=agreement).order_by("-date", "-sequence", "-id")
     status = 200
     if request.method == "POST":
         status = 400
@@ -187,14 +197,94 @@ def status_event_new(request, slug):
             try:
                 event = status_event_record(agreement=agreement, user=request.user, **form.service_kwargs())
             except ValidationError as error:
-                for key, errors in error.message_dict.items():
-                    for message in errors:
-                        form.add_error(key if key in form.fields else None, message)
+                _form_errors_from(form, error)
             else:
                 messages.success(request, _("Recorded: %(event)s.") % {"event": event})
                 return redirect(agreement)
     return render(
-        request, "negotiations/edit/status_event_form.html", {"agreement": agreement, "form": form}, status=status
+        request,
+        "negotiations/edit/status_event_form.html",
+        {"agreement": agreement, "form": form, "timeline": timeline},
+        status=status,
+    )
+
+
+def _event_for_edit(request, pk: int) -> StatusEvent:
+    event = get_object_or_404(StatusEvent.objects.select_related("agreement"), pk=pk)
+    _require_editor(request.user, event.agreement)
+    return event
+
+
+def _form_errors_from(form, error: ValidationError) -> None:
+    for key, errors in error.message_dict.items():
+        for message in errors:
+            form.add_error(key if key in form.fields else None, message)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def status_event_edit(request, pk):
+    """Correct a status event (guarded by its version); recomputes the agreement's status."""
+    event = _event_for_edit(request, pk)
+    agreement = event.agreement
+    form = StatusEventForm(request.POST or None, event=event)
+    context = {"agreement": agreement, "event": event}
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            kwargs = form.service_kwargs()
+            reason = kwargs.pop("reason")
+            try:
+                status_event_update(
+                    event=event,
+                    expected_version=form.cleaned_data["version"],
+                    user=request.user,
+                    reason=reason,
+                    **kwargs,
+                )
+            except ConcurrencyConflict:
+                current = StatusEvent.objects.get(pk=event.pk)
+                context["conflict_rows"] = form.conflict_rows(current)
+                context["last_change"] = _last_change(current)
+                form.keep_input_after_conflict(current)
+                status = CONFLICT
+            except ValidationError as error:
+                _form_errors_from(form, error)
+            else:
+                messages.success(request, _("Saved: %(event)s.") % {"event": event})
+                return redirect(agreement)
+    return render(request, "negotiations/edit/status_event_form.html", {**context, "form": form}, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def status_event_delete_view(request, pk):
+    """Confirm, then delete a status event; the agreement's status is recomputed."""
+    event = _event_for_edit(request, pk)
+    agreement = event.agreement
+    form = ConfirmDeleteForm(request.POST or None, initial={"version": event.version})
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                status_event_delete_checked(
+                    event=event,
+                    expected_version=form.cleaned_data["version"],
+                    user=request.user,
+                    reason=form.cleaned_data["reason"],
+                )
+            except ConcurrencyConflict:
+                messages.error(request, _("This event was changed after you opened the page. Check it again first."))
+                return redirect("status-event-edit", pk=event.pk)
+            messages.success(request, _("Deleted: %(event)s.") % {"event": event})
+            return redirect(agreement)
+    return render(
+        request,
+        "negotiations/edit/status_event_confirm_delete.html",
+        {"agreement": agreement, "event": event, "form": form},
+        status=status,
     )
 
 
@@ -230,9 +320,7 @@ def note_edit(request, pk):
                 form.keep_input_after_conflict(current)
                 status = CONFLICT
             except ValidationError as error:
-                for key, errors in error.message_dict.items():
-                    for message in errors:
-                        form.add_error(key if key in form.fields else None, message)
+                _form_errors_from(form, error)
             else:
                 messages.success(request, _("The note is saved."))
                 return redirect(note.round)

@@ -1,6 +1,8 @@
 """Who may do what: five kinds of visitor × every write URL (GET and POST), and who sees a
 confidential note on each surface that shows notes. Every cell is asserted on its own."""
 
+import datetime as dt
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -42,6 +44,9 @@ class World:
         f.progress(self.round, "CRM", ProgressStatus.UNDER_NEGOTIATION)
         self.public_note = f.note(self.round, text=PUBLIC, chapter_code="CRM")
         self.secret_note = f.note(self.round, text=SECRET, visibility=Visibility.CONFIDENTIAL, chapter_code="CRM")
+        self.event = StatusEvent.objects.create(
+            agreement=self.agreement, status=AgreementStatus.LAUNCHED, date=dt.date(2025, 5, 8)
+        )
         assigned = f.user("assigned", role=roles.OFFICIAL)
         self.agreement.editors.add(assigned)
         group_member = f.user("unassigned", role=roles.OFFICIAL)
@@ -127,7 +132,24 @@ def _status_new(w):
     return (
         reverse("status-event-new", args=[w.agreement.slug]),
         {"status": AgreementStatus.CONCLUDED, "date": "2025-05-06"},
-        lambda: StatusEvent.objects.filter(agreement=w.agreement).exists(),
+        lambda: StatusEvent.objects.filter(agreement=w.agreement, status=AgreementStatus.CONCLUDED).exists(),
+    )
+
+
+def _status_edit(w):
+    data = {"version": "1", "status": AgreementStatus.SIGNED, "date": "2025-05-08"}
+    return (
+        reverse("status-event-edit", args=[w.event.pk]),
+        data,
+        lambda: StatusEvent.objects.get(pk=w.event.pk).status == AgreementStatus.SIGNED,
+    )
+
+
+def _status_delete(w):
+    return (
+        reverse("status-event-delete", args=[w.event.pk]),
+        {"version": "1"},
+        lambda: not StatusEvent.objects.filter(pk=w.event.pk).exists(),
     )
 
 
@@ -161,6 +183,8 @@ WRITE_URLS = {
     "round-edit": _round_edit,
     "round-delete": _round_delete,
     "status-event-new": _status_new,
+    "status-event-edit": _status_edit,
+    "status-event-delete": _status_delete,
     "note-edit-public": _note_edit("public_note"),
     "note-delete-public": _note_delete("public_note"),
     "note-edit-confidential": _note_edit("secret_note"),

@@ -542,3 +542,56 @@ def test_new_round_can_start_from_the_latest_rounds_chapters(agreement, official
     f.progress(other, "IPR")
     html = client.get(f"{url}?from={other.pk}").content.decode()
     assert 'name="chapters-INITIAL_FORMS" value="0"' in html
+
+
+@pytest.fixture
+def concluded(agreement, official):
+    from negotiations.services import status_event_record
+
+    f.round_(agreement, number=1, start_date=dt.date(2025, 5, 26), end_date=dt.date(2025, 5, 30))
+    status_event_record(agreement=agreement, status=AgreementStatus.LAUNCHED, date=dt.date(2025, 5, 8))
+    return status_event_record(agreement=agreement, status=AgreementStatus.CONCLUDED, date=dt.date(2025, 12, 5))
+
+
+def test_the_status_form_lists_the_timeline_with_edit_links(agreement, official, client_for, concluded):
+    html = client_for(official).get(reverse("status-event-new", args=[agreement.slug])).content.decode()
+    assert reverse("status-event-edit", args=[concluded.pk]) in html
+    assert reverse("status-event-delete", args=[concluded.pk]) in html
+
+
+def test_correct_a_status_event(agreement, official, client_for, concluded):
+    url = reverse("status-event-edit", args=[concluded.pk])
+    page = client_for(official).get(url).content.decode()
+    assert 'value="2025-12-05"' in page
+    data = {"version": "1", "status": AgreementStatus.CONCLUDED, "date": "2025-12", "reason": "Only the month is sure"}
+    response = csrf_post(client_for(official), url, data)
+    assert response.status_code == 302
+    agreement.refresh_from_db()
+    assert (agreement.current_status, agreement.status_date_display) == (AgreementStatus.CONCLUDED, "Dec 2025")
+    assert concluded.history.first().history_change_reason == "Only the month is sure"
+
+
+def test_a_stale_status_event_edit_is_a_conflict(agreement, official, client_for, concluded):
+    from negotiations.services import status_event_update
+
+    status_event_update(event=concluded, expected_version=1, note="Confirmed by PIB")
+    url = reverse("status-event-edit", args=[concluded.pk])
+    response = csrf_post(
+        client_for(official), url, {"version": "1", "status": AgreementStatus.SIGNED, "date": "2025-12-05"}
+    )
+    assert response.status_code == 409
+    html = response.content.decode()
+    assert "Confirmed by PIB" in html and 'name="version" value="2"' in html
+    assert StatusEvent.objects.get(pk=concluded.pk).status == AgreementStatus.CONCLUDED
+
+
+def test_delete_a_status_event_recomputes_the_status(agreement, official, client_for, concluded):
+    url = reverse("status-event-delete", args=[concluded.pk])
+    stale = csrf_post(client_for(official), url, {"version": "5"})
+    assert stale.status_code == 302 and StatusEvent.objects.filter(pk=concluded.pk).exists()
+    response = csrf_post(client_for(official), url, {"version": "1", "reason": "Recorded on the wrong agreement"})
+    assert response.status_code == 302
+    agreement.refresh_from_db()
+    assert agreement.current_status == AgreementStatus.LAUNCHED
+    deleted = StatusEvent.history.get(history_type="-")
+    assert (deleted.history_user, deleted.history_change_reason) == (official, "Recorded on the wrong agreement")
