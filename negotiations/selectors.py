@@ -7,11 +7,10 @@ public notes only, and assigned officials also see their agreements' confidentia
 
 import calendar
 import datetime as dt
-from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -418,31 +417,49 @@ def chapter_list() -> QuerySet:
     )
 
 
-def chapter_page(*, chapter: Chapter, user) -> dict:
-    """For one chapter: each negotiation where it was discussed, its status at each round (the
-    chapter's own timeline there), and the notes. Three queries."""
-    progress = ChapterProgress.objects.filter(chapter=chapter).select_related(
-        "round__agreement", "round__venue__country"
+def chapter_agreements(*, chapter: Chapter) -> QuerySet:
+    """Agreements that discussed ``chapter``, latest discussion first (for pagination)."""
+    discussed = ChapterProgress.objects.filter(chapter=chapter)
+    last_discussed = (
+        discussed.filter(round__agreement=OuterRef("pk"))
+        .exclude(round__start_date__isnull=True)
+        .order_by("-round__start_date")
+        .values("round__start_date")[:1]
     )
-    negotiations: OrderedDict[int, dict] = OrderedDict()
+    return (
+        Agreement.objects.filter(pk__in=discussed.values("round__agreement"))
+        .annotate(last_discussed=Subquery(last_discussed))
+        .order_by(F("last_discussed").desc(nulls_last=True), "name", "pk")
+    )
+
+
+def chapter_negotiations(*, chapter: Chapter, agreements: Iterable[Agreement]) -> list[dict]:
+    """For each of ``agreements`` (one page of them): the chapter's status at each of its rounds
+    (the chapter's own timeline in that negotiation) and the latest status. One query."""
+    agreements = list(agreements)
+    progress = ChapterProgress.objects.filter(chapter=chapter, round__agreement__in=agreements).select_related(
+        "round__venue__country"
+    )
+    steps: dict[int, list] = {a.pk: [] for a in agreements}
+    by_pk = {a.pk: a for a in agreements}
     for item in progress:
-        agreement = item.round.agreement
-        entry = negotiations.setdefault(agreement.pk, {"agreement": agreement, "steps": []})
-        entry["steps"].append(item)
-    for entry in negotiations.values():
-        ordered = {r.pk: i for i, r in enumerate(rounds_in_order(p.round for p in entry["steps"]))}
-        entry["steps"].sort(key=lambda p: ordered[p.round_id])
-        entry["latest"] = entry["steps"][-1]
-        entry["latest_date"] = entry["latest"].round.start_date
-    ordered_negotiations = sorted(
-        negotiations.values(), key=lambda e: (e["latest_date"] or dt.date.min, e["agreement"].name), reverse=True
-    )
-    notes = (
+        item.round.agreement = by_pk[item.round.agreement_id]  # no query per step
+        steps[item.round.agreement_id].append(item)
+    result = []
+    for agreement in agreements:
+        order = {r.pk: i for i, r in enumerate(rounds_in_order(p.round for p in steps[agreement.pk]))}
+        ordered = sorted(steps[agreement.pk], key=lambda p: order[p.round_id])
+        result.append({"agreement": agreement, "steps": ordered, "latest": ordered[-1] if ordered else None})
+    return result
+
+
+def chapter_notes(*, chapter: Chapter, user) -> QuerySet:
+    """The notes on ``chapter`` that ``user`` may read, newest round first."""
+    return (
         notes_visible_to(user, ProgressNote.objects.filter(chapter=chapter))
         .select_related("round__agreement", "source")
-        .order_by("-round__start_date", "-created_at", "-id")
+        .order_by(F("round__start_date").desc(nulls_last=True), "-created_at", "-id")
     )
-    return {"negotiations": ordered_negotiations, "notes": notes}
 
 
 # --- Home ---------------------------------------------------------------------------------

@@ -25,11 +25,20 @@ from .permissions import can_edit_agreement
 from .search import MAX_QUERY_LENGTH, search, using_postgres
 
 PAGE_SIZE = 25
+CHAPTER_AGREEMENTS = 20  # negotiations per page on a chapter's page
 ORDERING_PARAM = "ordering"
 
 
 def paginate(request, items, per_page: int = PAGE_SIZE):
     return Paginator(items, per_page).get_page(request.GET.get("page"))
+
+
+def page_link(request, **changes) -> str:
+    """This page's query string with some parameters replaced (e.g. a second paginator)."""
+    query = request.GET.copy()
+    for key, value in changes.items():
+        query[key] = value
+    return f"?{query.urlencode()}"
 
 
 def link_query(data, **changes) -> str:
@@ -196,8 +205,19 @@ def chapter_detail(request, code):
         return exports.export_response(
             rows, exports.progress_columns(request), export_format=export_format, name=f"chapter-{chapter.code}"
         )
-    data = selectors.chapter_page(chapter=chapter, user=request.user)
-    context = {"chapter": chapter, "negotiations": data["negotiations"], "notes_page": paginate(request, data["notes"])}
+    agreements_page = paginate(request, selectors.chapter_agreements(chapter=chapter), per_page=CHAPTER_AGREEMENTS)
+    notes_page = Paginator(selectors.chapter_notes(chapter=chapter, user=request.user), PAGE_SIZE).get_page(
+        request.GET.get("notes_page")
+    )
+    context = {
+        "chapter": chapter,
+        "page_obj": agreements_page,
+        "negotiations": selectors.chapter_negotiations(chapter=chapter, agreements=agreements_page),
+        "notes_page": notes_page,
+        "notes_previous": notes_page.has_previous()
+        and page_link(request, notes_page=notes_page.previous_page_number()),
+        "notes_next": notes_page.has_next() and page_link(request, notes_page=notes_page.next_page_number()),
+    }
     return render(request, "negotiations/chapter_detail.html", context)
 
 

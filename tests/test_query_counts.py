@@ -90,7 +90,7 @@ BUDGET = {
     "round-list-filtered": 10,
     "round-detail": 5,
     "chapter-list": 4,
-    "chapter-detail": 4,
+    "chapter-detail": 6,
     "search": 3,
     "feed": 2,
     "calendar": 2,

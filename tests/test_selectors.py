@@ -17,7 +17,9 @@ from negotiations.choices import (
 from negotiations.selectors import (
     agreement_matrix,
     agreement_timeline,
-    chapter_page,
+    chapter_agreements,
+    chapter_negotiations,
+    chapter_notes,
     home_page,
     round_detail_queryset,
     round_page,
@@ -164,11 +166,27 @@ def test_chapter_page_lists_each_negotiation_with_the_chapter_timeline(agreement
     f.progress(b1, "CRM", ProgressStatus.TEXT_EXCHANGED)
     f.note(a2, "secret", visibility=Visibility.CONFIDENTIAL, chapter_code="CRM")
     public = f.note(a2, "public", chapter_code="CRM")
-    data = chapter_page(chapter=f.chapter("CRM"), user=AnonymousUser())
-    assert [n["agreement"] for n in data["negotiations"]] == [agreement, other]  # latest activity first
-    assert [p.round for p in data["negotiations"][0]["steps"]] == [a1, a2]
-    assert data["negotiations"][0]["latest"].status == ProgressStatus.SUBSTANTIAL_PROGRESS
-    assert list(data["notes"]) == [public]
+    crm = f.chapter("CRM")
+    agreements = list(chapter_agreements(chapter=crm))
+    assert agreements == [agreement, other]  # latest discussion first
+    negotiations = chapter_negotiations(chapter=crm, agreements=agreements)
+    assert [p.round for p in negotiations[0]["steps"]] == [a1, a2]
+    assert negotiations[0]["latest"].status == ProgressStatus.SUBSTANTIAL_PROGRESS
+    assert negotiations[1]["latest"].round == b1
+    assert list(chapter_notes(chapter=crm, user=AnonymousUser())) == [public]
+
+
+def test_chapter_negotiations_take_one_query_for_a_page(agreement, django_assert_num_queries):
+    f.chapter("CRM")
+    for index in range(5):
+        other = f.agreement(f"agreement-x{index}")
+        f.progress(f.round_(other, 1), "CRM")
+    crm = f.chapter("CRM")
+    agreements = list(chapter_agreements(chapter=crm))
+    with django_assert_num_queries(1):
+        negotiations = chapter_negotiations(chapter=crm, agreements=agreements)
+        names = [n["latest"].round.agreement.name for n in negotiations]
+    assert len(names) == 5
 
 
 def test_home_page_counts_and_rounds(agreement):

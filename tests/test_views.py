@@ -392,3 +392,20 @@ def test_seed_answers_which_rounds_peru_hosted_since_2024(client, seeded):
 )
 def test_odd_input_never_causes_a_server_error(client, site, url):
     assert client.get(url).status_code in {200, 400, 404}
+
+
+def test_chapter_page_paginates_negotiations_and_notes_separately(client, site):
+    for index in range(25):
+        other = f.agreement(f"other-{index}", name=f"Other {index:02d}")
+        r = f.round_(other, 1, start_date=dt.date(2020, 1, 1) + dt.timedelta(days=index))
+        f.progress(r, "CRM")
+        f.note(r, f"note {index}", chapter_code="CRM")
+    first = client.get("/chapters/CRM/")
+    assert first.context["page_obj"].paginator.count == 26
+    assert [n["agreement"] for n in first.context["negotiations"]][0] == site["ip"]  # latest discussion first
+    assert len(first.context["negotiations"]) == 20
+    page = text_of(first)
+    assert 'href="?notes_page=2#chapter-notes-heading"' in page
+    second = client.get("/chapters/CRM/?page=2&notes_page=2")
+    assert len(second.context["negotiations"]) == 6
+    assert second.context["notes_page"].number == 2 and len(second.context["notes_page"]) == 1
