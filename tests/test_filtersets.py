@@ -420,3 +420,33 @@ def test_round_ids_out_of_range_are_invalid_not_a_crash(data):
         "Round: “99999999999999999999” is not a round id."
     ]
     assert errors(ChapterProgressFilterSet, "round=-1", qs)
+
+
+def test_parameter_names_are_the_published_contract():
+    """Bookmarked URLs, the API and scripts use these names (issue 3): renaming one breaks them."""
+    assert set(AgreementFilterSet.base_filters) == {
+        "q",
+        "status",
+        "kind",
+        "party",
+        "party_include_members",
+        "chapter",
+        "ordering",
+    }
+    assert set(RoundFilterSet.base_filters) == {
+        "q",
+        "agreement",
+        "party",
+        "party_include_members",
+        "chapter",
+        "chapter_status",
+        "host_country",
+        "city",
+        "format",
+        "status",
+        "kind",
+        "start_after",
+        "start_before",
+        "upcoming",
+        "ordering",
+    }
