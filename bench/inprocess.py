@@ -129,6 +129,10 @@ def measure(client: Client, name: str, url: str, repeat: int, warmup: int, budge
         result["uses_index"] = bool(result["explain"]) and all(
             not plan["seq_scans_on_large_tables"] for plan in result["explain"]
         )
+        result["seq_scan_tables"] = sorted({t for plan in result["explain"] for t in plan["seq_scans_on_large_tables"]})
+        result["index_scans"] = sorted(
+            {line.split(" on ")[-1].split()[0] for p in result["explain"] for line in p["index_scans"]}
+        )
     return result
 
 

@@ -453,8 +453,12 @@ def summarise(report: dict) -> dict:
             load = {run["path"]: run for run in large.get("load", [])}.get(endpoint["url"])
             if load:
                 row.update(rps_l=load["rps"], ratio_to_healthz=load["ratio_to_healthz"], errors_l=load["errors"])
+            elif endpoint["url"] in large.get("load_skipped_too_slow", []):
+                row["load"] = f"not loaded: p50 above {SLOW_MS} ms alone"
             if endpoint["name"] == "search" and "uses_index" in endpoint:
                 row["search_uses_index"] = endpoint["uses_index"]
+                row["search_seq_scans"] = endpoint.get("seq_scan_tables", [])
+                row["search_index_scans"] = endpoint.get("index_scans", [])
             rows.append(row)
     summary = {"endpoints": rows}
     exports = {}
@@ -496,7 +500,14 @@ def print_table(report: dict) -> None:
         flags.append("queries ok" if row["queries_ok"] else "QUERIES MISSED")
         flags.append("ratio ok" if row["p50_ratio_ok"] else "RATIO MISSED")
         if "search_uses_index" in row:
-            flags.append("index ok" if row["search_uses_index"] else "SEQ SCAN")
+            if row["search_uses_index"]:
+                flags.append("index ok")
+            else:
+                flags.append(f"SEQ SCAN on {', '.join(row['search_seq_scans'])}")
+            if row["search_index_scans"]:
+                flags.append(f"indexes: {', '.join(row['search_index_scans'])}")
+        if "load" in row:
+            flags.append(row["load"])
         print(
             f"{row['name']:26} {row['queries_s']:>5}/{row['queries_l']:<5} {row['p50_s']:>9} {row['p50_l']:>9} "
             f"{row['p50_ratio']:>5} {row['p95_l']:>8} {row.get('rps_l', '-'):>7} "
@@ -569,7 +580,10 @@ def main():
         url = f"{args.server}/{name}"
         entry = report["scales"][scale] = prepare(args.server, name, scale, args.seed, args.regenerate)
         log(f"{scale}: in-process measurements")
+        # Other work on the machine skews timings: keep the load average beside them.
+        entry["loadavg_before"] = os.getloadavg()
         entry["in_process"] = in_process(url, args.repeat)
+        entry["loadavg_after_in_process"] = os.getloadavg()
         available = [e["url"] for e in entry["in_process"]["endpoints"] if e.get("available")]
         # An endpoint that takes seconds even alone would only measure client timeouts under
         # load, and keep the workers busy for the endpoints after it: report it, don't load it.
