@@ -9,6 +9,7 @@ request sent, to show whether an index answers it. Prints one JSON document on s
 import argparse
 import json
 import os
+import re
 import statistics
 import sys
 import time
@@ -31,6 +32,7 @@ from django.urls import Resolver404, resolve  # noqa: E402
 from negotiations.models import Agreement, ChapterProgress, ProgressNote, Round  # noqa: E402
 
 SLOW_SECONDS = 2.0
+INDEX_NAME = re.compile(r"Index(?: Only)? Scan (?:Backward )?(?:using|on) (\S+)")
 # Tables whose full scan at scale L would make a request cost grow with the data.
 LARGE_TABLES = [model._meta.db_table for model in (ProgressNote, ChapterProgress, Round)]
 
@@ -130,8 +132,9 @@ def measure(client: Client, name: str, url: str, repeat: int, warmup: int, budge
             not plan["seq_scans_on_large_tables"] for plan in result["explain"]
         )
         result["seq_scan_tables"] = sorted({t for plan in result["explain"] for t in plan["seq_scans_on_large_tables"]})
+        # "Index Scan using NAME on table" / "Bitmap Index Scan on NAME": the index names.
         result["index_scans"] = sorted(
-            {line.split(" on ")[-1].split()[0] for p in result["explain"] for line in p["index_scans"]}
+            {match for p in result["explain"] for line in p["index_scans"] for match in INDEX_NAME.findall(line)}
         )
     return result
 
