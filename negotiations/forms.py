@@ -175,6 +175,9 @@ class RoundForm(forms.Form):
             objects=objects,
             unknown=_("Unknown country; choose one from the list."),
         )
+        if round is None:
+            # The number is suggested; the dates are the first thing to type.
+            self.fields["start"].widget.attrs["autofocus"] = True
         # Keep the country beside the city in the rendered form.
         order = list(self.fields)
         order.remove("venue_country")
