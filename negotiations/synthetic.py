@@ -94,22 +94,47 @@ _OPENERS = [
 ]
 _MIDDLES = [
     "{a} pressed for a shorter transition period, while {b} asked for safeguards on sensitive lines.",
-    "Several brackets on cumulation and the de minimis threshold remain open.",
-    "Both sides agreed to exchange product-specific rules before the next round.",
-    "The parties narrowed their differences on tariff-rate quotas for dairy and sugar.",
     "{b} requested more time to consult domestic stakeholders and regional governments.",
     "Officials noted convergence on transparency obligations and contact points.",
-    "Questions on the treatment of state-owned enterprises were referred to the chief negotiators.",
     "The group agreed on the structure of the annexes and the schedule of commitments.",
     "Legal scrubbing of the agreed articles is expected to start once the text is stable.",
-    "{a} circulated a non-paper on digital trade and cross-border data flows.",
-    "Market access offers were exchanged, covering about {pct} per cent of tariff lines.",
-    "The working group on geographical indications met separately on the second day.",
-    "Negotiators discussed the dispute settlement panel procedures and the roster of panellists.",
-    "Customs experts compared advance ruling procedures and the release time for perishables.",
-    "{b} signalled flexibility on services commitments in exchange for movement of natural persons.",
-    "Labour and environment provisions were discussed with reference to the parties' ILO commitments.",
+    "Several brackets remain in the consolidated text, mostly on definitions and scope.",
+    "Both sides agreed to exchange revised proposals before the next round.",
+    "Outstanding issues were referred to the chief negotiators.",
+    "The parties reviewed the results of the intersessional work and updated the work plan.",
 ]
+# Subject matter belongs to its chapter: "cumulation" is discussed under rules of origin, not
+# under labour. A chapter's own sentences make search terms as selective as in real notes.
+_CHAPTER_MIDDLES = {
+    "ROO": [
+        "Brackets on cumulation and the de minimis threshold remain open.",
+        "Both sides agreed to exchange product-specific rules before the next round.",
+        "Self-certification of origin by exporters found support on both sides.",
+    ],
+    "TIG": [
+        "The parties narrowed their differences on tariff-rate quotas for dairy and sugar.",
+        "Market access offers were exchanged, covering about {pct} per cent of tariff lines.",
+        "{a} asked for longer staging categories for automotive parts.",
+    ],
+    "SVC": [
+        "{b} signalled flexibility on services commitments in exchange for movement of natural persons.",
+        "Negative-list scheduling of services commitments was discussed at length.",
+    ],
+    "MNP": ["Categories of business visitors and intra-corporate transferees were compared."],
+    "IPR": ["The working group on geographical indications met separately on the second day."],
+    "GI": ["The lists of geographical indications for wines and spirits were exchanged."],
+    "SOE": ["Questions on the treatment of state-owned enterprises were referred to the chief negotiators."],
+    "DIG": ["{a} circulated a non-paper on digital trade and cross-border data flows."],
+    "DS": ["Negotiators discussed the dispute settlement panel procedures and the roster of panellists."],
+    "CPTF": ["Customs experts compared advance ruling procedures and the release time for perishables."],
+    "LAB": ["Labour provisions were discussed with reference to the parties' ILO commitments."],
+    "ENV": ["Disciplines on fisheries subsidies and illegal logging were discussed."],
+    "SPS": ["Regionalisation and pre-listing of establishments for meat exports were discussed."],
+    "TBT": ["The parties discussed conformity assessment and labelling requirements."],
+    "GPR": ["Thresholds for covered procurement entities were compared."],
+    "CRM": ["Both sides discussed investment in processing of lithium and copper concentrates."],
+    "INV": ["Investor-state dispute settlement remains the main open question."],
+}
 _CLOSERS = [
     "The next meeting is expected in {city} in the coming months.",
     "Both delegations described the atmosphere as constructive.",
@@ -246,13 +271,19 @@ def _venues_for(parties: list[Party]) -> dict[int, Venue]:
     return {pk: by_key[(pk, city)] for pk, (_party, city) in wanted.items()}
 
 
-def _note_text(rng: random.Random, words: dict) -> str:
-    """150–800 characters of negotiation prose."""
+def _note_text(rng: random.Random, words: dict, chapter_code: str | None) -> str:
+    """150–800 characters of negotiation prose, partly about the note's chapter."""
     target = rng.randint(150, 800)
+    own = _CHAPTER_MIDDLES.get(chapter_code, [])
     sentences = [rng.choice(_OPENERS).format(**words)]
     length = len(sentences[0])
-    while length < target:
-        pool = _CLOSERS if length > target * 0.75 and rng.random() < 0.5 else _MIDDLES
+    for _attempt in range(60):  # bounded: the pools always hold more than 800 characters
+        if length >= target:
+            break
+        if length > target * 0.75 and rng.random() < 0.5:
+            pool = _CLOSERS
+        else:
+            pool = own if own and rng.random() < 0.4 else _MIDDLES
         sentence = rng.choice(pool).format(**words)
         if sentence in sentences:
             continue
@@ -520,9 +551,8 @@ def _progress_and_notes_create(
                 "pct": rng.randint(60, 98),
             }
             visibility = Visibility.CONFIDENTIAL if rng.random() < 0.15 else Visibility.PUBLIC
-            note_batch.append(
-                ProgressNote(round=rnd, chapter=chapter, text=_note_text(rng, words), visibility=visibility)
-            )
+            text = _note_text(rng, words, chapter.code if chapter else None)
+            note_batch.append(ProgressNote(round=rnd, chapter=chapter, text=text, visibility=visibility))
         if len(progress_batch) >= BATCH_SIZE:
             ChapterProgress.objects.bulk_create(progress_batch)
             progress_batch = []
