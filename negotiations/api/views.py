@@ -18,7 +18,7 @@ import re
 from pathlib import Path
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError, transaction
+from django.db import DataError, IntegrityError, transaction
 from django.db.models import F, Prefetch, ProtectedError
 from django.http import Http404, StreamingHttpResponse
 from django.urls import reverse
@@ -110,8 +110,24 @@ class FilterBackend(DjangoFilterBackend):
 
     def get_filterset_kwargs(self, request, queryset, view):
         kwargs = super().get_filterset_kwargs(request, queryset, view)
-        kwargs["data"] = split_export_format(request.query_params)[1]
+        data = split_export_format(request.query_params)[1]
+        orderings = data.getlist("ordering")
+        if orderings:
+            # Empty items (``?ordering=,``) would reach the ordering filter as a field named "".
+            data = data.copy()
+            data.setlist("ordering", [",".join(p for p in o.split(",") if p.strip()) for o in orderings])
+        kwargs["data"] = data
         return kwargs
+
+    def filter_queryset(self, request, queryset, view):
+        try:
+            return super().filter_queryset(request, queryset, view)
+        except (OverflowError, DataError):
+            # An id beyond the database's integer range (``?round=99999999999999999999``) is
+            # no id at all: a 400 like any unknown value, not a server error.
+            raise exceptions.ValidationError(
+                {"non_field_errors": [_("A number in the query is out of range.")]}
+            ) from None
 
 
 class Pagination(PageNumberPagination):
@@ -296,12 +312,15 @@ class TrackerViewSet(viewsets.ModelViewSet):
     content_negotiation_class = ExportFormatNegotiation
     renderer_classes = [JSONRenderer, BrowsableAPIRenderer, CSVRenderer]
     http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
+    lookup_value_regex = "[0-9]{1,18}"  # ids beyond a 64-bit integer are not ids: 404, not 500
     default_ordering: list = ["pk"]
     export_kind: str | None = None  # an import kind: ?format=csv writes the import columns
 
     # -- reading
 
     def filter_queryset(self, queryset):
+        if self.action != "list":
+            return queryset  # list filters do not hide a record from its own URL
         queryset = super().filter_queryset(queryset)
         if not self.request.query_params.get("ordering"):
             queryset = queryset.order_by(*self.default_ordering)
@@ -764,7 +783,16 @@ class NoteViewSet(TrackerViewSet):
     ],
     responses={
         (200, "text/csv"): OpenApiTypes.STR,
-        (200, "application/json"): inline_serializer("ExportRow", fields={"slug": serializers.CharField()}, many=True),
+        (200, "application/json"): OpenApiResponse(
+            {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "additionalProperties": {"oneOf": [{"type": "string"}, {"type": "boolean"}]},
+                },
+            },
+            description=_("One object per row, keyed by the column names; ``planned`` is a boolean."),
+        ),
         **_error_responses(404, 429),
     },
     description=_(
