@@ -7,6 +7,8 @@ copy get a conflict instead of silently overwriting a curator's change.
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
 from django.db import models, transaction
 from django.db.models import Count, F
 from django.template.response import TemplateResponse
@@ -444,3 +446,27 @@ class LinkAdmin(SimpleHistoryAdmin):
     """Citations and agreement parties, for search and history; normally edited as inlines."""
 
     search_fields = ["id"]
+
+
+# --- Accounts -------------------------------------------------------------------------------
+
+
+admin.site.unregister(get_user_model())
+
+
+@admin.register(get_user_model())
+class TrackerUserAdmin(UserAdmin):
+    """Curators create officials and assign roles; only superusers grant superuser or raw permissions."""
+
+    list_filter = ["is_staff", "is_active", "groups"]
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if not request.user.is_superuser:
+            readonly += ["is_superuser", "user_permissions"]
+        return readonly
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        # A curator may not take over (or reset the password of) a superuser account.
+        return queryset if request.user.is_superuser else queryset.filter(is_superuser=False)

@@ -37,3 +37,20 @@ OFFICIAL_MODELS = [
     "statuseventsource",
     "venue",
 ]
+
+# Curators manage accounts (create officials, assign roles) and API tokens, but cannot grant
+# superuser status or raw permissions: the admin keeps those fields read-only for them.
+CURATOR_ACCOUNT_PERMISSIONS = [
+    ("auth", "add_user"),
+    ("auth", "change_user"),
+    ("auth", "view_user"),
+    ("auth", "view_group"),
+    ("authtoken", "add_token"),
+    ("authtoken", "change_token"),
+    ("authtoken", "delete_token"),
+    ("authtoken", "view_token"),
+    ("authtoken", "add_tokenproxy"),
+    ("authtoken", "change_tokenproxy"),
+    ("authtoken", "delete_tokenproxy"),
+    ("authtoken", "view_tokenproxy"),
+]

@@ -162,3 +162,39 @@ def test_admin_index_links_to_the_import_page_which_is_wired_for_curators_only(c
     official = factories.user("staff-official", role=roles.OFFICIAL, is_staff=True)
     client.force_login(official)
     assert client.get(reverse("admin-import")).status_code == 403
+
+
+def test_a_curator_creates_an_official_account_but_cannot_grant_superuser(client, db):
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+
+    curator = factories.user("cura", role=roles.CURATOR)
+    assert curator.is_staff and not curator.is_superuser
+    client.force_login(curator)
+    added = client.post(
+        reverse("admin:auth_user_add"),
+        {"username": "ana", "password1": "a-long-enough-passphrase", "password2": "a-long-enough-passphrase"},
+    )
+    assert added.status_code == 302, added.content[:500]
+    ana = get_user_model().objects.get(username="ana")
+    change_url = reverse("admin:auth_user_change", args=[ana.pk])
+    form = client.get(change_url).context["adminform"].form
+    assert "is_superuser" not in form.fields and "user_permissions" not in form.fields
+    official = Group.objects.get(name=roles.OFFICIAL)
+    response = client.post(
+        change_url,
+        {
+            "username": "ana",
+            "is_active": "on",
+            "groups": [official.pk],
+            "is_superuser": "on",  # ignored: read-only for curators
+            "date_joined_0": "2026-01-01",
+            "date_joined_1": "00:00:00",
+        },
+    )
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    ana.refresh_from_db()
+    assert list(ana.groups.all()) == [official] and not ana.is_superuser
+    boss = get_user_model().objects.create_superuser("boss", password="x-very-long-password")
+    assert client.get(reverse("admin:auth_user_change", args=[boss.pk])).status_code == 302  # not found → redirect
+    assert client.get(reverse("admin:authtoken_tokenproxy_changelist")).status_code == 200
