@@ -327,11 +327,17 @@ class BaseFilterSet(filters.FilterSet):
         drop-downs (every ISO country would be a 250-line list). Validation still accepts any
         known code, which then simply matches nothing. For HTML pages only: two queries."""
         form = self.form
+
+        def asked(name: str) -> Q:
+            # Codes in the URL stay in the list, so the form shows what is being filtered.
+            codes = [code.strip().upper() for code in self.data.getlist(name)] if hasattr(self.data, "getlist") else []
+            return Q(code__in=codes)
+
         if "party" in form.fields:
-            used = Party.objects.filter(party_agreements__isnull=False).distinct().order_by("name")
+            used = Party.objects.filter(Q(party_agreements__isnull=False) | asked("party")).distinct().order_by("name")
             form.fields["party"].widget.choices = [(p.code, str(p)) for p in used]
         if "host_country" in form.fields:
-            hosts = Party.objects.filter(venues__isnull=False).distinct().order_by("name")
+            hosts = Party.objects.filter(Q(venues__isnull=False) | asked("host_country")).distinct().order_by("name")
             form.fields["host_country"].widget.choices = [(p.code, str(p)) for p in hosts]
 
     def search(self, queryset, name, value):

@@ -11,6 +11,7 @@ from negotiations.choices import (
     AgreementRelation,
     AgreementStatus,
     DatePrecision,
+    PartyKind,
     ProgressStatus,
     RoundFormat,
     RoundKind,
@@ -409,3 +410,12 @@ def test_chapter_page_paginates_negotiations_and_notes_separately(client, site):
     second = client.get("/chapters/CRM/?page=2&notes_page=2")
     assert len(second.context["negotiations"]) == 6
     assert second.context["notes_page"].number == 2 and len(second.context["notes_page"]) == 1
+
+
+def test_filter_form_lists_used_parties_and_keeps_the_asked_one(client, site):
+    f.party("PA", "Pacific Alliance", kind=PartyKind.BLOC)
+    f.party("ZWE", "Zimbabwe")
+    page = text_of(client.get("/agreements/?party=PA"))
+    assert '<option value="IND">India (IND)</option>' in page
+    assert '<option value="PA" selected>Pacific Alliance (PA)</option>' in page
+    assert "ZWE" not in page  # in no agreement: not offered
