@@ -20,7 +20,7 @@ import random
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
-from django.db import connection, transaction
+from django.db import connection, reset_queries, transaction
 from django.test.utils import override_settings
 
 from .choices import (
@@ -560,6 +560,8 @@ def _progress_and_notes_create(
             ProgressNote.objects.bulk_create(note_batch)
             written_notes += len(note_batch)
             note_batch = []
+            # With DEBUG on, Django keeps every SQL statement; these are a megabyte each.
+            reset_queries()
             if written_notes >= next_log:
                 log(f"  {written_notes} notes…")
                 next_log += 100_000
