@@ -165,6 +165,7 @@ def round_detail(request, pk):
     context = {
         "round": round_obj,
         "agreement": round_obj.agreement,
+        "can_edit": can_edit_agreement(request.user, round_obj.agreement),
         **selectors.round_page(round_obj=round_obj, user=request.user),
     }
     return render(request, "negotiations/round_detail.html", context)

@@ -595,3 +595,18 @@ def test_delete_a_status_event_recomputes_the_status(agreement, official, client
     assert agreement.current_status == AgreementStatus.LAUNCHED
     deleted = StatusEvent.history.get(history_type="-")
     assert (deleted.history_user, deleted.history_change_reason) == (official, "Recorded on the wrong agreement")
+
+
+def test_round_page_offers_edit_links_only_to_those_who_may_edit(client):
+    round_ = f.round_()
+    note = f.note(round_, "A public note")
+    edit_url = reverse("round-edit", args=[round_.pk]).encode()
+    note_url = reverse("note-edit", args=[note.pk]).encode()
+    page = client.get(round_.get_absolute_url())
+    assert edit_url not in page.content and note_url not in page.content
+    official = f.user(role=roles.OFFICIAL)
+    client.force_login(official)
+    assert edit_url not in client.get(round_.get_absolute_url()).content
+    round_.agreement.editors.add(official)
+    page = client.get(round_.get_absolute_url())
+    assert edit_url in page.content and note_url in page.content
