@@ -44,6 +44,7 @@ from django.core.validators import URLValidator, validate_slug
 from django.db import DatabaseError, transaction
 from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from .choices import (
     AgreementKind,
@@ -112,6 +113,15 @@ FALSE_VALUES = {"false", "0", "no", ""}
 LIST_SEPARATOR = ";"
 
 _url_validator = URLValidator()
+
+# Names of the vocabularies in error messages (lazy: built once, translated when shown).
+LABEL_AGREEMENT_KIND = gettext_lazy("agreement kind")
+LABEL_CHAPTER_STATUS = gettext_lazy("chapter status")
+LABEL_FORMAT = gettext_lazy("format")
+LABEL_ROUND_KIND = gettext_lazy("round kind")
+LABEL_ROUND_STATUS = gettext_lazy("round status")
+LABEL_STATUS = gettext_lazy("status")
+LABEL_VISIBILITY = gettext_lazy("visibility")
 
 
 # --- Report -------------------------------------------------------------------------------
@@ -454,7 +464,7 @@ class AgreementImporter(BaseImporter):
                 checker.error("slug", _("“%(value)s” is not a slug (letters, digits, - and _).") % {"value": slug})
         name = checker.text("name", required=True, max_length=300)
         short_name = checker.text("short_name", max_length=100)
-        kind = checker.choice("kind", AgreementKind, what=_("agreement kind"))
+        kind = checker.choice("kind", AgreementKind, what=LABEL_AGREEMENT_KIND)
         parties = []
         for code in [c.strip().upper() for c in checker.row.get("parties", "").split(LIST_SEPARATOR) if c.strip()]:
             party = self.lookups.parties.get(code)
@@ -576,7 +586,7 @@ class StatusEventImporter(BaseImporter):
 
     def validate_row(self, checker, seen):
         agreement = self.lookups.agreement(checker)
-        status = checker.choice("status", AgreementStatus, what=_("status"))
+        status = checker.choice("status", AgreementStatus, what=LABEL_STATUS)
         day, precision = checker.date("date", required=True)
         planned = checker.flag("planned")
         note = checker.row.get("note", "")
@@ -657,12 +667,12 @@ class RoundImporter(BaseImporter):
     def validate_row(self, checker, seen):
         agreement = self.lookups.agreement(checker)
         number = checker.positive_int("number")
-        kind = checker.choice("kind", RoundKind, what=_("round kind"), default=RoundKind.NUMBERED)
+        kind = checker.choice("kind", RoundKind, what=LABEL_ROUND_KIND, default=RoundKind.NUMBERED)
         title = checker.text("title", max_length=200)
         if not checker.row.get("number") and not title and kind == RoundKind.NUMBERED:
             checker.error("number", _("A numbered round needs a number; a meeting without one needs a title."))
         venue = self.venue(checker)
-        fmt = checker.choice("format", RoundFormat, what=_("format"), default=RoundFormat.IN_PERSON)
+        fmt = checker.choice("format", RoundFormat, what=LABEL_FORMAT, default=RoundFormat.IN_PERSON)
         start, precision = checker.date("start_date")
         end, end_precision = checker.date("end_date")
         if end and not start:
@@ -674,7 +684,7 @@ class RoundImporter(BaseImporter):
                 checker.error("end_date", _("The end date cannot be before the start date."))
         if fmt == RoundFormat.VIRTUAL and venue is not None:
             checker.error("format", _("A virtual round has no venue; choose hybrid if it also met in person."))
-        status = checker.choice("status", RoundStatus, what=_("round status"))
+        status = checker.choice("status", RoundStatus, what=LABEL_ROUND_STATUS)
         urls = checker.urls("source_url")
         if checker.failed:
             return
@@ -754,10 +764,10 @@ class ChapterProgressImporter(BaseImporter):
                     % {"agreement": agreement.slug, "value": round_ref},
                 )
         chapter = self.lookups.chapter(checker)
-        visibility = checker.choice("visibility", Visibility, what=_("visibility"), default=Visibility.PUBLIC)
+        visibility = checker.choice("visibility", Visibility, what=LABEL_VISIBILITY, default=Visibility.PUBLIC)
         confidential = visibility == Visibility.CONFIDENTIAL
         status = (
-            checker.choice("status", ProgressStatus, what=_("chapter status"), default="" if confidential else None)
+            checker.choice("status", ProgressStatus, what=LABEL_CHAPTER_STATUS, default="" if confidential else None)
             or ""
         )
         note = checker.row.get("note", "")

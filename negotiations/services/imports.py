@@ -15,7 +15,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Model
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
@@ -211,8 +211,86 @@ def _split_changes(objects: list, existing: dict, fields: list[str]) -> tuple[li
     return new, changed, unchanged
 
 
-def _write(model, new: list, changed: list, fields: list[str], *, user, reason: str) -> None:
-    bulk_create_with_history(new, model, batch_size=500, default_user=user, default_change_reason=reason)
+def _adapters(fields) -> list:
+    """One function per field turning a Python value into a query parameter for this database."""
+    ops = connection.ops
+    adapt = {"DateTimeField": ops.adapt_datetimefield_value, "DateField": ops.adapt_datefield_value}
+    return [adapt.get(f.get_internal_type(), _same) for f in fields]
+
+
+def _same(value):
+    return value
+
+
+def _insert_many(model, rows: list[dict]) -> None:
+    """Insert ``rows`` (attname → value): COPY on PostgreSQL, ``executemany`` elsewhere.
+
+    ``bulk_create`` compiles every value through the ORM (about half a millisecond per round
+    and history row here); the import's rows are already validated and typed, so they go
+    straight to the driver. Runs inside the caller's transaction like any other query.
+    """
+    if not rows:
+        return
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key or f.attname in rows[0]]
+    adapters = _adapters(fields)
+    quote = connection.ops.quote_name
+    sql = "INSERT INTO {} ({}) VALUES ({})".format(
+        quote(model._meta.db_table),
+        ", ".join(quote(f.column) for f in fields),
+        ", ".join(["%s"] * len(fields)),
+    )
+    names = [f.attname for f in fields]
+    params = [[a(row[n]) for a, n in zip(adapters, names, strict=True)] for row in rows]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # COPY: PostgreSQL's bulk load, far faster than INSERTs (psycopg 3 adapts the values).
+            columns = ", ".join(quote(f.column) for f in fields)
+            with cursor.cursor.copy(f"COPY {quote(model._meta.db_table)} ({columns}) FROM STDIN") as copy:
+                for row in params:
+                    copy.write_row(row)
+        else:
+            cursor.executemany(sql, params)
+
+
+def _fast_create_with_history(model, objects: list, key, key_fields: list[str], scope: dict, *, user, reason) -> None:
+    """Insert new, validated ``objects`` and their "created" history rows; set their pks.
+
+    The pks are read back by natural key (``key(obj)`` must equal ``key`` of the stored
+    values of ``key_fields``) among the rows of ``scope`` newer than the highest pk before.
+    """
+    if not objects:
+        return
+    now = timezone.now()
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    for obj in objects:
+        for f in fields:
+            if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
+                setattr(obj, f.attname, now)
+    before = model.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    _insert_many(model, [{f.attname: getattr(obj, f.attname) for f in fields} for obj in objects])
+    stored = model.objects.filter(pk__gt=before, **scope).values_list("pk", *key_fields)
+    pks = {key(*values[1:]): values[0] for values in stored}
+    for obj in objects:
+        obj.pk = pks[key(*[getattr(obj, name) for name in key_fields])]
+        obj._state.adding = False
+    history = model.history.model
+    extra = {
+        "history_date": now,
+        "history_change_reason": reason or None,
+        "history_type": "+",
+        "history_user_id": user.pk if getattr(user, "is_authenticated", False) else None,
+    }
+    source_fields = [
+        f.attname for f in history._meta.concrete_fields if f.attname not in extra and f.attname != "history_id"
+    ]
+    _insert_many(history, [{**{n: getattr(obj, n) for n in source_fields}, **extra} for obj in objects])
+
+
+def _write(model, new: list, changed: list, fields: list[str], *, user, reason: str, fast=None) -> None:
+    if fast is not None:
+        _fast_create_with_history(model, new, *fast, user=user, reason=reason)
+    else:
+        bulk_create_with_history(new, model, batch_size=500, default_user=user, default_change_reason=reason)
     if changed:
         extra = ["version"]
         if any(f.name == "updated_at" for f in model._meta.fields):
@@ -241,6 +319,10 @@ ROUND_IMPORT_FIELDS = [
 ]
 
 
+def _round_key_of(agreement_id, number, kind, title) -> tuple:
+    return (agreement_id, number, None, None) if number is not None else (agreement_id, None, kind, title)
+
+
 def _round_key(r: Round) -> tuple:
     """Agreement + number, or agreement + kind + title for a meeting without a number."""
     return (r.agreement_id, r.number, None, None) if r.number is not None else (r.agreement_id, None, r.kind, r.title)
@@ -261,7 +343,8 @@ def rounds_bulk_write(
             existing.setdefault(_round_key(r), r)
         keyed = [(_round_key(obj), obj) for obj, _ in rounds]
         new, changed, result.unchanged = _split_changes(keyed, existing, ROUND_IMPORT_FIELDS)
-        _write(Round, new, changed, ROUND_IMPORT_FIELDS, user=user, reason=reason)
+        fast = (_round_key_of, ["agreement_id", "number", "kind", "title"], {"agreement_id__in": agreement_ids})
+        _write(Round, new, changed, ROUND_IMPORT_FIELDS, user=user, reason=reason, fast=fast)
         result.created, result.updated = len(new), len(changed)
         stored = {**existing, **{_round_key(obj): obj for obj in new}}
         pairs = [(stored[_round_key(obj)].pk, source) for obj, sources in rounds for source in sources]
@@ -291,7 +374,8 @@ def chapter_progress_bulk_write(
         }
         keyed = [((obj.round_id, obj.chapter_id), obj) for obj in progress]
         new, changed, result.unchanged = _split_changes(keyed, existing, ["status", "note"])
-        _write(ChapterProgress, new, changed, ["status", "note"], user=user, reason=reason)
+        fast = (lambda *key: key, ["round_id", "chapter_id"], {"round_id__in": round_ids})
+        _write(ChapterProgress, new, changed, ["status", "note"], user=user, reason=reason, fast=fast)
         result.created, result.updated = len(new), len(changed)
         have = set(
             ProgressNote.objects.filter(round_id__in=round_ids, visibility=Visibility.CONFIDENTIAL).values_list(
@@ -330,7 +414,8 @@ def status_events_bulk_write(
         for obj in new:
             day = (obj.agreement_id, obj.date)
             obj.sequence = top[day] = top.get(day, -1) + 1
-        _write(StatusEvent, new, changed, STATUS_EVENT_IMPORT_FIELDS, user=user, reason=reason)
+        fast = (lambda *key: key, ["agreement_id", "date", "status"], {"agreement_id__in": agreement_ids})
+        _write(StatusEvent, new, changed, STATUS_EVENT_IMPORT_FIELDS, user=user, reason=reason, fast=fast)
         result.created, result.updated = len(new), len(changed)
         by_key = {**existing, **{(e.agreement_id, e.date, e.status): e for e in new}}
         pairs = [(by_key[(o.agreement_id, o.date, o.status)].pk, s) for o, sources in events for s in sources]
