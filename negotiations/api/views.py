@@ -237,8 +237,15 @@ def _error_responses(*codes: int) -> dict:
         400: OpenApiResponse(
             api.VALIDATION_ERROR_SCHEMA, description=_("Invalid input or filter: messages by field name.")
         ),
-        401: OpenApiResponse(api.ErrorSerializer, description=_("Invalid token.")),
-        403: OpenApiResponse(api.ErrorSerializer, description=_("Not signed in, or not allowed to change this.")),
+        401: OpenApiResponse(
+            api.ErrorSerializer, description=_("Not signed in (writes), or an invalid token. Header: WWW-Authenticate.")
+        ),
+        403: OpenApiResponse(
+            api.ErrorSerializer,
+            description=_(
+                "Signed in but not allowed: your role, the agreements assigned to you, or a missing CSRF token."
+            ),
+        ),
         404: OpenApiResponse(api.ErrorSerializer, description=_("No such record (or not visible to you).")),
         409: OpenApiResponse(api.ErrorSerializer, description=_("Still used by other records; cannot be deleted.")),
         412: OpenApiResponse(
