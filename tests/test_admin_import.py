@@ -76,3 +76,13 @@ def test_other_file_types_are_refused(db):
     curator = f.user(role=roles.CURATOR)
     page = call(curator, {"kind": "rounds", "file": upload(b"x", name="rounds.xlsx")}).content.decode()
     assert "Name the file .csv or .json." in page
+
+
+def test_the_page_is_served_under_the_admin(client):
+    curator = f.user(role=roles.CURATOR)
+    client.force_login(curator)
+    response = client.get("/admin/import/")
+    assert response.status_code == 200
+    assert "Import a spreadsheet" in response.content.decode()
+    client.force_login(f.user(role=roles.OFFICIAL, is_staff=True))
+    assert client.get("/admin/import/").status_code == 403
