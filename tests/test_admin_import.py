@@ -78,7 +78,7 @@ def test_other_file_types_are_refused(db):
     assert "Name the file .csv or .json." in page
 
 
-def test_the_page_is_served_under_the_admin(client):
+def test_the_page_is_served_under_the_admin(db, client):
     curator = f.user(role=roles.CURATOR)
     client.force_login(curator)
     response = client.get("/admin/import/")
