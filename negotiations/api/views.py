@@ -325,6 +325,13 @@ class TrackerViewSet(viewsets.ModelViewSet):
 
     # -- reading
 
+    def get_renderers(self):
+        renderers = super().get_renderers()
+        if self.action != "list":
+            # CSV is a list download; a single record is JSON.
+            renderers = [r for r in renderers if not isinstance(r, CSVRenderer)]
+        return renderers
+
     def filter_queryset(self, queryset):
         if self.action != "list":
             return queryset  # list filters do not hide a record from its own URL
