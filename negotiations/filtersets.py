@@ -192,6 +192,8 @@ class NullsLastOrderingFilter(filters.OrderingFilter):
             return qs
         ordering = []
         for param in value:
+            if not param:  # "?ordering=," splits into empty names
+                continue
             name = self.get_ordering_value(param)
             field = F(name.lstrip("-"))
             ordering.append(field.desc(nulls_last=True) if name.startswith("-") else field.asc(nulls_last=True))

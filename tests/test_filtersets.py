@@ -450,3 +450,9 @@ def test_parameter_names_are_the_published_contract():
         "upcoming",
         "ordering",
     }
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", ["/rounds/?ordering=,", "/agreements/?ordering=,,-status_date", "/rounds/?ordering="])
+def test_empty_ordering_items_are_ignored_not_a_server_error(client, url):
+    assert client.get(url).status_code == 200
