@@ -54,3 +54,28 @@ CURATOR_ACCOUNT_PERMISSIONS = [
     ("authtoken", "delete_tokenproxy"),
     ("authtoken", "view_tokenproxy"),
 ]
+
+
+def roles_ensure() -> None:
+    """Create the role groups with their permissions if they are missing (idempotent).
+
+    Migrations 0002 and 0004 create them; this restores them where a database was emptied
+    without re-running migrations (e.g. after tests that flush tables).
+    """
+    from django.contrib.auth.models import Group, Permission
+    from django.db.models import Q
+
+    def negotiations_perms(models, actions):
+        codenames = [f"{action}_{model}" for model in models for action in actions]
+        return Permission.objects.filter(content_type__app_label="negotiations", codename__in=codenames)
+
+    account = Q(pk__in=[])
+    for app_label, codename in CURATOR_ACCOUNT_PERMISSIONS:
+        account |= Q(content_type__app_label=app_label, codename=codename)
+
+    curator, _ = Group.objects.get_or_create(name=CURATOR)
+    curator.permissions.add(*negotiations_perms(CURATOR_MODELS, ["add", "change", "delete", "view"]))
+    curator.permissions.add(*Permission.objects.filter(account))
+    official, _ = Group.objects.get_or_create(name=OFFICIAL)
+    official.permissions.add(*negotiations_perms(OFFICIAL_MODELS, ["add", "change", "delete", "view"]))
+    official.permissions.add(*negotiations_perms(["agreement", "chapter", "party"], ["view"]))

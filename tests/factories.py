@@ -93,6 +93,7 @@ def user(username=None, *, role=None, is_staff=None, **fields):
     username = username or f"user{next(_counter)}"
     obj = get_user_model().objects.create_user(username=username, password="correct horse battery", **fields)
     if role:
+        roles.roles_ensure()  # tests that flush tables (live_server, transaction=True) remove the groups
         obj.groups.add(Group.objects.get(name=role))
         obj.is_staff = role == roles.CURATOR if is_staff is None else is_staff
         obj.save()

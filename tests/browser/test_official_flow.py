@@ -52,10 +52,7 @@ def browser_page():
 @pytest.fixture
 def role_groups(transactional_db):
     """live_server tests flush the database between tests, taking migration 0002's groups along."""
-    from django.contrib.auth.models import Group
-
-    for name in (roles.CURATOR, roles.OFFICIAL):
-        Group.objects.get_or_create(name=name)
+    roles.roles_ensure()
 
 
 def shot(page, name: str, *, full_page: bool = True):
