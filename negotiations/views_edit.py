@@ -16,6 +16,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from . import services
 from .forms import ConfirmDeleteForm, NoteForm, RoundLogForm, StatusEventForm, round_conflict_rows
 from .history import agreement_history
 from .models import Agreement, ProgressNote, Round, RoundSource, StatusEvent
@@ -29,7 +30,6 @@ from .services import (
     status_event_record,
     status_event_update,
 )
-from .services.round_log import status_event_delete_checked
 
 CONFLICT = 409
 
@@ -269,7 +269,7 @@ def status_event_delete_view(request, pk):
         status = 400
         if form.is_valid():
             try:
-                status_event_delete_checked(
+                services.status_event_delete(
                     event=event,
                     expected_version=form.cleaned_data["version"],
                     user=request.user,

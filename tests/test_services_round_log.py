@@ -326,17 +326,16 @@ def test_a_number_taken_between_check_and_save_is_a_validation_error(agreement, 
     assert db_state() == before
 
 
-def test_status_event_delete_checked(agreement, official):
+def test_status_event_delete_with_a_stale_version_is_refused(agreement, official):
     from negotiations.choices import AgreementStatus
     from negotiations.models import StatusEvent
-    from negotiations.services import status_event_record
-    from negotiations.services.round_log import status_event_delete_checked
+    from negotiations.services import status_event_delete, status_event_record
 
     event = status_event_record(agreement=agreement, status=AgreementStatus.CONCLUDED, date=dt.date(2025, 5, 6))
     with pytest.raises(ConcurrencyConflict):
-        status_event_delete_checked(event=event, expected_version=2, user=official)
+        status_event_delete(event=event, expected_version=2, user=official)
     assert StatusEvent.objects.filter(pk=event.pk).exists()
-    status_event_delete_checked(event=event, expected_version=1, user=official, reason="Wrong agreement")
+    status_event_delete(event=event, expected_version=1, user=official, reason="Wrong agreement")
     agreement.refresh_from_db()
     assert agreement.current_status == ""
     assert StatusEvent.history.get(history_type="-").history_change_reason == "Wrong agreement"

@@ -612,7 +612,7 @@ class StatusEventViewSet(TrackerViewSet):
         )
 
     def write_delete(self, instance, expected):
-        services.status_event_delete_checked(
+        services.status_event_delete(
             event=instance, expected_version=expected, user=self.request.user, reason=self.reason()
         )
 

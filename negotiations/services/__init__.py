@@ -15,16 +15,38 @@ from .agreements import (
 )
 from .common import ConcurrencyConflict, citations_set, history_stamp, version_claim
 from .curation import source_merge, venue_merge
+from .imports import (
+    agreement_delete,
+    agreement_update,
+    chapter_progress_delete,
+    chapter_progress_update,
+    reference_delete,
+    reference_save,
+    round_update,
+)
+from .round_log import note_delete, note_update, round_delete, round_log, round_next_number
 from .rounds import chapter_progress_set, note_add, round_upsert, venue_get_or_create
 
 __all__ = [
     "ConcurrencyConflict",
+    "agreement_delete",
     "agreement_status_recompute",
+    "agreement_update",
     "agreement_upsert",
+    "chapter_progress_delete",
     "chapter_progress_set",
+    "chapter_progress_update",
     "citations_set",
     "history_stamp",
     "note_add",
+    "note_delete",
+    "note_update",
+    "reference_delete",
+    "reference_save",
+    "round_delete",
+    "round_log",
+    "round_next_number",
+    "round_update",
     "round_upsert",
     "source_merge",
     "status_event_delete",
@@ -34,14 +56,3 @@ __all__ = [
     "venue_merge",
     "version_claim",
 ]
-from .imports import (  # noqa: F401
-    agreement_delete,
-    agreement_update,
-    chapter_progress_delete,
-    chapter_progress_update,
-    reference_delete,
-    reference_save,
-    round_update,
-    status_event_delete_checked,
-)
-from .round_log import note_delete, note_update, round_delete, round_log, round_next_number  # noqa: F401

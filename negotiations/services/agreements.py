@@ -97,9 +97,17 @@ def status_event_update(
     return event
 
 
-def status_event_delete(*, event: StatusEvent, user=None, reason: str = "") -> None:
-    """Remove a status event and recompute the agreement's status."""
+def status_event_delete(
+    *, event: StatusEvent, expected_version: int | None = None, user=None, reason: str = ""
+) -> None:
+    """Remove a status event and recompute the agreement's status.
+
+    With ``expected_version`` the delete is refused with ``ConcurrencyConflict`` if the event
+    changed since the caller read it.
+    """
     with transaction.atomic():
+        if expected_version is not None:
+            version_claim(event, expected_version=expected_version)
         agreement = event.agreement
         history_stamp(event, user=user, reason=reason)
         event.delete()

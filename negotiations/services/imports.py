@@ -31,7 +31,7 @@ from ..models import (
     StatusEvent,
     StatusEventSource,
 )
-from .agreements import agreement_status_recompute, agreement_upsert, status_event_delete
+from .agreements import agreement_status_recompute, agreement_upsert
 from .common import ConcurrencyConflict, history_stamp, version_claim
 
 # --- Concurrency ------------------------------------------------------------------------
@@ -96,15 +96,6 @@ def agreement_update(
 def agreement_delete(*, agreement: Agreement, expected_version: int | None = None, user=None, reason: str = "") -> None:
     """Delete an agreement with its timeline, rounds, progress and notes (they are owned by it)."""
     _delete(agreement, expected_version=expected_version, user=user, reason=reason)
-
-
-def status_event_delete_checked(
-    *, event: StatusEvent, expected_version: int | None = None, user=None, reason: str = ""
-) -> None:
-    """:func:`status_event_delete` after checking the version the caller read."""
-    with transaction.atomic():
-        version_check(instance=event, expected_version=expected_version)
-        status_event_delete(event=event, user=user, reason=reason)
 
 
 def round_update(*, round: Round, expected_version: int | None = None, user=None, reason: str = "", **fields) -> Round:

@@ -17,8 +17,7 @@ from django.db.models import Max
 from django.utils.translation import gettext as _
 
 from ..choices import DatePrecision, ProgressStatus, RoundFormat, RoundKind, RoundStatus, Visibility
-from ..models import Agreement, Chapter, ChapterProgress, Party, ProgressNote, Round, Source, StatusEvent, Venue
-from .agreements import status_event_delete
+from ..models import Agreement, Chapter, ChapterProgress, Party, ProgressNote, Round, Source, Venue
 from .common import citations_set, history_stamp, version_claim
 from .rounds import venue_get_or_create
 
@@ -322,14 +321,3 @@ def note_delete(*, note: ProgressNote, expected_version: int | None, user=None, 
         version_claim(note, expected_version=expected_version)
         history_stamp(note, user=user, reason=reason)
         note.delete()
-
-
-def status_event_delete_checked(
-    *, event: StatusEvent, expected_version: int | None, user=None, reason: str = ""
-) -> None:
-    """``status_event_delete`` refused with ``ConcurrencyConflict`` if the event changed since
-    it was loaded (the site's delete button); the agreement's status is recomputed."""
-    _check_reason(reason)
-    with transaction.atomic():
-        version_claim(event, expected_version=expected_version)
-        status_event_delete(event=event, user=user, reason=reason)
