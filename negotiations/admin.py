@@ -36,9 +36,6 @@ from .models import (
 )
 from .permissions import is_curator, notes_visible_to
 
-admin.site.site_header = _("Trade negotiation tracker — curation")
-admin.site.site_title = _("Negotiation tracker admin")
-admin.site.index_title = _("Curate the record")
 
 
 class YearListFilter(admin.SimpleListFilter):

@@ -286,13 +286,14 @@ def test_confidential_note_surfaces(world, visitor, surface):
             assert PUBLIC in body  # the public note is there, so the page did render notes
 
 
-def test_admin_hides_confidential_notes_from_unassigned_staff(world):
-    """The admin is the lead's; checked here too because it is a confidential-note surface."""
-    official = world.users[UNASSIGNED]
+@pytest.mark.parametrize("who", [UNASSIGNED, ASSIGNED])
+def test_admin_is_closed_to_officials_even_with_staff_status(world, who):
+    """The admin is a confidential-note surface without per-agreement rules: curators only."""
+    official = world.users[who]
     official.is_staff = True
     official.save()
     client = Client()
     client.force_login(official)
     response = client.get(reverse("admin:negotiations_progressnote_changelist"))
-    assert response.status_code == 200
+    assert response.status_code == 302
     assert SECRET not in response.content.decode()

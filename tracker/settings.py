@@ -46,7 +46,7 @@ if PRODUCTION and not ALLOWED_HOSTS:
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "tracker.admin_site.TrackerAdminConfig",  # the admin, for curators only
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
