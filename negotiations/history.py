@@ -37,7 +37,7 @@ from .models import (
     StatusEventSource,
     Venue,
 )
-from .permissions import can_read_confidential
+from .permissions import can_read_confidential, is_curator
 
 PAGE_SIZE = 50
 
@@ -103,12 +103,29 @@ class HistoryRow:
     url: str = ""
 
 
-def _index_rows(agreement: Agreement, *, confidential: bool):
+def _note_rows_visible(queryset, agreement: Agreement, *, confidential: bool, curator: bool):
+    """Which history rows of notes the reader may see.
+
+    Without confidential access: none of a note that was ever confidential (an earlier public
+    version would show text that was later withdrawn). With it, but not a curator: confidential
+    rows except of notes whose round belongs to another agreement now (a round may have moved
+    there, and that agreement's confidential notes are not theirs; deleted rounds stay).
+    """
+    if not confidential:
+        ever_confidential = ProgressNote.history.filter(visibility=Visibility.CONFIDENTIAL).values("id")
+        return queryset.exclude(id__in=ever_confidential)
+    if curator:
+        return queryset
+    moved_away = Round.objects.exclude(agreement=agreement).values("id")
+    return queryset.filter(Q(visibility=Visibility.PUBLIC) | ~Q(round_id__in=moved_away))
+
+
+def _index_rows(agreement: Agreement, *, confidential: bool, curator: bool = False):
     parts = []
     for key, model, scope in TRACKED:
         queryset = model.history.filter(scope(agreement))
-        if key == "note" and not confidential:
-            queryset = queryset.filter(visibility=Visibility.PUBLIC)
+        if key == "note":
+            queryset = _note_rows_visible(queryset, agreement, confidential=confidential, curator=curator)
         parts.append(
             queryset.order_by().values(
                 "history_id", "history_date", tracked_kind=Value(key, output_field=CharField(max_length=30))
@@ -130,7 +147,7 @@ def agreement_history(*, agreement: Agreement, user, page_number=1, page_size: i
     """A page of the agreement's change history for ``user``; ``page.object_list`` holds
     :class:`HistoryRow` objects, newest first."""
     confidential = can_read_confidential(user, agreement)
-    paginator = Paginator(_index_rows(agreement, confidential=confidential), page_size)
+    paginator = Paginator(_index_rows(agreement, confidential=confidential, curator=is_curator(user)), page_size)
     page = paginator.get_page(page_number)
     index = list(page.object_list)
 

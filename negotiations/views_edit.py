@@ -359,8 +359,13 @@ def note_delete_view(request, pk):
 
 @login_required
 def agreement_history_view(request, slug):
-    """Who changed what in an agreement and its rounds, progress, notes and status events."""
+    """Who changed what in an agreement and its rounds, progress, notes and status events.
+
+    For the agreement's editors and curators: the audit trail names officials, which the
+    public record does not.
+    """
     agreement = get_object_or_404(Agreement, slug=slug)
+    _require_editor(request.user, agreement)
     page = agreement_history(agreement=agreement, user=request.user, page_number=request.GET.get("page"))
     return render(
         request,

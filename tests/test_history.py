@@ -111,11 +111,32 @@ def test_a_note_made_public_does_not_reveal_its_confidential_past(agreement, off
         note=note, expected_version=note.version, text="Public now", visibility=Visibility.PUBLIC, user=official
     )
     rows = rows_for(agreement, f.user("plain"))
-    notes = [r for r in rows if r.kind_label == "progress note"]
-    assert len(notes) == 1 and notes[0].action == "~"
-    assert ("text", "(confidential text)", "Public now") in [(c.field, c.old, c.new) for c in notes[0].changes]
+    # Readers without confidential access see no history of a note that was ever confidential.
+    assert [r for r in rows if r.kind_label == "progress note"] == []
     insider = [r for r in rows_for(agreement, official) if r.kind_label == "progress note" and r.action == "~"]
     assert ("text", SECRET, "Public now") in [(c.field, c.old, c.new) for c in insider[0].changes]
+
+
+def test_a_note_withdrawn_into_confidential_leaves_no_public_trace(agreement, official, logged):
+    note = logged.notes.get()
+    note_update(note=note, expected_version=note.version, text="Oops", visibility=Visibility.PUBLIC, user=official)
+    note.refresh_from_db()
+    note_update(note=note, expected_version=note.version, visibility=Visibility.CONFIDENTIAL, user=official)
+    rows = rows_for(agreement, f.user("plain"))
+    texts = (
+        [c.new for r in rows for c in r.changes] + [c.old for r in rows for c in r.changes] + [r.subject for r in rows]
+    )
+    assert not any("Oops" in text for text in texts)
+
+
+def test_confidential_notes_of_a_round_moved_to_another_agreement_stay_with_it(agreement, official, logged):
+    from negotiations.services import note_add, round_update
+
+    other = f.agreement(slug="other-talks")
+    round_update(round=logged, agreement=other)
+    note_add(round=logged, text="OTHER-AGREEMENT-SECRET", visibility=Visibility.CONFIDENTIAL)
+    rows = rows_for(agreement, official)
+    assert not any("OTHER-AGREEMENT-SECRET" in (r.subject + " ".join(c.new for c in r.changes)) for r in rows)
 
 
 def test_deleted_rounds_stay_in_the_history(agreement, official, logged):

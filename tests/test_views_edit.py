@@ -610,3 +610,19 @@ def test_round_page_offers_edit_links_only_to_those_who_may_edit(client):
     round_.agreement.editors.add(official)
     page = client.get(round_.get_absolute_url())
     assert edit_url in page.content and note_url in page.content
+
+
+def test_history_page_is_for_the_agreements_editors_and_curators(client):
+    agreement = f.agreement()
+    url = reverse("agreement-history", args=[agreement.slug])
+    assert client.get(url).status_code == 302  # sign in first
+    client.force_login(f.user())
+    assert client.get(url).status_code == 403
+    client.force_login(f.user(role=roles.OFFICIAL))
+    assert client.get(url).status_code == 403
+    editor = f.user(role=roles.OFFICIAL)
+    agreement.editors.add(editor)
+    client.force_login(editor)
+    assert client.get(url).status_code == 200
+    client.force_login(f.user(role=roles.CURATOR))
+    assert client.get(url).status_code == 200
