@@ -78,8 +78,18 @@ def reason_field() -> forms.CharField:
     )
 
 
-def version_field() -> forms.IntegerField:
-    return forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
+def version_field(*, required: bool = False) -> forms.IntegerField:
+    """The record's version when the form was shown: the optimistic-concurrency check.
+
+    Required on every form that changes or deletes an existing record, so that a post without
+    it cannot skip the check.
+    """
+    return forms.IntegerField(
+        widget=forms.HiddenInput,
+        required=required,
+        min_value=1,
+        error_messages={"required": _("The form is missing the record's version; reload the page and try again.")},
+    )
 
 
 def chapter_choices() -> tuple[list, dict]:
@@ -654,7 +664,7 @@ def status_event_initial(event: StatusEvent) -> dict:
 class NoteForm(forms.Form):
     """Edit one progress note (text, visibility, chapter)."""
 
-    version = version_field()
+    version = version_field(required=True)
     text = forms.CharField(label=_("Note"), widget=forms.Textarea(attrs={"rows": 5}))
     visibility = forms.ChoiceField(
         label=_("Visibility"),
@@ -722,5 +732,5 @@ class NoteForm(forms.Form):
 class ConfirmDeleteForm(forms.Form):
     """Deleting needs the version that was shown, and may say why."""
 
-    version = version_field()
+    version = version_field(required=True)
     reason = reason_field()

@@ -352,3 +352,26 @@ def test_status_event_partial_date_round_trips(curator):
     )
     data = curator.get("/api/status-events/").json()["results"][0]
     assert data["date"] == "2012"
+
+
+def test_put_without_visibility_keeps_a_confidential_note_confidential(db):
+    from rest_framework.test import APIClient
+
+    from negotiations.choices import Visibility
+    from negotiations.models import ProgressNote
+
+    official = f.user(role=roles.OFFICIAL)
+    round_obj = f.round_()
+    round_obj.agreement.editors.add(official)
+    note = f.note(round_obj, "internal assessment", visibility=Visibility.CONFIDENTIAL)
+    client = APIClient()
+    client.force_authenticate(official)
+    response = client.put(
+        f"/api/notes/{note.pk}/",
+        {"round": round_obj.pk, "text": "internal assessment, revised"},
+        format="json",
+        HTTP_IF_MATCH=f'"v{note.version}"',
+    )
+    assert response.status_code == 200, response.content
+    note = ProgressNote.objects.get(pk=note.pk)
+    assert (note.text, note.visibility) == ("internal assessment, revised", Visibility.CONFIDENTIAL)

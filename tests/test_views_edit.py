@@ -626,3 +626,17 @@ def test_history_page_is_for_the_agreements_editors_and_curators(client):
     assert client.get(url).status_code == 200
     client.force_login(f.user(role=roles.CURATOR))
     assert client.get(url).status_code == 200
+
+
+def test_posts_without_the_version_cannot_skip_the_concurrency_check(client):
+    official = f.user(role=roles.OFFICIAL)
+    round_ = f.round_()
+    round_.agreement.editors.add(official)
+    note = f.note(round_, "colleague's text")
+    client.force_login(official)
+    response = client.post(reverse("note-edit", args=[note.pk]), {"text": "mine", "visibility": "public"})
+    assert response.status_code in (400, 409)
+    assert ProgressNote.objects.get(pk=note.pk).text == "colleague's text"
+    response = client.post(reverse("round-delete", args=[round_.pk]), {})
+    assert response.status_code in (400, 409)
+    assert Round.objects.filter(pk=round_.pk).exists()

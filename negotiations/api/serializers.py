@@ -385,7 +385,8 @@ class NoteSerializer(FixedOnUpdateMixin, serializers.ModelSerializer):
     round = serializers.PrimaryKeyRelatedField(queryset=Round.objects.all())
     chapter = CodeField(slug_field="code", queryset=Chapter.objects.all(), required=False, allow_null=True)
     source = serializers.PrimaryKeyRelatedField(queryset=Source.objects.all(), required=False, allow_null=True)
-    visibility = serializers.ChoiceField(choices=Visibility.choices, default=Visibility.PUBLIC)
+    # No default: a PUT that leaves it out must not turn a confidential note public (review finding 6).
+    visibility = serializers.ChoiceField(choices=Visibility.choices, required=False)
 
     class Meta:
         model = ProgressNote

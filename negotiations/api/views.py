@@ -46,7 +46,7 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
 from .. import importers, services
-from ..choices import PartyKind, RoundFormat
+from ..choices import PartyKind, RoundFormat, Visibility
 from ..exports import split_export_format
 from ..filtersets import (
     AgreementFilterSet,
@@ -756,7 +756,7 @@ class NoteViewSet(TrackerViewSet):
             round=data["round"],
             text=data["text"],
             chapter=data.get("chapter"),
-            visibility=data.get("visibility", "public"),
+            visibility=data.get("visibility", Visibility.PUBLIC),
             source=data.get("source"),
             user=self.request.user,
             reason=self.reason(),
