@@ -12,8 +12,8 @@ from django.contrib.auth.admin import UserAdmin
 from django.db import models, transaction
 from django.db.models import Count, F
 from django.template.response import TemplateResponse
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import services
@@ -35,7 +35,6 @@ from .models import (
     Venue,
 )
 from .permissions import is_curator, notes_visible_to
-
 
 
 class YearListFilter(admin.SimpleListFilter):
@@ -147,12 +146,29 @@ class StatusEventInline(admin.TabularInline):
 
 
 class RoundInline(admin.TabularInline):
+    """The agreement's rounds at a glance, each linking to its own page (chapters, notes, sources).
+
+    Read-only here: editable foreign-key widgets would cost queries per row, and a round is
+    edited with its chapters on its own page. "Add round" opens that page for this agreement.
+    """
+
     model = Round
     extra = 0
-    fields = ["number", "kind", "title", "start_date", "end_date", "date_precision", "venue", "format", "status"]
-    autocomplete_fields = ["venue"]
+    fields = ["number", "kind", "title", "dates_display", "venue", "format", "status"]
+    readonly_fields = fields
     ordering = [F("start_date").asc(nulls_last=True), "number"]
     show_change_link = True
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("agreement", "venue__country")
+
+    @admin.display(description=_("dates"))
+    def dates_display(self, obj):
+        return obj.dates_display
 
 
 class ChapterProgressInline(admin.TabularInline):
@@ -160,6 +176,9 @@ class ChapterProgressInline(admin.TabularInline):
     extra = 0
     fields = ["chapter", "status", "note"]
     autocomplete_fields = ["chapter"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("round__agreement", "chapter")
 
 
 class ProgressNoteInline(admin.StackedInline):
@@ -223,12 +242,12 @@ class ChapterAdmin(SimpleHistoryAdmin):
         return obj.round_count
 
     def _set_active(self, request, queryset, active: bool):
-        # Save one by one (not queryset.update) so each change gets its history row.
-        with transaction.atomic():
-            for chapter in queryset.filter(is_active=not active):
-                chapter.is_active = active
-                services.history_stamp(chapter, user=request.user, reason="admin bulk action")
-                chapter.save()
+        changed = services.chapters_active_set(
+            chapters=queryset, active=active, user=request.user, reason=gettext("admin bulk action")
+        )
+        self.message_user(
+            request, ngettext("%d chapter updated.", "%d chapters updated.", changed) % changed, messages.SUCCESS
+        )
 
     @admin.action(description=_("Retire selected chapters"))
     def retire(self, request, queryset):
@@ -345,14 +364,18 @@ class StatusEventAdmin(VersionedAdmin):
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         services.agreement_status_recompute(agreement=form.instance.agreement)
+        previous = form.initial.get("agreement")
+        if previous and previous != form.instance.agreement_id:
+            # The event moved to another agreement: the one it left needs its status recomputed too.
+            services.agreement_status_recompute(agreement=Agreement.objects.get(pk=previous))
 
     def delete_model(self, request, obj):
-        services.status_event_delete(event=obj, user=request.user, reason="deleted in the admin")
+        services.status_event_delete(event=obj, user=request.user, reason=gettext("deleted in the admin"))
 
     def delete_queryset(self, request, queryset):
         with transaction.atomic():
             for event in queryset.select_related("agreement"):
-                services.status_event_delete(event=event, user=request.user, reason="deleted in the admin")
+                services.status_event_delete(event=event, user=request.user, reason=gettext("deleted in the admin"))
 
 
 # --- Rounds, progress and notes ------------------------------------------------------------------
@@ -390,14 +413,9 @@ class RoundAdmin(VersionedAdmin):
         return obj.chapter_count
 
     def _set_status(self, request, queryset, status):
-        with transaction.atomic():
-            changed = 0
-            for round_ in queryset.exclude(status=status):
-                round_.status = status
-                services.history_stamp(round_, user=request.user, reason="admin bulk action")
-                round_.save()
-                services.version_claim(round_, expected_version=None)
-                changed += 1
+        changed = services.rounds_status_set(
+            rounds=queryset, status=status, user=request.user, reason=gettext("admin bulk action")
+        )
         self.message_user(
             request, ngettext("%d round updated.", "%d rounds updated.", changed) % changed, messages.SUCCESS
         )

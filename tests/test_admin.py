@@ -103,13 +103,10 @@ def test_bulk_round_action_writes_a_history_row_per_round(curator_client):
         assert round_.version == 2
 
 
-def test_admin_edit_of_a_round_bumps_its_version(curator_client):
-    round_ = Round.objects.get(agreement__slug="india-peru-ta", number=9)
-    change_url = reverse("admin:negotiations_round_change", args=[round_.pk])
-    page = curator_client.get(change_url)
+def admin_form_data(page) -> dict:
+    """The POST data an admin change page would send unchanged, inlines included."""
     form = page.context["adminform"].form
-    data = {name: form[name].value() or "" for name in form.fields}
-    data["summary"] = "Edited by a curator."
+    data = {name: "" if form[name].value() is None else form[name].value() for name in form.fields}
     for formset in page.context["inline_admin_formsets"]:
         management = formset.formset.management_form
         for name in management.fields:
@@ -118,11 +115,32 @@ def test_admin_edit_of_a_round_bumps_its_version(curator_client):
             for name in inline_form.fields:
                 value = inline_form[name].value()
                 data[f"{inline_form.prefix}-{name}"] = "" if value is None else value
+    return data
+
+
+def test_admin_edit_of_a_round_bumps_its_version(curator_client):
+    round_ = Round.objects.get(agreement__slug="india-peru-ta", number=9)
+    change_url = reverse("admin:negotiations_round_change", args=[round_.pk])
+    data = admin_form_data(curator_client.get(change_url))
+    data["summary"] = "Edited by a curator."
     response = curator_client.post(change_url, data)
     assert response.status_code == 302, response.context["adminform"].form.errors if response.context else ""
     round_.refresh_from_db()
     assert round_.summary == "Edited by a curator."
     assert round_.version == 2
+
+
+def test_saving_an_agreement_with_its_inlines_keeps_rounds_and_recomputes(curator_client):
+    agreement = Agreement.objects.get(slug="india-peru-ta")
+    change_url = reverse("admin:negotiations_agreement_change", args=[agreement.pk])
+    data = admin_form_data(curator_client.get(change_url))
+    data["summary"] = "Curated summary."
+    response = curator_client.post(change_url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors if response.context else ""
+    agreement.refresh_from_db()
+    assert agreement.summary == "Curated summary."
+    assert agreement.rounds.count() == 12
+    assert agreement.current_status == AgreementStatus.UNDER_NEGOTIATION
 
 
 def test_the_admin_is_for_curators_only(client, seeded):
@@ -203,3 +221,71 @@ def test_a_curator_creates_an_official_account_but_cannot_grant_superuser(client
     boss = get_user_model().objects.create_superuser("boss", password="x-very-long-password")
     assert client.get(reverse("admin:auth_user_change", args=[boss.pk])).status_code == 302  # not found → redirect
     assert client.get(reverse("admin:authtoken_tokenproxy_changelist")).status_code == 200
+
+
+def test_moving_a_status_event_to_another_agreement_recomputes_both(curator_client):
+    pta = Agreement.objects.get(slug="india-chile-pta")
+    cepa = Agreement.objects.get(slug="india-chile-cepa")
+    latest = pta.status_events.order_by("-date").first()  # in force, 16 May 2017
+    url = reverse("admin:negotiations_statusevent_change", args=[latest.pk])
+    response = curator_client.post(
+        url,
+        {
+            "agreement": cepa.pk,
+            "status": latest.status,
+            "date": "2026-06-01",
+            "date_precision": "day",
+            "sequence": 0,
+            "note": latest.note,
+            "citations-TOTAL_FORMS": 0,
+            "citations-INITIAL_FORMS": 0,
+        },
+    )
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    pta.refresh_from_db()
+    cepa.refresh_from_db()
+    assert (pta.current_status, pta.status_date) == (AgreementStatus.IN_FORCE, dt.date(2007, 8, 1))
+    assert (cepa.current_status, cepa.status_date) == (AgreementStatus.IN_FORCE, dt.date(2026, 6, 1))
+
+
+def test_admin_agreement_page_query_count_does_not_grow_with_rounds(curator_client, django_assert_max_num_queries):
+    agreement = Agreement.objects.get(slug="mexico-peru-tia")
+    url = reverse("admin:negotiations_agreement_change", args=[agreement.pk])
+
+    def count_queries():
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as queries:
+            assert curator_client.get(url).status_code == 200
+        return len(queries)
+
+    for number in range(1, 4):
+        factories.round_(agreement, number=number, venue=factories.venue("Lima", "PER"))
+    few = count_queries()
+    for number in range(4, 40):
+        factories.round_(agreement, number=number, venue=factories.venue("Mexico City", "MEX"))
+    assert count_queries() == few
+
+
+def test_bulk_retiring_chapters_writes_history(curator_client):
+    from negotiations.models import Chapter
+
+    chapters = Chapter.objects.filter(code__in=["GEN", "SFS"])
+    response = curator_client.post(
+        reverse("admin:negotiations_chapter_changelist"),
+        {"action": "retire", "_selected_action": list(chapters.values_list("pk", flat=True))},
+    )
+    assert response.status_code == 302
+    for chapter in chapters:
+        assert not chapter.is_active
+        assert chapter.history.latest().history_user == curator_client.user
+
+
+def test_agreement_page_links_to_adding_a_round_for_it(curator_client):
+    agreement = Agreement.objects.get(slug="india-peru-ta")
+    page = curator_client.get(reverse("admin:negotiations_agreement_change", args=[agreement.pk]))
+    link = f"{reverse('admin:negotiations_round_add')}?agreement={agreement.pk}"
+    assert link.encode() in page.content
+    form = curator_client.get(link).context["adminform"].form
+    assert str(form.initial["agreement"]) == str(agreement.pk)

@@ -14,7 +14,7 @@ from .agreements import (
     status_event_update,
 )
 from .common import ConcurrencyConflict, citations_set, history_stamp, version_claim
-from .curation import source_merge, venue_merge
+from .curation import chapters_active_set, rounds_status_set, source_merge, venue_merge
 from .imports import (
     agreement_delete,
     agreement_update,
@@ -34,6 +34,7 @@ __all__ = [
     "agreement_update",
     "agreement_upsert",
     "chapter_progress_delete",
+    "chapters_active_set",
     "chapter_progress_set",
     "chapter_progress_update",
     "citations_set",
@@ -48,6 +49,7 @@ __all__ = [
     "round_next_number",
     "round_update",
     "round_upsert",
+    "rounds_status_set",
     "source_merge",
     "status_event_delete",
     "status_event_record",

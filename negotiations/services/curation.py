@@ -1,12 +1,13 @@
-"""Curators' clean-up: merging duplicate venues and sources without losing what cites them."""
+"""Curators' clean-up: merging duplicate venues and sources without losing what cites them,
+and bulk changes that still write one history row per record."""
 
 from collections.abc import Iterable
 
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from ..models import AgreementSource, ProgressNote, Round, RoundSource, Source, StatusEventSource, Venue
-from .common import history_stamp
+from ..models import AgreementSource, Chapter, ProgressNote, Round, RoundSource, Source, StatusEventSource, Venue
+from .common import history_stamp, version_claim
 
 CITATION_OWNERS = ((AgreementSource, "agreement"), (StatusEventSource, "event"), (RoundSource, "round"))
 
@@ -65,3 +66,33 @@ def source_merge(*, keep: Source, duplicates: Iterable[Source], user=None) -> in
             history_stamp(source, user=user, reason=reason)
             source.delete()
     return moved
+
+
+def rounds_status_set(*, rounds: Iterable[Round], status: str, user=None, reason: str = "") -> int:
+    """Set many rounds' status at once (curators' bulk action), one history row per round."""
+    changed = 0
+    with transaction.atomic():
+        for round_ in rounds:
+            if round_.status == status:
+                continue
+            round_.status = status
+            round_.full_clean()
+            history_stamp(round_, user=user, reason=reason)
+            round_.save()
+            version_claim(round_, expected_version=None)
+            changed += 1
+    return changed
+
+
+def chapters_active_set(*, chapters: Iterable[Chapter], active: bool, user=None, reason: str = "") -> int:
+    """Retire or reactivate catalog chapters; retired ones stay on the rounds that used them."""
+    changed = 0
+    with transaction.atomic():
+        for chapter in chapters:
+            if chapter.is_active == active:
+                continue
+            chapter.is_active = active
+            history_stamp(chapter, user=user, reason=reason)
+            chapter.save()
+            changed += 1
+    return changed
