@@ -20,7 +20,7 @@ from django.db import models
 from django.db.models import CharField, Q, Value
 from django.utils.translation import gettext_lazy as _
 
-from .choices import Visibility
+from .choices import DatePrecision, Visibility
 from .dates import format_partial_date
 from .models import (
     Agreement,
@@ -225,7 +225,7 @@ def _value(record, model_field: models.Field, labels: _RelatedLabels, change: Ch
     elif isinstance(model_field, models.BooleanField):
         setattr(change, attribute, str(_("yes") if raw else _("no")))
     elif model_field.name in _PRECISION_OF:
-        precision = getattr(record, _PRECISION_OF[model_field.name], "") or "day"
+        precision = getattr(record, _PRECISION_OF[model_field.name], "") or DatePrecision.DAY
         setattr(change, attribute, format_partial_date(raw, precision))
     else:
         setattr(change, attribute, str(raw))

@@ -2,7 +2,7 @@
 chapter progress, progress notes and the sources behind every fact.
 
 Business rules that touch several rows (recomputing an agreement's current status, logging a
-round with its chapters) live in ``services.py``; careful reads live in ``selectors.py``.
+round with its chapters) live in the ``services`` package; careful reads live in ``selectors.py``.
 """
 
 from django.conf import settings

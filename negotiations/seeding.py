@@ -14,7 +14,7 @@ from django.db import transaction
 from simple_history.utils import bulk_create_with_history
 
 from . import services
-from .choices import PartyKind
+from .choices import DatePrecision, PartyKind, RoundFormat, RoundKind, RoundStatus
 from .dates import parse_partial_date
 from .models import Agreement, BlocMembership, Chapter, Party, Source, StatusEvent
 
@@ -26,7 +26,7 @@ def _load(name: str) -> dict:
 
 
 def _partial(text: str | None):
-    return parse_partial_date(text) if text else (None, "day")
+    return parse_partial_date(text) if text else (None, DatePrecision.DAY)
 
 
 def _upsert(model, defaults: dict, **lookup):
@@ -180,16 +180,16 @@ def _seed_round(agreement, row: dict, sources: dict, chapters: dict) -> None:
     round_, _ = services.round_upsert(
         agreement=agreement,
         number=row.get("number"),
-        kind=row.get("kind", "numbered"),
+        kind=row.get("kind", RoundKind.NUMBERED),
         title=row.get("title", ""),
         venue=venue,
         venue_note=row.get("venue_note", ""),
-        format=row.get("format", "in_person"),
+        format=row.get("format", RoundFormat.IN_PERSON),
         start_date=start,
         end_date=end,
         date_precision=precision,
         dates_note=row.get("dates_note", ""),
-        status=row.get("status", "held"),
+        status=row.get("status", RoundStatus.HELD),
         summary=row.get("summary", ""),
         chief_negotiators=row.get("chief_negotiators", ""),
         sources=_citations(row.get("sources", []), sources),

@@ -9,6 +9,7 @@
   sources, as on the site.
 """
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
 from ..permissions import can_edit_agreement, is_curator
@@ -19,7 +20,7 @@ ACTION_PERMS = {"POST": "add", "PUT": "change", "PATCH": "change", "DELETE": "de
 class TrackerPermission(BasePermission):
     """Model permission of the role, then the agreement the object belongs to."""
 
-    message = "You may not change this record."
+    message = _("You may not change this record.")
 
     def has_permission(self, request, view) -> bool:
         if request.method in SAFE_METHODS:

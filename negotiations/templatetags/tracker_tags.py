@@ -9,6 +9,7 @@ from negotiations.choices import (
     PROGRESS_STATUS_COLOUR,
     ROUND_STATUS_COLOUR,
     AgreementStatus,
+    DatePrecision,
     ProgressStatus,
     RoundStatus,
 )
@@ -22,18 +23,18 @@ NEUTRAL = ("#d9dde3", "#1d232b")
 @register.filter
 def partial_date(value, precision):
     """``{{ event.date|partial_date:event.date_precision }}`` → "3 Nov 2025", "Aug 2017", "2012"."""
-    return format_partial_date(value, precision or "day")
+    return format_partial_date(value, precision or DatePrecision.DAY)
 
 
 @register.filter
 def partial_date_iso(value, precision):
     """Machine form for ``<time datetime>``: "2025-11-03", "2017-08", "2012"."""
-    return format_partial_date_iso(value, precision or "day")
+    return format_partial_date_iso(value, precision or DatePrecision.DAY)
 
 
 @register.simple_tag
 def date_range(start, end, precision):
-    return format_date_range(start, end, precision or "day")
+    return format_date_range(start, end, precision or DatePrecision.DAY)
 
 
 def _badge(label, background, text, css_class):
