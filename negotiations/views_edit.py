@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, F
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -149,36 +150,45 @@ def round_edit(request, pk):
     return _render_round_form(request, form, status=400)
 
 
+def _confirm_delete(request, obj, *, delete, template: str, context: dict, done_url, conflict_message, conflict_url):
+    """The shared confirm-then-delete flow: the form carries the version shown and a reason;
+    a stale version sends the user back to the record with ``conflict_message``."""
+    form = ConfirmDeleteForm(request.POST or None, initial={"version": obj.version})
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            label = str(obj)
+            try:
+                delete(
+                    expected_version=form.cleaned_data["version"], user=request.user, reason=form.cleaned_data["reason"]
+                )
+            except ConcurrencyConflict:
+                messages.error(request, conflict_message)
+                return redirect(conflict_url)
+            messages.success(request, _("Deleted: %(record)s.") % {"record": label})
+            return redirect(done_url)
+    return render(request, template, {**context, "form": form}, status=status)
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def round_delete_view(request, pk):
     """Confirm, then delete a round with its chapters, notes and citations."""
     round_obj = _round_for_edit(request, pk)
-    form = ConfirmDeleteForm(request.POST or None, initial={"version": round_obj.version})
-    status = 200
-    if request.method == "POST":
-        status = 400
-        if form.is_valid():
-            try:
-                round_delete(
-                    round=round_obj,
-                    expected_version=form.cleaned_data["version"],
-                    user=request.user,
-                    reason=form.cleaned_data["reason"],
-                )
-            except ConcurrencyConflict as conflict:
-                messages.error(
-                    request, _("This round was changed after you opened this page. Check it before deleting it.")
-                )
-                return redirect("round-edit", pk=conflict.current.pk)
-            messages.success(request, _("%(round)s is deleted.") % {"round": round_obj.label})
-            return redirect(round_obj.agreement)
-    counts = {"chapters": round_obj.progress.count(), "notes": round_obj.notes.count()}
-    return render(
+    return _confirm_delete(
         request,
-        "negotiations/edit/round_confirm_delete.html",
-        {"round": round_obj, "agreement": round_obj.agreement, "form": form, "counts": counts},
-        status=status,
+        round_obj,
+        delete=lambda **kwargs: round_delete(round=round_obj, **kwargs),
+        template="negotiations/edit/round_confirm_delete.html",
+        context={
+            "round": round_obj,
+            "agreement": round_obj.agreement,
+            "counts": {"chapters": round_obj.progress.count(), "notes": round_obj.notes.count()},
+        },
+        done_url=round_obj.agreement.get_absolute_url(),
+        conflict_message=_("This round was changed after you opened this page. Check it before deleting it."),
+        conflict_url=reverse("round-edit", args=[round_obj.pk]),
     )
 
 
@@ -262,29 +272,15 @@ def status_event_edit(request, pk):
 def status_event_delete_view(request, pk):
     """Confirm, then delete a status event; the agreement's status is recomputed."""
     event = _event_for_edit(request, pk)
-    agreement = event.agreement
-    form = ConfirmDeleteForm(request.POST or None, initial={"version": event.version})
-    status = 200
-    if request.method == "POST":
-        status = 400
-        if form.is_valid():
-            try:
-                services.status_event_delete(
-                    event=event,
-                    expected_version=form.cleaned_data["version"],
-                    user=request.user,
-                    reason=form.cleaned_data["reason"],
-                )
-            except ConcurrencyConflict:
-                messages.error(request, _("This event was changed after you opened the page. Check it again first."))
-                return redirect("status-event-edit", pk=event.pk)
-            messages.success(request, _("Deleted: %(event)s.") % {"event": event})
-            return redirect(agreement)
-    return render(
+    return _confirm_delete(
         request,
-        "negotiations/edit/status_event_confirm_delete.html",
-        {"agreement": agreement, "event": event, "form": form},
-        status=status,
+        event,
+        delete=lambda **kwargs: services.status_event_delete(event=event, **kwargs),
+        template="negotiations/edit/status_event_confirm_delete.html",
+        context={"agreement": event.agreement, "event": event},
+        done_url=event.agreement.get_absolute_url(),
+        conflict_message=_("This event was changed after you opened the page. Check it again first."),
+        conflict_url=reverse("status-event-edit", args=[event.pk]),
     )
 
 
@@ -332,28 +328,15 @@ def note_edit(request, pk):
 def note_delete_view(request, pk):
     """Confirm, then delete a note (refused if it changed since the page was opened)."""
     note = _note_for_edit(request, pk)
-    form = ConfirmDeleteForm(request.POST or None, initial={"version": note.version})
-    status = 200
-    if request.method == "POST":
-        status = 400
-        if form.is_valid():
-            try:
-                note_delete(
-                    note=note,
-                    expected_version=form.cleaned_data["version"],
-                    user=request.user,
-                    reason=form.cleaned_data["reason"],
-                )
-            except ConcurrencyConflict:
-                messages.error(request, _("This note was changed after you opened the page. Read it again first."))
-                return redirect("note-edit", pk=note.pk)
-            messages.success(request, _("The note is deleted."))
-            return redirect(note.round)
-    return render(
+    return _confirm_delete(
         request,
-        "negotiations/edit/note_confirm_delete.html",
-        {"note": note, "round": note.round, "agreement": note.round.agreement, "form": form},
-        status=status,
+        note,
+        delete=lambda **kwargs: note_delete(note=note, **kwargs),
+        template="negotiations/edit/note_confirm_delete.html",
+        context={"note": note, "round": note.round, "agreement": note.round.agreement},
+        done_url=note.round.get_absolute_url(),
+        conflict_message=_("This note was changed after you opened the page. Read it again first."),
+        conflict_url=reverse("note-edit", args=[note.pk]),
     )
 
 
