@@ -219,24 +219,11 @@ def _batched(items: Iterable, size: int) -> Iterator[list]:
 
 
 def countries_ensure() -> int:
-    """Create a Party for every ISO 3166-1 country that is missing (normally the seed data
-    has them all). Returns how many were created."""
-    import pycountry
+    """Create a Party for every ISO 3166-1 country that is missing, as the seed data does
+    (normally it has loaded them all already). Returns how many were created."""
+    from .seeding import seed_countries
 
-    existing = set(Party.objects.values_list("code", flat=True))
-    missing = [
-        Party(
-            code=country.alpha_3,
-            name=getattr(country, "common_name", country.name),
-            kind=PartyKind.COUNTRY,
-            alpha_2=country.alpha_2,
-            official_name=getattr(country, "official_name", ""),
-        )
-        for country in pycountry.countries
-        if country.alpha_3 not in existing
-    ]
-    Party.objects.bulk_create(missing, ignore_conflicts=True)
-    return len(missing)
+    return seed_countries()
 
 
 def chapters_ensure() -> int:
