@@ -15,7 +15,7 @@ from django.db import connection
 from django.db.models import Case, FloatField, Q, QuerySet, Value, When
 from django.utils.text import Truncator
 
-from .models import Agreement, ProgressNote, Round
+from .models import Agreement, ProgressNote, Round, Venue
 
 SEARCH_CONFIG = "simple"  # names, places and codes in several languages: no English stemming
 MAX_QUERY_LENGTH = 200
@@ -97,6 +97,64 @@ ROUND_FIELDS = [
     ("venue_note", "D"),
 ]
 NOTE_FIELDS = [("text", "A")]
+# The round's own text fields, GIN-indexed on PostgreSQL (migration 0005): the expression must
+# stay exactly this for the index to be used.
+ROUND_OWN_FIELDS = [("title", "A"), ("summary", "C"), ("chief_negotiators", "C"), ("venue_note", "D")]
+
+
+def search_vector(fields: list[tuple[str, str]]):
+    """The weighted ``tsvector`` of ``fields`` (PostgreSQL only)."""
+    from django.contrib.postgres.search import SearchVector
+
+    vector = None
+    for name, weight in fields:
+        part = SearchVector(name, weight=weight, config=SEARCH_CONFIG)
+        vector = part if vector is None else vector + part
+    return vector
+
+
+def positive_words(query: str) -> list[str]:
+    """The words a match must contain at least one of: not negated (``-word``), not ``or``."""
+    words = []
+    for token in terms_of(query.replace('"', " ")):
+        if token.startswith("-") or token.lower() == "or":
+            continue
+        if re.search(r"\w", token):
+            words.append(token)
+    return words
+
+
+def _round_candidates(query: str) -> QuerySet:
+    """Rounds that can match, found through indexes before the exact, ranked match.
+
+    The ranked match spans the round, its agreement and its venue, which no index covers. Every
+    match contains at least one of the query's positive words in one of those places, so on
+    PostgreSQL the candidates are rounds whose own text (GIN index) or whose venue or agreement
+    (small tables, looked up first) contain one of them. Results are the same as without it.
+    """
+    rounds = Round.objects.select_related("agreement", "venue__country")
+    words = positive_words(query)
+    if not using_postgres() or not words:
+        return rounds
+    from functools import reduce
+    from operator import or_
+
+    from django.contrib.postgres.search import SearchQuery
+
+    any_word = reduce(or_, [SearchQuery(word, config=SEARCH_CONFIG) for word in words])
+    venue_ids = list(
+        Venue.objects.annotate(text=search_vector([("city", "A"), ("place", "A")]))
+        .filter(text=any_word)
+        .values_list("pk", flat=True)
+    )
+    agreement_ids = list(
+        Agreement.objects.annotate(text=search_vector([("name", "A"), ("short_name", "A")]))
+        .filter(text=any_word)
+        .values_list("pk", flat=True)
+    )
+    return rounds.annotate(own_text=search_vector(ROUND_OWN_FIELDS)).filter(
+        Q(own_text=any_word) | Q(venue_id__in=venue_ids) | Q(agreement_id__in=agreement_ids)
+    )
 
 
 def _snippet(text: str, terms: list[str], length: int = 220) -> str:
@@ -111,13 +169,13 @@ def _snippet(text: str, terms: list[str], length: int = 220) -> str:
 
 
 def search(query: str, *, limit: int = 30) -> list[SearchHit]:
-    """The best ``limit`` hits of each kind, merged by rank. Three queries."""
+    """The best ``limit`` hits of each kind, merged by rank. Three queries (five on PostgreSQL)."""
     query = query.replace("\x00", "").strip()[:MAX_QUERY_LENGTH]  # PostgreSQL rejects NUL
     if not query:
         return []
     terms = terms_of(query)
     agreements = ranked(Agreement.objects.all(), AGREEMENT_FIELDS, query)[:limit]
-    rounds = ranked(Round.objects.select_related("agreement", "venue__country"), ROUND_FIELDS, query)[:limit]
+    rounds = ranked(_round_candidates(query), ROUND_FIELDS, query)[:limit]
     notes = ranked(ProgressNote.objects.public().select_related("round__agreement", "chapter"), NOTE_FIELDS, query)[
         :limit
     ]

@@ -91,7 +91,7 @@ BUDGET = {
     "round-detail": 5,
     "chapter-list": 4,
     "chapter-detail": 6,
-    "search": 3,
+    "search": 5,  # 3, plus two small look-ups (venues, agreements) that find candidate rounds on PostgreSQL
     "feed": 2,
     "calendar": 2,
     "round-csv": 2,

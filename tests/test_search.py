@@ -83,3 +83,30 @@ def test_search_page_handles_odd_input(client, data):
 def test_null_characters_are_ignored(data):
     assert search("\x00") == []
     assert ("round", data["lima"]) in kinds_and_objects("min\x00erals Lima")
+
+
+def test_positive_words_skip_negations_and_or():
+    from negotiations.search import positive_words
+
+    assert positive_words('"rules of origin" or copper -quotas') == ["rules", "of", "origin", "copper"]
+    assert positive_words("-only -negative") == []
+
+
+def test_rounds_match_across_their_own_text_their_venue_and_their_agreement(data):
+    # "minerals" is in the round's summary, "Lima" in its venue, "Peru" in its agreement's name.
+    assert ("round", data["lima"]) in kinds_and_objects("minerals Lima Peru")
+    assert ("round", data["lima"]) not in kinds_and_objects("minerals Delhi")
+
+
+@pytest.mark.skipif(not using_postgres(), reason="GIN indexes exist on PostgreSQL only; CI runs this on PostgreSQL")
+def test_round_candidates_are_found_through_the_gin_index(data):
+    from django.db import connection
+
+    from negotiations.search import _round_candidates
+
+    sql, params = _round_candidates("minerals").query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")  # a usable index must then be used
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "negotiations_round_text_fts" in plan
