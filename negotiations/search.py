@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from django.db import connection
 from django.db.models import Case, FloatField, Q, QuerySet, Value, When
+from django.db.models.expressions import RawSQL
 from django.utils.text import Truncator
 
 from .models import Agreement, ProgressNote, Round, Venue
@@ -41,16 +42,14 @@ def using_postgres() -> bool:
 
 
 def _postgres_rank(queryset: QuerySet, fields: list[tuple[str, str]], query: str) -> QuerySet:
-    from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+    from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVectorField
 
-    if len(fields) == 1:
-        # Unweighted, so that the expression matches the GIN index of migration 0003.
-        vector = SearchVector(fields[0][0], config=SEARCH_CONFIG)
+    if fields == NOTE_FIELDS:
+        # The stored, GIN-indexed vector of migration 0006: ranking reads it instead of
+        # recomputing to_tsvector over every matching note.
+        vector = RawSQL('"negotiations_progressnote"."text_search"', [], output_field=SearchVectorField())
     else:
-        vector = None
-        for name, weight in fields:
-            part = SearchVector(name, weight=weight, config=SEARCH_CONFIG)
-            vector = part if vector is None else vector + part
+        vector = search_vector(fields)
     search_query = SearchQuery(query, search_type="websearch", config=SEARCH_CONFIG)
     return (
         queryset.annotate(search=vector, rank=SearchRank(vector, search_query))

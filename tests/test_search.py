@@ -7,6 +7,7 @@ the icontains fallback on SQLite.
 import pytest
 
 from negotiations.choices import Visibility
+from negotiations.models import ProgressNote
 from negotiations.search import search, using_postgres
 from tests import factories as f
 
@@ -110,3 +111,28 @@ def test_round_candidates_are_found_through_the_gin_index(data):
         cursor.execute("EXPLAIN " + sql, params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "negotiations_round_text_fts" in plan
+
+
+@pytest.mark.skipif(not using_postgres(), reason="the stored search column exists on PostgreSQL only; CI runs this")
+def test_note_search_reads_the_stored_column_which_follows_every_edit(data):
+    from negotiations.services import note_update
+
+    note = data["minerals"]
+    note_update(note=note, expected_version=note.version, text="Lithium value chains discussed.")
+    assert ("note", note) in kinds_and_objects("lithium")
+    assert ("note", note) not in kinds_and_objects("tabled")
+
+
+@pytest.mark.skipif(not using_postgres(), reason="GIN indexes exist on PostgreSQL only; CI runs this on PostgreSQL")
+def test_note_search_uses_the_gin_index(data):
+    from django.db import connection
+
+    from negotiations.search import NOTE_FIELDS, ranked
+
+    queryset = ranked(ProgressNote.objects.all(), NOTE_FIELDS, "minerals")
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "negotiations_progressnote_text_search" in plan
