@@ -199,10 +199,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "formatters": {
         # One JSON object per line, so log shippers can parse it without regexes.
-        "json": {
-            "format": '{"time": "%(asctime)s", "level": "%(levelname)s", '
-            '"logger": "%(name)s", "message": "%(message)s"}',
-        },
+        "json": {"()": "tracker.logging.JsonFormatter"},
     },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "json"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
