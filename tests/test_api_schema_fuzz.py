@@ -28,6 +28,21 @@ ANON_EXAMPLES = 10
 CHECKS = [not_a_server_error, status_code_conformance, response_schema_conformance]
 
 
+@pytest.fixture(autouse=True)
+def keep_the_test_connection():
+    """Requests go through the real WSGI handler, whose end-of-request hook closes database
+    connections past CONN_MAX_AGE — here, the test's own connection, inside its transaction.
+    Django's test client disconnects that hook for the same reason."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
 @pytest.fixture
 def data(db, monkeypatch, settings):
     """A little of everything, so that generated ids and codes sometimes hit real records."""
