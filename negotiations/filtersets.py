@@ -222,18 +222,9 @@ def party_filter(**kwargs):
     )
 
 
-def chapter_filter(**kwargs):
-    return CodeFilter(
-        queryset=Chapter.objects.all(),
-        to_field_name="code",
-        label=_("Chapter"),
-        error_messages={"invalid_choice": _("Unknown chapter code “%(value)s”.")},
-        **kwargs,
-    )
-
-
-def chapters_filter(**kwargs):
-    return CodesFilter(
+def chapter_filter(*, many: bool = False, **kwargs):
+    """A chapter code filter: one code, or (``many``) repeatable codes."""
+    return (CodesFilter if many else CodeFilter)(
         queryset=Chapter.objects.all(),
         to_field_name="code",
         label=_("Chapter"),
@@ -521,7 +512,7 @@ class ChapterProgressFilterSet(BaseFilterSet):
     q = filters.CharFilter(method="search", label=_("Search"))
     agreement = agreement_filter(field_name="round__agreement__slug")
     round = round_filter(field_name="round")
-    chapter = chapters_filter(field_name="chapter__code")
+    chapter = chapter_filter(many=True, field_name="chapter__code")
     status = choices_filter(ProgressStatus.choices, _("Status"), _("Unknown chapter status “%(value)s”."))
     party = party_filter(method="filter_party")
     party_include_members = FlagFilter(method="filter_nothing", label=_("Include bloc members"))
@@ -568,7 +559,7 @@ class ProgressNoteFilterSet(BaseFilterSet):
     q = filters.CharFilter(method="search", label=_("Search"))
     agreement = agreement_filter(field_name="round__agreement__slug")
     round = round_filter(field_name="round")
-    chapter = chapters_filter(field_name="chapter__code")
+    chapter = chapter_filter(many=True, field_name="chapter__code")
     created_after = filters.DateFilter(
         field_name="created_at", lookup_expr="date__gte", label=_("Written on or after"), input_formats=["%Y-%m-%d"]
     )
