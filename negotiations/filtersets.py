@@ -207,6 +207,7 @@ def choices_filter(choices, label, message, **kwargs):
         label=label,
         error_messages={"invalid_choice": message},
         widget=forms.CheckboxSelectMultiple,
+        distinct=False,  # a value of the row's own column cannot duplicate rows
         **kwargs,
     )
 

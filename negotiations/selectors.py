@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -54,8 +55,15 @@ def agreement_list_queryset() -> QuerySet:
                 "agreement_parties", queryset=AgreementParty.objects.select_related("party").order_by("party__name")
             )
         )
-        .annotate(round_count=Count("rounds", distinct=True))
+        .annotate(round_count=rounds_count())
     )
+
+
+def rounds_count() -> Coalesce:
+    """An agreement's number of rounds as a correlated subquery: counted for the rows shown,
+    without grouping (and counting the rounds of) every agreement the filters match."""
+    per_agreement = Round.objects.filter(agreement=OuterRef("pk")).order_by().values("agreement")
+    return Coalesce(Subquery(per_agreement.annotate(n=Count("pk")).values("n")), 0)
 
 
 def round_list_queryset() -> QuerySet:
