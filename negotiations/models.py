@@ -463,6 +463,8 @@ class Round(models.Model):
             models.Index(fields=["agreement", "start_date"]),
             models.Index(fields=["start_date"]),
             models.Index(fields=["status", "start_date"]),
+            # Also "round_newest_first" on PostgreSQL (migration 0007; SQLite cannot index
+            # NULLS LAST): the lists' newest-first order, walked instead of sorting every match.
         ]
         constraints = [
             models.UniqueConstraint(
@@ -540,7 +542,11 @@ class ChapterProgress(models.Model):
         ordering = ["round", "chapter__order"]
         verbose_name = _("chapter progress")
         verbose_name_plural = _("chapter progress")
-        indexes = [models.Index(fields=["chapter", "status"])]
+        indexes = [
+            models.Index(fields=["chapter", "status"]),
+            # "Rounds that discussed chapter X": answered from the index alone (no table reads).
+            models.Index(fields=["chapter", "round"], name="progress_chapter_round"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["round", "chapter"],
@@ -556,6 +562,15 @@ class ChapterProgress(models.Model):
 
     def __str__(self):
         return f"{self.chapter.code} at {self.round}: {self.get_status_display()}"
+
+    @property
+    def status_label(self) -> str:
+        """The status's label. Long lists use this: ``get_status_display()`` translates every
+        label of the vocabulary on each call (Django hashes the lazy labels)."""
+        try:
+            return ProgressStatus(self.status).label
+        except ValueError:
+            return self.status
 
     @property
     def colours(self) -> tuple[str, str]:

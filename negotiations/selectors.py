@@ -425,28 +425,78 @@ def chapter_list() -> QuerySet:
     )
 
 
-def chapter_agreements(*, chapter: Chapter) -> QuerySet:
-    """Agreements that discussed ``chapter``, latest discussion first (for pagination)."""
-    discussed = ChapterProgress.objects.filter(chapter=chapter)
-    last_discussed = (
-        discussed.filter(round__agreement=OuterRef("pk"))
-        .exclude(round__start_date__isnull=True)
-        .order_by("-round__start_date")
-        .values("round__start_date")[:1]
+NEWEST_FIRST = [F("start_date").desc(nulls_last=True), F("number").desc(), F("id").desc()]
+WALK_CHUNK = 200  # rounds read at a time when walking them newest first
+CHAPTER_STEPS_SHOWN = 8  # the latest rounds of one negotiation on a chapter's page
+# What a step shows and orders by (its label and dates): the rest of the round is not read.
+STEP_ROUND_FIELDS = ["agreement_id", "number", "kind", "title", "start_date", "end_date", "date_precision"]
+
+
+@dataclass
+class WalkPage:
+    """One page of a list read without counting it all: the items, the page number and
+    whether a next page exists (what the previous/next links need)."""
+
+    items: list
+    number: int
+    has_next: bool
+
+    def __iter__(self):
+        return iter(self.items)
+
+    def __len__(self):
+        return len(self.items)
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+    @property
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+
+def chapter_agreements(*, chapter: Chapter, page: int = 1, per_page: int = 20) -> WalkPage:
+    """One page of the agreements that discussed ``chapter``, latest discussion first.
+
+    Walks the chapter's rounds newest first (the ``round_newest_first`` index) and collects
+    distinct agreements until the page is full, so the first page reads a few dozen index
+    entries however many agreements discussed the chapter. It does not count them all (that
+    would read every round of the chapter), hence a WalkPage rather than a Paginator page.
+    Agreements whose rounds on the chapter are all undated come last.
+    """
+    rounds = Round.objects.filter(pk__in=ChapterProgress.objects.filter(chapter=chapter).values("round")).order_by(
+        *NEWEST_FIRST
     )
-    return (
-        Agreement.objects.filter(pk__in=discussed.values("round__agreement"))
-        .annotate(last_discussed=Subquery(last_discussed))
-        .order_by(F("last_discussed").desc(nulls_last=True), "name", "pk")
-    )
+    needed = page * per_page + 1  # one more than this page tells whether there is a next one
+    wanted: dict[int, None] = {}  # agreement ids in order of first appearance
+    offset, chunk = 0, WALK_CHUNK
+    while len(wanted) < needed:
+        ids = list(rounds.values_list("agreement_id", flat=True)[offset : offset + chunk])
+        wanted.update(dict.fromkeys(ids))
+        if len(ids) < chunk:
+            break
+        offset, chunk = offset + chunk, chunk * 4  # deep pages: fewer, larger reads
+    ordered = list(wanted)
+    page_ids = ordered[(page - 1) * per_page : page * per_page]
+    found = Agreement.objects.in_bulk(page_ids)
+    return WalkPage([found[pk] for pk in page_ids], page, has_next=len(ordered) > page * per_page)
 
 
 def chapter_negotiations(*, chapter: Chapter, agreements: Iterable[Agreement]) -> list[dict]:
-    """For each of ``agreements`` (one page of them): the chapter's status at each of its rounds
-    (the chapter's own timeline in that negotiation) and the latest status. One query."""
+    """For each of ``agreements`` (one page of them): the chapter's status at its latest
+    rounds (the chapter's own timeline in that negotiation, at most CHAPTER_STEPS_SHOWN
+    steps, with how many earlier ones are not shown) and the latest status. One query."""
     agreements = list(agreements)
-    progress = ChapterProgress.objects.filter(chapter=chapter, round__agreement__in=agreements).select_related(
-        "round__venue__country"
+    progress = (
+        ChapterProgress.objects.filter(chapter=chapter, round__agreement__in=[a.pk for a in agreements])
+        .select_related("round")
+        .only("status", "round_id", "chapter_id", *(f"round__{name}" for name in STEP_ROUND_FIELDS))
+        .order_by()  # ordered below, by rounds_in_order
     )
     steps: dict[int, list] = {a.pk: [] for a in agreements}
     by_pk = {a.pk: a for a in agreements}
@@ -457,7 +507,16 @@ def chapter_negotiations(*, chapter: Chapter, agreements: Iterable[Agreement]) -
     for agreement in agreements:
         order = {r.pk: i for i, r in enumerate(rounds_in_order(p.round for p in steps[agreement.pk]))}
         ordered = sorted(steps[agreement.pk], key=lambda p: order[p.round_id])
-        result.append({"agreement": agreement, "steps": ordered, "latest": ordered[-1] if ordered else None})
+        shown = ordered[-CHAPTER_STEPS_SHOWN:]
+        result.append(
+            {
+                "agreement": agreement,
+                "steps": shown,
+                "earlier": len(ordered) - len(shown),
+                "count": len(ordered),
+                "latest": ordered[-1] if ordered else None,
+            }
+        )
     return result
 
 

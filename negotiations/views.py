@@ -25,12 +25,20 @@ from .permissions import can_edit_agreement
 from .search import MAX_QUERY_LENGTH, search, using_postgres
 
 PAGE_SIZE = 25
-CHAPTER_AGREEMENTS = 20  # negotiations per page on a chapter's page
+CHAPTER_AGREEMENTS = 10  # negotiations per page on a chapter's page (its notes follow)
 ORDERING_PARAM = "ordering"
 
 
 def paginate(request, items, per_page: int = PAGE_SIZE):
     return Paginator(items, per_page).get_page(request.GET.get("page"))
+
+
+def page_number(value, *, last: int = 10_000) -> int:
+    """A page number from the query string; anything unusable means the first page."""
+    try:
+        return min(max(int(value), 1), last)
+    except (TypeError, ValueError):
+        return 1
 
 
 def page_link(request, **changes) -> str:
@@ -150,7 +158,7 @@ def round_list(request):
         request,
         filterset_class=RoundFilterSet,
         queryset=selectors.round_list_queryset(),
-        default_ordering=[F("start_date").desc(nulls_last=True), "-number", "-pk"],
+        default_ordering=selectors.NEWEST_FIRST,
         template="negotiations/round_list.html",
         columns=exports.round_columns,
         export_name="rounds",
@@ -206,7 +214,9 @@ def chapter_detail(request, code):
         return exports.export_response(
             rows, exports.progress_columns(request), export_format=export_format, name=f"chapter-{chapter.code}"
         )
-    agreements_page = paginate(request, selectors.chapter_agreements(chapter=chapter), per_page=CHAPTER_AGREEMENTS)
+    agreements_page = selectors.chapter_agreements(
+        chapter=chapter, page=page_number(request.GET.get("page")), per_page=CHAPTER_AGREEMENTS
+    )
     notes_page = Paginator(selectors.chapter_notes(chapter=chapter, user=request.user), PAGE_SIZE).get_page(
         request.GET.get("notes_page")
     )

@@ -14,6 +14,7 @@ from negotiations.choices import (
     RoundStatus,
     Visibility,
 )
+from negotiations.search import using_postgres
 from negotiations.selectors import (
     agreement_matrix,
     agreement_timeline,
@@ -174,6 +175,73 @@ def test_chapter_page_lists_each_negotiation_with_the_chapter_timeline(agreement
     assert negotiations[0]["latest"].status == ProgressStatus.SUBSTANTIAL_PROGRESS
     assert negotiations[1]["latest"].round == b1
     assert list(chapter_notes(chapter=crm, user=AnonymousUser())) == [public]
+
+
+def test_chapter_agreements_walk_rounds_newest_first_in_chunks(monkeypatch, django_assert_max_num_queries):
+    import negotiations.selectors as selectors
+
+    monkeypatch.setattr(selectors, "WALK_CHUNK", 3)  # several reads, each larger than the last
+    crm = f.chapter("CRM")
+    expected = []
+    for index in range(7):
+        other = f.agreement(f"agreement-w{index}", name=f"W{index}")
+        for number in (1, 2):  # two rounds each: the walk must not list an agreement twice
+            day = dt.date(2020 + index, number, 1)
+            f.progress(f.round_(other, number, start_date=day, end_date=None), "CRM")
+        expected.insert(0, other)
+    undated = f.agreement("agreement-undated", name="Undated")
+    f.progress(f.round_(undated, 1, start_date=None, end_date=None), "CRM")
+    f.progress(f.round_(f.agreement("agreement-other-chapter"), 1), "TIG")  # not on this chapter
+    expected.append(undated)  # all its rounds undated: last
+
+    pages = [chapter_agreements(chapter=crm, page=number, per_page=3) for number in (1, 2, 3)]
+    assert [list(page) for page in pages] == [expected[0:3], expected[3:6], expected[6:8]]
+    assert [(p.has_previous, p.has_next) for p in pages] == [(False, True), (True, True), (True, False)]
+    assert pages[1].previous_page_number == 1 and pages[1].next_page_number == 3
+    with django_assert_max_num_queries(3):  # chunks of 3 then 12 rounds, then the agreements
+        chapter_agreements(chapter=crm, page=1, per_page=3)
+    assert list(chapter_agreements(chapter=crm, page=9, per_page=3)) == []
+
+
+def test_chapter_negotiations_show_the_latest_steps_and_count_the_earlier(agreement):
+    from negotiations.selectors import CHAPTER_STEPS_SHOWN
+
+    crm = f.chapter("CRM")
+    rounds = [f.round_(agreement, n, start_date=dt.date(2015 + n, 1, 1), end_date=None) for n in range(1, 12)]
+    for item in rounds:
+        f.progress(item, "CRM")
+    (negotiation,) = chapter_negotiations(chapter=crm, agreements=[agreement])
+    assert [p.round for p in negotiation["steps"]] == rounds[-CHAPTER_STEPS_SHOWN:]
+    assert negotiation["earlier"] == 11 - CHAPTER_STEPS_SHOWN and negotiation["count"] == 11
+    assert negotiation["latest"].round == rounds[-1]
+
+
+@pytest.mark.skipif(
+    not using_postgres(),
+    reason="the newest-first index exists on PostgreSQL only (SQLite cannot index NULLS LAST); CI runs this",
+)
+def test_rounds_of_a_chapter_newest_first_walk_the_index(agreement):
+    """The round list filtered by chapter and the chapter page's walk read rounds through
+    ``round_newest_first`` (migration 0007) rather than sorting every match."""
+    from django.db import connection
+    from django.db.models import F
+
+    from negotiations.models import ChapterProgress, Round
+    from negotiations.selectors import NEWEST_FIRST
+
+    crm = f.chapter("CRM")
+    rounds = Round.objects.filter(pk__in=ChapterProgress.objects.filter(chapter=crm).values("round"))
+    queries = [
+        rounds.order_by(*NEWEST_FIRST)[:25],
+        rounds.order_by(F("start_date").desc(nulls_last=True), "-number", "-pk")[:25],
+    ]
+    for queryset in queries:
+        sql, params = queryset.query.sql_with_params()
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL enable_sort = off")  # a usable index must then be used
+            cursor.execute("EXPLAIN " + sql, params)
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+        assert "round_newest_first" in plan, plan
 
 
 def test_chapter_negotiations_take_one_query_for_a_page(agreement, django_assert_num_queries):

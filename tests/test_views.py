@@ -402,14 +402,22 @@ def test_chapter_page_paginates_negotiations_and_notes_separately(client, site):
         f.progress(r, "CRM")
         f.note(r, f"note {index}", chapter_code="CRM")
     first = client.get("/chapters/CRM/")
-    assert first.context["page_obj"].paginator.count == 26
-    assert [n["agreement"] for n in first.context["negotiations"]][0] == site["ip"]  # latest discussion first
-    assert len(first.context["negotiations"]) == 20
+    negotiations = [n["agreement"] for n in first.context["negotiations"]]
+    assert negotiations[0] == site["ip"]  # latest discussion first: India–Peru (2025), then 2020's newest
+    assert [a.name for a in negotiations[1:4]] == ["Other 24", "Other 23", "Other 22"]
+    assert len(negotiations) == 10
     page = text_of(first)
     assert 'href="?notes_page=2#chapter-notes-heading"' in page
+    assert 'href="?page=2#negotiations-heading"' in page and 'rel="prev"' not in page.split("chapter-notes-heading")[0]
+    # 26 negotiations: pages of 10, 10 and 6; pages are walked, not counted.
     second = client.get("/chapters/CRM/?page=2&notes_page=2")
-    assert len(second.context["negotiations"]) == 6
+    assert [n["agreement"].name for n in second.context["negotiations"]][0] == "Other 15"
+    assert second.context["page_obj"].has_previous and second.context["page_obj"].has_next
     assert second.context["notes_page"].number == 2 and len(second.context["notes_page"]) == 1
+    third = client.get("/chapters/CRM/?page=3")
+    assert len(third.context["negotiations"]) == 6 and not third.context["page_obj"].has_next
+    for junk in ("0", "-1", "x", "99999999999999999999"):
+        assert client.get(f"/chapters/CRM/?page={junk}").status_code == 200
 
 
 def test_filter_form_lists_used_parties_and_keeps_the_asked_one(client, site):
