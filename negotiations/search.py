@@ -146,14 +146,26 @@ def _round_candidates(query: str) -> QuerySet:
         .filter(text=any_word)
         .values_list("pk", flat=True)
     )
+    # The agreements' whole indexed vector (migration 0008): a few more candidates than their
+    # names alone would give, all checked by the ranked match.
     agreement_ids = list(
-        Agreement.objects.annotate(text=search_vector([("name", "A"), ("short_name", "A")]))
+        Agreement.objects.annotate(text=search_vector(AGREEMENT_FIELDS))
         .filter(text=any_word)
         .values_list("pk", flat=True)
     )
     return rounds.annotate(own_text=search_vector(ROUND_OWN_FIELDS)).filter(
         Q(own_text=any_word) | Q(venue_id__in=venue_ids) | Q(agreement_id__in=agreement_ids)
     )
+
+
+def _best_notes(query: str, limit: int) -> list[ProgressNote]:
+    """The ``limit`` best public notes. Ranked first as (id, rank) pairs, then read in full:
+    sorting every match with its text and vector made search grow with the number of matches."""
+    best = list(ranked(ProgressNote.objects.public(), NOTE_FIELDS, query).values_list("pk", "rank")[:limit])
+    notes = ProgressNote.objects.select_related("round__agreement", "chapter").in_bulk([pk for pk, _ in best])
+    for pk, rank in best:
+        notes[pk].rank = rank
+    return [notes[pk] for pk, _ in best if pk in notes]
 
 
 def _snippet(text: str, terms: list[str], length: int = 220) -> str:
@@ -175,9 +187,7 @@ def search(query: str, *, limit: int = 30) -> list[SearchHit]:
     terms = terms_of(query)
     agreements = ranked(Agreement.objects.all(), AGREEMENT_FIELDS, query)[:limit]
     rounds = ranked(_round_candidates(query), ROUND_FIELDS, query)[:limit]
-    notes = ranked(ProgressNote.objects.public().select_related("round__agreement", "chapter"), NOTE_FIELDS, query)[
-        :limit
-    ]
+    notes = _best_notes(query, limit)
     hits = []
     for item in agreements:
         hits.append(

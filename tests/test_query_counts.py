@@ -91,7 +91,9 @@ BUDGET = {
     "round-detail": 5,
     "chapter-list": 4,
     "chapter-detail": 6,
-    "search": 5,  # 3, plus two small look-ups (venues, agreements) that find candidate rounds on PostgreSQL
+    # Agreements, rounds, note ranks, the best notes in full; plus two small look-ups (venues,
+    # agreements) that find candidate rounds on PostgreSQL.
+    "search": 6,
     "feed": 2,
     "calendar": 2,
     "round-csv": 2,

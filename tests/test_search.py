@@ -7,7 +7,7 @@ the icontains fallback on SQLite.
 import pytest
 
 from negotiations.choices import Visibility
-from negotiations.models import ProgressNote
+from negotiations.models import Agreement, ProgressNote
 from negotiations.search import search, using_postgres
 from tests import factories as f
 
@@ -111,6 +111,25 @@ def test_round_candidates_are_found_through_the_gin_index(data):
         cursor.execute("EXPLAIN " + sql, params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "negotiations_round_text_fts" in plan
+
+
+@pytest.mark.skipif(not using_postgres(), reason="GIN indexes exist on PostgreSQL only; CI runs this on PostgreSQL")
+def test_agreement_hits_and_round_candidates_use_the_agreement_gin_index(data):
+    from django.db import connection
+
+    from negotiations.search import AGREEMENT_FIELDS, ranked, search_vector
+
+    queries = [
+        ranked(Agreement.objects.all(), AGREEMENT_FIELDS, "minerals").query,
+        Agreement.objects.annotate(text=search_vector(AGREEMENT_FIELDS)).filter(text="Peru").values("pk").query,
+    ]
+    for query in queries:
+        sql, params = query.sql_with_params()
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL enable_seqscan = off")  # a usable index must then be used
+            cursor.execute("EXPLAIN " + sql, params)
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+        assert "negotiations_agreement_text_fts" in plan, plan
 
 
 @pytest.mark.skipif(not using_postgres(), reason="the stored search column exists on PostgreSQL only; CI runs this")
