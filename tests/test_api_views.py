@@ -375,3 +375,211 @@ def test_put_without_visibility_keeps_a_confidential_note_confidential(db):
     assert response.status_code == 200, response.content
     note = ProgressNote.objects.get(pk=note.pk)
     assert (note.text, note.visibility) == ("internal assessment, revised", Visibility.CONFIDENTIAL)
+
+
+# --- CSV of lists that are not an import kind (notes, parties, chapters, sources) -------------
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+def _legacy_flatten(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return ";".join(
+            _legacy_flatten(v) if not isinstance(v, dict) else _legacy_flatten(next(iter(v.values()), ""))
+            for v in value
+        )
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def legacy_serialized_csv(viewset_class, user, url: str) -> str:
+    """The CSV as the API wrote it before tuples replaced serializers for large exports: the
+    list's serializer on every row of the list's queryset, one writerow per row."""
+    from rest_framework import serializers as drf
+    from rest_framework.request import Request
+    from rest_framework.test import APIRequestFactory, force_authenticate
+
+    request = APIRequestFactory().get(url)
+    force_authenticate(request, user=user)
+    view = viewset_class(action="list", action_map={"get": "list"}, format_kwarg=None, args=(), kwargs={})
+    view.request = view.initialize_request(request)
+    assert isinstance(view.request, Request)
+    view.request.user  # noqa: B018 (authenticate now, as the real request does)
+    queryset = view.filter_queryset(view.get_queryset())
+    serializer = view.get_serializer_class()(context=view.get_serializer_context())
+    fields = [name for name, fld in serializer.fields.items() if not isinstance(fld, drf.ListSerializer)]
+    writer = csv.writer(_Echo())
+    lines = [writer.writerow(fields)]
+    for obj in queryset:
+        data = serializer.to_representation(obj)
+        lines.append(writer.writerow([_legacy_flatten(data.get(name)) for name in fields]))
+    return "".join(lines)
+
+
+SECRET_NOTE = "CONFIDENTIAL-NOTE-91c2"
+
+
+@pytest.fixture
+def notes_data(db):
+    """Notes with and without chapter and source, odd text, several agreements, two secrets."""
+    alpha = f.agreement(slug="alpha", name="Alpha, “quoted” & co")
+    beta = f.agreement(slug="beta", parties=("IND", "CHL"))
+    r1 = f.round_(alpha, 1, venue=f.venue())
+    r2 = f.round_(alpha, 2)
+    r3 = f.round_(beta, 1)
+    source = f.source()
+    stamp = dt.datetime(2025, 3, 4, 5, 6, 7, 891011, tzinfo=dt.UTC)
+    texts = ["plain", 'with "quotes", commas', "two\nlines\r\nand CR", "accents: Perú – ñ €", "", "  spaced  "]
+    notes = []
+    for index, text in enumerate(texts * 3):
+        round_obj = (r1, r2, r3)[index % 3]
+        note = f.note(
+            round_obj,
+            text=text or "x",
+            chapter_code=("ROO", None, "CRM")[index % 3],
+            source=source if index % 2 else None,
+        )
+        notes.append(note)
+    for index, note in enumerate(notes):
+        # Equal timestamps too (the order then falls back to the id), and whole seconds.
+        created = stamp + dt.timedelta(days=index // 2, microseconds=0 if index % 4 == 0 else index)
+        type(note).objects.filter(pk=note.pk).update(created_at=created, updated_at=created + dt.timedelta(hours=1))
+    f.note(r1, text=SECRET_NOTE, visibility=Visibility.CONFIDENTIAL, chapter_code="ROO")
+    f.note(r3, text=SECRET_NOTE + "-beta", visibility=Visibility.CONFIDENTIAL)
+    return {"alpha": alpha, "beta": beta, "rounds": (r1, r2, r3)}
+
+
+def _client_for(user):
+    client = APIClient()
+    if user is not None:
+        client.force_authenticate(user)
+    return client
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/notes/?format=csv",
+        "/api/notes/?format=csv&ordering=start_date",
+        "/api/notes/?format=csv&agreement=alpha&chapter=ROO",
+        "/api/notes/?format=csv&q=quotes",
+        "/api/parties/?format=csv",
+        "/api/chapters/?format=csv",
+        "/api/sources/?format=csv",
+    ],
+)
+@pytest.mark.parametrize("who", ["anonymous", "official", "curator"])
+def test_list_csv_is_byte_for_byte_what_the_serializer_wrote(notes_data, url, who):
+    from negotiations.api import views as api_views
+
+    user = None
+    if who == "official":
+        user = f.user(role=roles.OFFICIAL)
+        notes_data["beta"].editors.add(user)
+    elif who == "curator":
+        user = f.user(role=roles.CURATOR)
+    kind = url.split("/")[2]
+    viewset = {
+        "notes": api_views.NoteViewSet,
+        "parties": api_views.PartyViewSet,
+        "chapters": api_views.ChapterViewSet,
+        "sources": api_views.SourceViewSet,
+    }[kind]
+    response = _client_for(user).get(url)
+    assert response.status_code == 200
+    got = content(response)
+    assert got == legacy_serialized_csv(viewset, user, url)
+    assert got.count("\n") > 1
+    if url == "/api/notes/?format=csv":
+        # The data set really has secrets, and each reader gets exactly the ones they may read.
+        assert (SECRET_NOTE + "-beta" in got) == (who != "anonymous")
+        assert (SECRET_NOTE + "," in got) == (who == "curator")
+
+
+def test_notes_csv_columns_and_values(notes_data):
+    from negotiations.models import ProgressNote
+
+    rows = list(csv.DictReader(io.StringIO(content(APIClient().get("/api/notes/?format=csv")))))
+    assert list(rows[0]) == [
+        "id",
+        "url",
+        "agreement",
+        "round",
+        "chapter",
+        "text",
+        "visibility",
+        "source",
+        "created_at",
+        "updated_at",
+        "version",
+    ]
+    expected = ProgressNote.objects.public().order_by("-created_at", "-pk")
+    assert [int(row["id"]) for row in rows] == [note.pk for note in expected]
+    for row, note in zip(rows, expected, strict=True):
+        assert row["url"] == f"http://testserver/api/notes/{note.pk}/"
+        assert row["agreement"] == note.round.agreement.slug
+        assert row["round"] == str(note.round_id)
+        assert row["chapter"] == (note.chapter.code if note.chapter_id else "")
+        assert row["text"] == note.text
+        assert row["visibility"] == "public"
+        assert row["source"] == (str(note.source_id) if note.source_id else "")
+        assert row["created_at"] == note.created_at.isoformat().replace("+00:00", "Z")
+        assert row["updated_at"] == note.updated_at.isoformat().replace("+00:00", "Z")
+        assert row["version"] == str(note.version)
+    assert {r["created_at"] for r in rows} >= {"2025-03-04T05:06:07.891011Z", "2025-03-05T05:06:07.891013Z"}
+
+
+def test_notes_csv_never_has_a_confidential_note_for_anonymous_users(notes_data):
+    from negotiations.models import ProgressNote
+
+    for url in [
+        "/api/notes/?format=csv",
+        "/api/notes/?format=csv&q=CONFIDENTIAL",
+        "/api/notes/?format=csv&chapter=ROO",
+    ]:
+        text = content(APIClient().get(url))
+        assert SECRET_NOTE not in text
+        assert "confidential" not in text
+    ids = {int(r["id"]) for r in csv.DictReader(io.StringIO(content(APIClient().get("/api/notes/?format=csv"))))}
+    secret_ids = set(ProgressNote.objects.filter(visibility=Visibility.CONFIDENTIAL).values_list("pk", flat=True))
+    assert secret_ids and not ids & secret_ids
+    # A signed-in official sees the secrets of the agreements assigned to them, and only those.
+    official = f.user(role=roles.OFFICIAL)
+    notes_data["beta"].editors.add(official)
+    text = content(_client_for(official).get("/api/notes/?format=csv"))
+    assert SECRET_NOTE + "-beta" in text
+    assert SECRET_NOTE + "\r\n" not in text and SECRET_NOTE + "," not in text
+
+
+def test_notes_csv_streams_in_pieces_with_a_constant_number_of_queries(db, monkeypatch, django_assert_max_num_queries):
+    from negotiations import exports
+    from negotiations.api import renderers
+
+    monkeypatch.setattr(renderers, "CHUNK_SIZE", 7)
+    monkeypatch.setattr(exports, "BATCH_ROWS", 10)
+    round_obj = f.round_(f.agreement(), 1)
+
+    def export(n):
+        type(round_obj).objects.exclude(pk=round_obj.pk).delete()
+        round_obj.notes.all().delete()
+        for index in range(n):
+            f.note(round_obj, text=f"note {index}", chapter_code="ROO" if index % 2 else None)
+        with CaptureQueriesContext(connection) as queries:
+            response = APIClient().get("/api/notes/?format=csv")
+            assert response.streaming
+            pieces = list(response.streaming_content)
+        return pieces, len(queries.captured_queries)
+
+    small_pieces, small_queries = export(30)
+    large_pieces, large_queries = export(300)
+    assert len(small_pieces) == 1 + 3 and len(large_pieces) == 1 + 30  # header, then 10 rows a piece
+    assert b"".join(large_pieces).count(b"\r\n") == 301
+    assert large_queries == small_queries
+    with django_assert_max_num_queries(small_queries):
+        b"".join(APIClient().get("/api/notes/?format=csv").streaming_content)
