@@ -73,6 +73,7 @@ def filtered_list(
     columns,
     export_name: str,
     page_prefetch=(),
+    page_prepare=None,
     export_prepare=None,
     extra_context=None,
     per_page: int = PAGE_SIZE,
@@ -98,6 +99,9 @@ def filtered_list(
     if page_prefetch:
         rows = rows.prefetch_related(*page_prefetch)
     page = paginate(request, rows, per_page)
+    if page_prepare:
+        page.object_list = list(page.object_list)
+        page_prepare(page.object_list)
     context = {
         "filterset": filterset,
         "filter_errors": [] if valid else filter_errors(filterset),
@@ -190,6 +194,8 @@ def chapter_list(request):
         columns=exports.chapter_columns,
         export_name="chapters",
         per_page=100,
+        page_prepare=selectors.attach_chapter_stats,
+        export_prepare=selectors.attach_chapter_stats,
     )
 
 

@@ -18,6 +18,16 @@ def seeded(db):
 
 
 @pytest.fixture(autouse=True)
+def empty_cache():
+    """Cached statistics (home counts, chapter counts) must not carry over from another test."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def fast_password_hashing(settings):
     """Creating users with the real hasher costs ~0.3 s each on this two-core machine."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -257,6 +257,42 @@ def test_chapter_negotiations_take_one_query_for_a_page(agreement, django_assert
     assert len(names) == 5
 
 
+def test_chapter_stats_count_rounds_and_agreements_and_are_cached(agreement, django_assert_num_queries):
+    from negotiations.selectors import attach_chapter_stats, chapter_stats
+
+    other = f.agreement("india-chile-cepa", ("IND", "CHL"))
+    for item, codes in [
+        (f.round_(agreement, 1), ["CRM", "TIG"]),
+        (f.round_(agreement, 2), ["CRM"]),
+        (f.round_(other, 1), ["CRM"]),
+    ]:
+        for code in codes:
+            f.progress(item, code)
+    crm, tig, ecom = f.chapter("CRM"), f.chapter("TIG"), f.chapter("ECOM")
+    stats = chapter_stats()
+    assert stats[crm.pk] == (3, 2) and stats[tig.pk] == (1, 1) and ecom.pk not in stats
+    f.progress(f.round_(other, 2), "TIG")
+    with django_assert_num_queries(0):  # cached: the new round counts after STATS_CACHE_SECONDS
+        attach_chapter_stats(chapters := [crm, tig, ecom])
+    assert [(c.round_count, c.agreement_count) for c in chapters] == [(3, 2), (1, 1), (0, 0)]
+
+
+def test_home_page_lists_the_latest_negotiations_and_links_to_all(settings):
+    from negotiations.selectors import HOME_NEGOTIATIONS
+
+    for index in range(HOME_NEGOTIATIONS + 3):
+        item = f.agreement(f"agreement-n{index:02d}", name=f"N{index:02d}")
+        status_event_record(
+            agreement=item, status=AgreementStatus.UNDER_NEGOTIATION, date=dt.date(2020, 1, 1) + dt.timedelta(index)
+        )
+    data = home_page()
+    assert [a.name for a in data["negotiating"]][:2] == [
+        f"N{HOME_NEGOTIATIONS + 2:02d}",
+        f"N{HOME_NEGOTIATIONS + 1:02d}",
+    ]
+    assert len(data["negotiating"]) == HOME_NEGOTIATIONS and data["negotiating_total"] == HOME_NEGOTIATIONS + 3
+
+
 def test_home_page_counts_and_rounds(agreement):
     today = dt.date.today()
     held = f.round_(agreement, 1, start_date=today - dt.timedelta(days=30), end_date=None)

@@ -102,6 +102,19 @@ def test_home_shows_counts_and_upcoming_rounds(client, site):
     assert "India–Peru TA: Round 10" in page
 
 
+def test_home_links_to_every_negotiation_under_way_when_it_shows_only_the_latest(client, site):
+    from negotiations.selectors import HOME_NEGOTIATIONS
+    from negotiations.services import status_event_record
+
+    for index in range(HOME_NEGOTIATIONS):
+        item = f.agreement(f"agreement-n{index:02d}", name=f"N{index:02d}")
+        status_event_record(agreement=item, status="under_negotiation", date=dt.date(2021, 1, 1))
+    page = text_of(client.get("/"))
+    assert page.count('class="badge badge-status"') == HOME_NEGOTIATIONS
+    assert "?status=under_negotiation&amp;status=launched&amp;status=paused" in page
+    assert f"All {HOME_NEGOTIATIONS + 1} negotiations in progress or paused" in page  # and India–Peru
+
+
 def test_base_layout_has_landmarks_and_includes(client, site):
     page = text_of(client.get("/agreements/"))
     assert '<main id="main"' in page and "<header" in page and "<footer" in page
