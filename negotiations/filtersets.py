@@ -19,11 +19,15 @@ The parameter names are public (bookmarked URLs, scripts, the API): never rename
 
 import calendar
 import datetime as dt
+import html
 
 import django_filters as filters
 from django import forms
 from django.db.models import F, Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -111,22 +115,135 @@ class PartialDateField(forms.CharField):
             raise forms.ValidationError(str(error), code="invalid") from None
 
 
+def fast_escape(value) -> str:
+    """``conditional_escape`` without its per-call wrapping (same output: Django's ``escape`` is
+    ``html.escape``): a few hundred options are escaped on every list page."""
+    return value.__html__() if hasattr(value, "__html__") else html.escape(str(value))
+
+
+class FastSelectMixin:
+    """Renders the same HTML as Django's Select/SelectMultiple templates, but builds the options
+    in Python: the template engine costs tens of µs per option, and the party and host-country
+    lists have ~260 options at scale."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        attrs = self.build_attrs(self.attrs, attrs)
+        if self.allow_multiple_selected:
+            attrs["multiple"] = True
+        wanted = set(self.format_value(value))
+        has_selected = False
+
+        def option(option_value, label) -> str:
+            nonlocal has_selected
+            option_value = "" if option_value is None else option_value
+            # As ChoiceWidget.optgroups: a single select marks only the first match.
+            selected = (not has_selected or self.allow_multiple_selected) and str(option_value) in wanted
+            has_selected |= selected
+            # The trailing newline is the one Django's select_option.html leaves: same bytes.
+            return (
+                f'\n  <option value="{fast_escape(option_value)}"{" selected" if selected else ""}>'
+                f"{fast_escape(label)}</option>\n"
+            )
+
+        parts = []
+        for group_value, group_label in self.choices:
+            if isinstance(group_label, list | tuple):
+                parts.append(f'\n  <optgroup label="{fast_escape(group_value)}">')
+                parts.extend(option(*choice) for choice in group_label)
+                parts.append("\n  </optgroup>")
+            else:
+                parts.append(option(group_value, group_label))
+        return format_html('<select name="{}"{}>{}\n</select>', name, html_attrs(attrs), mark_safe("".join(parts)))
+
+
+def html_attrs(attrs: dict) -> str:
+    """`` name="value"`` pairs in the given order, as Django's attrs.html writes them (True: bare
+    name; False: left out)."""
+    return format_html_join(
+        "",
+        "{}",
+        (
+            (format_html(" {}", key) if value is True else format_html(' {}="{}"', key, value),)
+            for key, value in attrs.items()
+            if value is not False and value is not None
+        ),
+    )
+
+
+class FastSelect(FastSelectMixin, forms.Select):
+    pass
+
+
+class FastSelectMultiple(FastSelectMixin, forms.SelectMultiple):
+    pass
+
+
+class SlugListInput(forms.TextInput):
+    """A text box for a repeatable slug parameter: ``a, b`` and ``?x=a&x=b`` both read as
+    ``["a", "b"]``. Unlike a <select> of every agreement, its HTML does not grow with the data.
+    With ``suggest_url`` (a URL name) it names an empty <datalist> that static/js/filters.js
+    fills from that JSON view as the user types."""
+
+    def __init__(self, attrs=None, *, suggest_url: str | None = None):
+        defaults = {"autocomplete": "off", "spellcheck": "false", "autocapitalize": "none"}
+        super().__init__({**defaults, **(attrs or {})})
+        self.suggest_url = suggest_url
+
+    def value_from_datadict(self, data, files, name):
+        raw = data.getlist(name) if hasattr(data, "getlist") else data.get(name)
+        if raw is None:
+            return []
+        if isinstance(raw, str):
+            raw = [raw]
+        # NUL would make PostgreSQL reject the lookup instead of reporting an unknown slug.
+        return [part.strip() for item in raw for part in str(item).replace("\x00", "").split(",") if part.strip()]
+
+    def format_value(self, value):
+        if isinstance(value, list | tuple):
+            return ", ".join(str(item) for item in value) or None
+        return super().format_value(value)
+
+    def render(self, name, value, attrs=None, renderer=None):
+        attrs = dict(attrs or {})
+        list_id = f"{attrs['id']}_suggestions" if self.suggest_url and attrs.get("id") else None
+        if list_id:
+            attrs.update({"list": list_id, "data-suggest-url": reverse(self.suggest_url)})
+        html = super().render(name, value, attrs, renderer)
+        if list_id:
+            html += format_html('<datalist id="{}"></datalist>', list_id)
+        return html
+
+
 class CodeChoiceField(forms.ModelChoiceField):
     """A model chosen by its (upper-case) code; the lookup is case-insensitive."""
+
+    widget = FastSelect
 
     def to_python(self, value):
         if isinstance(value, str):
             value = value.strip().upper()
         return super().to_python(value)
 
+    def prepare_value(self, value):
+        # ``?chapter=roo`` shows ROO as selected in the form, as it filters by ROO.
+        return value.strip().upper() if isinstance(value, str) else super().prepare_value(value)
+
 
 class CodeMultipleChoiceField(forms.ModelMultipleChoiceField):
     """Several models chosen by their (upper-case) codes; case-insensitive."""
+
+    widget = FastSelectMultiple
 
     def clean(self, value):
         if isinstance(value, list | tuple):
             value = [str(item).strip().upper() for item in value if str(item).strip()]
         return super().clean(value)
+
+    def prepare_value(self, value):
+        # ``?party=per`` shows PER as selected in the form, as it filters by PER.
+        if isinstance(value, list | tuple):
+            return [item.strip().upper() if isinstance(item, str) else item for item in super().prepare_value(value)]
+        return super().prepare_value(value)
 
 
 class SlugMultipleChoiceField(forms.ModelMultipleChoiceField):
@@ -235,10 +352,15 @@ def chapter_filter(*, many: bool = False, **kwargs):
 
 
 def agreement_filter(**kwargs):
+    # A text box, not a <select>: one <option> per agreement made the pages grow with the data.
     return SlugsFilter(
         queryset=Agreement.objects.all(),
         to_field_name="slug",
         label=_("Agreement"),
+        help_text=_("One or more agreement slugs, separated by commas, e.g. india-peru-ta, india-chile-cepa"),
+        widget=SlugListInput(
+            attrs={"placeholder": _("e.g. india-peru-ta, india-chile-cepa")}, suggest_url="agreement-suggest"
+        ),
         error_messages={"invalid_choice": _("Unknown agreement “%(value)s”.")},
         **kwargs,
     )
@@ -328,10 +450,12 @@ class BaseFilterSet(filters.FilterSet):
             return Q(code__in=codes)
 
         if "party" in form.fields:
-            used = Party.objects.filter(Q(party_agreements__isnull=False) | asked("party")).distinct().order_by("name")
+            used = Party.objects.filter(Q(party_agreements__isnull=False) | asked("party"))
+            used = used.only("code", "name").distinct().order_by("name")
             form.fields["party"].widget.choices = [(p.code, str(p)) for p in used]
         if "host_country" in form.fields:
-            hosts = Party.objects.filter(Q(venues__isnull=False) | asked("host_country")).distinct().order_by("name")
+            hosts = Party.objects.filter(Q(venues__isnull=False) | asked("host_country"))
+            hosts = hosts.only("code", "name").distinct().order_by("name")
             form.fields["host_country"].widget.choices = [(p.code, str(p)) for p in hosts]
 
     def search(self, queryset, name, value):

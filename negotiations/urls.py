@@ -2,11 +2,12 @@
 
 from django.urls import path
 
-from . import feeds, views
+from . import feeds, suggest, views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("agreements/", views.agreement_list, name="agreement-list"),
+    path("agreements/suggest.json", suggest.agreement_suggest, name="agreement-suggest"),
     path("agreements/<slug:slug>/", views.agreement_detail, name="agreement-detail"),
     path("agreements/<slug:slug>/export.json", views.agreement_export, name="agreement-export"),
     path("rounds/", views.round_list, name="round-list"),

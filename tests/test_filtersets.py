@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+from django import forms
 from django.http import QueryDict
 from django.utils import timezone
 
@@ -21,9 +22,12 @@ from negotiations.filtersets import (
     AgreementFilterSet,
     ChapterFilterSet,
     ChapterProgressFilterSet,
+    FastSelect,
+    FastSelectMultiple,
     PartyFilterSet,
     ProgressNoteFilterSet,
     RoundFilterSet,
+    SlugListInput,
     SourceFilterSet,
     StatusEventFilterSet,
     filter_errors,
@@ -189,6 +193,82 @@ def test_round_q_searches_summary_city_and_agreement(data):
 def test_round_agreement_by_slug_repeatable(data):
     assert rounds("agreement=india-chile-cepa") == {data["ic3"]}
     assert rounds("agreement=india-chile-cepa&agreement=mexico-peru-tia") == {data["ic3"], data["mp1"]}
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "agreement=india-chile-cepa,mexico-peru-tia",
+        "agreement=india-chile-cepa&agreement=mexico-peru-tia",
+        "agreement=+India-Chile-CEPA+,+MEXICO-peru-tia+,",
+        "agreement=india-chile-cepa,&agreement=mexico-peru-tia",
+    ],
+)
+def test_round_agreement_takes_comma_separated_or_repeated_slugs(data, query):
+    assert rounds(query) == {data["ic3"], data["mp1"]}
+
+
+def test_an_empty_agreement_box_does_not_filter(data):
+    assert rounds("agreement=") == rounds("agreement=+,+") == set(Round.objects.all())
+
+
+@pytest.mark.parametrize(
+    "query", ["agreement=india-chile-cepa,no-such-thing", "agreement=india-chile-cepa&agreement=no-such-thing"]
+)
+def test_one_unknown_slug_in_the_list_is_named_in_the_error(data, query):
+    assert errors(RoundFilterSet, query, Round.objects.all()) == ["Agreement: Unknown agreement “no-such-thing”."]
+
+
+def test_slug_list_input_reads_and_shows_the_list():
+    widget = SlugListInput()
+    assert widget.value_from_datadict(QueryDict("a=x,+y&a=z"), {}, "a") == ["x", "y", "z"]
+    assert widget.value_from_datadict({"a": " x ,y"}, {}, "a") == ["x", "y"]
+    assert widget.value_from_datadict(QueryDict("a=%00"), {}, "a") == []
+    assert widget.value_from_datadict(QueryDict(""), {}, "a") == []
+    assert widget.format_value(["x", "y"]) == "x, y"
+    assert widget.format_value([]) is None
+
+
+def test_agreement_box_is_a_text_input_showing_the_filtered_slugs(data):
+    filterset = RoundFilterSet(QueryDict("agreement=india-chile-cepa&agreement=mexico-peru-tia"))
+    html = str(filterset.form["agreement"])
+    assert '<input type="text" name="agreement" value="india-chile-cepa, mexico-peru-tia"' in html
+    assert 'list="id_agreement_suggestions"' in html and '<datalist id="id_agreement_suggestions"></datalist>' in html
+    assert 'data-suggest-url="/agreements/suggest.json"' in html
+    assert "<option" not in html and "<select" not in html
+
+
+PARTY_CHOICES = [("IND", "India (IND)"), ("PER", "Peru & <Co> (PER)"), ("PA", "Pacific Alliance (PA)")]
+
+
+@pytest.mark.parametrize("value", [None, [], ["PER"], ["PER", "PA"], ["XXX"], "PER"])
+def test_fast_select_multiple_renders_what_django_s_template_renders(value):
+    attrs = {"aria-describedby": "id_party_helptext", "id": "id_party"}
+    fast = FastSelectMultiple(choices=PARTY_CHOICES).render("party", value, dict(attrs))
+    assert fast == forms.SelectMultiple(choices=PARTY_CHOICES).render("party", value, dict(attrs))
+    assert fast.startswith('<select name="party" aria-describedby="id_party_helptext" id="id_party" multiple>')
+    assert "Peru &amp; &lt;Co&gt; (PER)" in fast
+
+
+@pytest.mark.parametrize("value", [None, "", "PER", "nope"])
+def test_fast_select_renders_what_django_s_template_renders_with_groups(value):
+    choices = [("", "---------"), ("Americas", [("PER", "Peru"), ("MEX", "Mexico")]), ("IND", "India")]
+    fast = FastSelect(choices=choices).render("chapter", value, {"id": "id_chapter"})
+    assert fast == forms.Select(choices=choices).render("chapter", value, {"id": "id_chapter"})
+    assert "multiple" not in fast
+
+
+def test_party_and_host_country_selects_keep_the_asked_codes_selected(data):
+    filterset = RoundFilterSet(QueryDict("party=per&party=MEX&host_country=PER"), queryset=Round.objects.all())
+    assert filterset.is_valid()
+    filterset.narrow_choices()
+    party = str(filterset.form["party"])
+    assert party.startswith('<select name="party" aria-describedby="id_party_helptext" id="id_party" multiple>')
+    assert '<option value="PER" selected>' in party and '<option value="MEX" selected>' in party
+    assert '<option value="IND">India (IND)</option>' in party
+    host = str(filterset.form["host_country"])
+    assert host.startswith('<select name="host_country" aria-describedby="id_host_country_helptext"')
+    assert '<option value="PER" selected>' in host and "multiple>" in host
 
 
 def test_round_party_and_bloc_members(data):

@@ -440,3 +440,67 @@ def test_filter_form_lists_used_parties_and_keeps_the_asked_one(client, site):
     assert '<option value="IND">India (IND)</option>' in page
     assert '<option value="PA" selected>Pacific Alliance (PA)</option>' in page
     assert "ZWE" not in page  # in no agreement: not offered
+
+
+def filter_form_html(page: str) -> str:
+    start = page.index('class="filter-form"')
+    return page[start : page.index("</form>", start)]
+
+
+def test_agreement_filter_box_takes_a_comma_separated_list_and_shows_it(client, site):
+    other = f.round_(f.agreement("mexico-peru-tia", ("MEX", "PER")), 1)
+    f.round_(f.agreement("india-chile-cepa", ("IND", "CHL")), 1)
+    listed = client.get("/rounds/?agreement=india-peru-ta,+Mexico-Peru-TIA")
+    repeated = client.get("/rounds/?agreement=india-peru-ta&agreement=mexico-peru-tia")
+    rows = list(listed.context["page_obj"])
+    assert rows == list(repeated.context["page_obj"])
+    assert {r.agreement.slug for r in rows} == {"india-peru-ta", "mexico-peru-tia"} and other in rows
+    form = filter_form_html(text_of(listed))
+    assert 'name="agreement" value="india-peru-ta, Mexico-Peru-TIA"' in form
+    assert 'name="agreement" value="india-peru-ta, mexico-peru-tia"' in filter_form_html(text_of(repeated))
+
+
+@pytest.mark.parametrize("query", ["agreement=no-such-thing", "agreement=india-peru-ta,+no-such-thing"])
+def test_unknown_agreement_in_the_box_is_a_400_with_the_message(client, site, query):
+    response = client.get(f"/rounds/?{query}")
+    assert response.status_code == 400
+    assert "Unknown agreement “no-such-thing”." in text_of(response)
+    assert list(response.context["page_obj"]) == []
+
+
+@pytest.mark.parametrize("path", ["/rounds/", "/chapters/"])
+def test_filter_form_does_not_grow_with_the_number_of_agreements(client, site, path):
+    for index in range(4):
+        f.agreement(f"few-{index}", name=f"Few {index}", parties=())
+    few = filter_form_html(text_of(client.get(path)))
+    for index in range(55):
+        f.agreement(f"more-{index}", name=f"More {index}", parties=())
+    many = filter_form_html(text_of(client.get(path)))
+    assert len(few) == len(many)
+    assert "More 1" not in many and 'value="more-1"' not in many
+
+
+def test_filter_help_texts_are_the_ones_the_inputs_point_to(client, site):
+    form = filter_form_html(text_of(client.get("/rounds/")))
+    described = re.findall(r'aria-describedby="([^"]+)"', form)
+    assert {"id_agreement_helptext", "id_party_helptext", "id_host_country_helptext"} <= set(described)
+    for help_id in described:
+        assert f'<small class="help" id="{help_id}">' in form
+    assert "separated by commas" in form
+
+
+def test_lower_case_codes_in_the_url_show_as_selected(client, site):
+    form = filter_form_html(text_of(client.get("/rounds/?party=per&host_country=per&chapter=crm")))
+    assert '<option value="PER" selected>Peru (PER)</option>' in form
+    host = re.search(r'<select name="host_country"[^>]* multiple>.*?</select>', form, re.S).group(0)
+    assert '<option value="PER" selected>Peru (PER)</option>' in host
+    assert '<option value="CRM" selected>' in form
+
+
+def test_list_pages_keep_their_sort_links(client, site):
+    page = text_of(client.get("/agreements/?ordering=-status_date"))
+    assert '<a href="?ordering=name">name</a>' in page
+    assert '<a href="?ordering=-status_date" aria-current="true">latest status change first</a>' in page
+    page = text_of(client.get("/rounds/"))
+    assert '<a href="?ordering=-start_date" aria-current="true">newest first</a>' in page
+    assert '<a href="?ordering=start_date">oldest first</a>' in page
