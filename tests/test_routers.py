@@ -1,8 +1,10 @@
-"""tracker.routers.ReplicaRouter: reads to a replica, writes and reads inside a transaction to the primary."""
+"""tracker.routers.ReplicaRouter: reads to a replica; writes, reads inside a transaction and pinned reads
+(after a write, see tests/test_middleware.py) to the primary."""
 
 import os
 import subprocess
 import sys
+import threading
 import warnings
 from contextlib import contextmanager
 from pathlib import Path
@@ -13,7 +15,7 @@ from django.db import router, transaction
 from django.test import override_settings
 
 from negotiations.models import Agreement, ProgressNote
-from tracker.routers import ReplicaRouter
+from tracker.routers import ReplicaRouter, reading_from_primary, reads_from_primary
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -53,6 +55,30 @@ def test_reads_inside_a_transaction_go_to_default():
             assert ReplicaRouter().db_for_read(Agreement) == "default"
             assert Agreement.objects.all().db == "default"
         assert ReplicaRouter().db_for_read(Agreement) == "replica1"
+
+
+def test_pinned_reads_go_to_default_until_the_pin_ends():
+    with replicas("replica1"):
+        with reads_from_primary():
+            assert reading_from_primary()
+            assert ReplicaRouter().db_for_read(Agreement) == "default"
+            assert Agreement.objects.all().db == "default"
+            with reads_from_primary():
+                pass
+            assert reading_from_primary()  # a nested block restores, not clears, the pin
+        assert not reading_from_primary()
+        assert ReplicaRouter().db_for_read(Agreement) == "replica1"
+
+
+def test_a_pin_stays_in_its_own_thread():
+    """Each gunicorn thread serves another request: one user's pin must not move the others."""
+    seen = []
+    with replicas("replica1"), reads_from_primary():
+        other = threading.Thread(target=lambda: seen.append(ReplicaRouter().db_for_read(Agreement)))
+        other.start()
+        other.join()
+        assert ReplicaRouter().db_for_read(Agreement) == "default"
+    assert seen == ["replica1"]
 
 
 def test_migrations_run_only_on_default_and_relations_are_allowed():

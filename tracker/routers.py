@@ -1,25 +1,55 @@
 """Database router that sends reads to replicas and writes to the primary."""
 
 import random
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from django.conf import settings
 from django.db import connections
+
+# Set while a request must read its own writes (see tracker.middleware.ReadAfterWriteMiddleware).
+# A ContextVar rather than a thread-local: it follows the request into asgiref's threads and
+# async tasks, and each request starts from the default.
+_reads_from_primary: ContextVar[bool] = ContextVar("tracker_reads_from_primary", default=False)
+
+
+def replica_aliases() -> list[str]:
+    """The database aliases settings.py made from ``DATABASE_REPLICA_URLS``."""
+    return [alias for alias in settings.DATABASES if alias.startswith("replica")]
+
+
+def reading_from_primary() -> bool:
+    """Whether reads in the current context are pinned to ``default``."""
+    return _reads_from_primary.get()
+
+
+@contextmanager
+def reads_from_primary():
+    """Send every read made inside the block to ``default``, then restore the previous state."""
+    token = _reads_from_primary.set(True)
+    try:
+        yield
+    finally:
+        _reads_from_primary.reset(token)
 
 
 class ReplicaRouter:
     """Reads go to a random replica listed in ``DATABASE_REPLICA_URLS``; writes to ``default``.
 
-    With no replicas configured every query goes to ``default``. Objects read from a replica
-    can be related to objects on the primary because all aliases hold the same data.
+    Reads also go to ``default`` inside a transaction and inside ``reads_from_primary()`` (which
+    the middleware uses for a user who has just written). With no replicas configured every query
+    goes to ``default``. Objects read from a replica can be related to objects on the primary
+    because all aliases hold the same data.
     """
 
     def _replicas(self) -> list[str]:
-        return [alias for alias in settings.DATABASES if alias.startswith("replica")]
+        return replica_aliases()
 
     def db_for_read(self, model, **hints):
         replicas = self._replicas()
-        # Inside a transaction on the primary, read what that transaction sees (and can lock).
-        if not replicas or connections["default"].in_atomic_block:
+        # Inside a transaction on the primary, read what that transaction sees (and can lock);
+        # when pinned, read what this user just wrote, which a lagging replica may not have yet.
+        if not replicas or connections["default"].in_atomic_block or reading_from_primary():
             return "default"
         return random.choice(replicas)
 

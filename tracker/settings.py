@@ -65,6 +65,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # With read replicas: a user's reads go to the primary for a few seconds after they write.
+    # Before the session middleware so that a just-signed-in user's session is read there too.
+    "tracker.middleware.ReadAfterWriteMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -108,6 +111,8 @@ for index, url in enumerate(env_list("DATABASE_REPLICA_URLS"), start=1):
     # Replicas mirror the primary: tests must not try to create them separately.
     DATABASES[f"replica{index}"]["TEST"] = {"MIRROR": "default"}
 DATABASE_ROUTERS = ["tracker.routers.ReplicaRouter"]
+# Seconds a client's reads stay on the primary after it wrote (longer than the replicas' lag).
+REPLICA_PIN_SECONDS = int(os.environ.get("REPLICA_PIN_SECONDS") or "10")
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
