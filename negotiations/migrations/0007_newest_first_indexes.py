@@ -13,8 +13,7 @@ from django.db import migrations, models
 
 INDEX = "round_newest_first"
 CREATE = (
-    f"CREATE INDEX IF NOT EXISTS {INDEX} ON negotiations_round "
-    '("start_date" DESC NULLS LAST, "number" DESC, "id" DESC)'
+    f'CREATE INDEX IF NOT EXISTS {INDEX} ON negotiations_round ("start_date" DESC NULLS LAST, "number" DESC, "id" DESC)'
 )
 DROP = f"DROP INDEX IF EXISTS {INDEX}"
 
