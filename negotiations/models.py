@@ -620,7 +620,9 @@ class ProgressNote(models.Model):
         indexes = [
             models.Index(fields=["round", "visibility"]),
             models.Index(fields=["chapter", "visibility"]),
-            models.Index(fields=["visibility", "created_at"]),
+            # The notes list and export order (newest first, id breaking ties): a full export
+            # streams from this index instead of sorting every public note first.
+            models.Index(fields=["visibility", "created_at", "id"], name="note_public_newest"),
         ]
         constraints = [
             models.CheckConstraint(

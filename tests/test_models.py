@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
 from negotiations.choices import AgreementRelation, RoundFormat, Visibility
 from negotiations.models import Chapter, ChapterProgress, Party, ProgressNote, Round, StatusEvent
@@ -142,3 +142,18 @@ def test_round_label_and_dates_display_respect_precision():
     assert daily.dates_display == "3–5 Nov 2025"
     unknown = Round.objects.create(agreement=agreement, number=8)
     assert unknown.dates_display == "date unknown"
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="plans are PostgreSQL's; CI runs this on PostgreSQL",
+)
+def test_public_notes_newest_first_stream_from_an_index_without_sorting():
+    """The notes list and its full CSV export read public notes in order from
+    ``note_public_newest`` instead of sorting all of them before the first row."""
+    sql, params = ProgressNote.objects.public().order_by("-created_at", "-pk").query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")  # tiny test tables: make the index the obvious plan
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "note_public_newest" in plan and "Sort" not in plan, plan
