@@ -153,7 +153,8 @@ def test_public_notes_newest_first_stream_from_an_index_without_sorting():
     ``note_public_newest`` instead of sorting all of them before the first row."""
     sql, params = ProgressNote.objects.public().order_by("-created_at", "-pk").query.sql_with_params()
     with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL enable_seqscan = off")  # tiny test tables: make the index the obvious plan
+        for setting in ("enable_seqscan", "enable_bitmapscan", "enable_sort"):  # tiny tables: force the choice
+            cursor.execute(f"SET LOCAL {setting} = off")
         cursor.execute("EXPLAIN " + sql, params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "note_public_newest" in plan and "Sort" not in plan, plan
