@@ -7,11 +7,9 @@ Screenshots go to test-artifacts/ (uploaded by CI); look at them after a change 
 
 import pytest
 
-from tests.browser import test_researcher_flow as researcher
+from tests.browser.conftest import ARTIFACTS
 
 pytestmark = pytest.mark.browser
-ARTIFACTS = researcher.ARTIFACTS
-browser_page = researcher.browser_page  # the same Chromium (or skip/fail) as the researcher flow
 
 
 def shot(page, name: str):

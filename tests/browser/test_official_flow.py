@@ -5,48 +5,16 @@ signed out, the confidential note is gone; a curator sees who logged it in the h
 Screenshots go to test-artifacts/ (uploaded by CI); look at them after a change to the pages.
 """
 
-import os
-import shutil
-from pathlib import Path
-
 import pytest
 
 from negotiations import roles
 from tests import factories as f
+from tests.browser.conftest import ARTIFACTS
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 PASSWORD = "correct horse battery"
 SECRET = "Chile signals flexibility on copper if India opens services"
-
-
-@pytest.fixture
-def browser_page():
-    if not (os.path.exists(CHROMIUM) or shutil.which(CHROMIUM)):
-        if os.environ.get("CI"):
-            pytest.fail(f"Chromium not found at {CHROMIUM}; CI must install Debian's chromium package.")
-        pytest.skip(f"Chromium not found at {CHROMIUM} (install Debian's chromium package)")
-    from playwright.sync_api import sync_playwright
-
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 1280, "height": 900})
-        page = context.new_page()
-        page.set_default_timeout(15_000)
-        yield page
-        context.close()
-        browser.close()
 
 
 @pytest.fixture
