@@ -426,7 +426,7 @@ def chapter_list() -> QuerySet:
 
 
 def stats_cache_seconds() -> int:
-    return getattr(settings, "STATS_CACHE_SECONDS", 60)
+    return settings.STATS_CACHE_SECONDS
 
 
 def chapter_stats() -> dict[int, tuple[int, int]]:

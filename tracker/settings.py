@@ -113,6 +113,9 @@ for index, url in enumerate(env_list("DATABASE_REPLICA_URLS"), start=1):
 DATABASE_ROUTERS = ["tracker.routers.ReplicaRouter"]
 # Seconds a client's reads stay on the primary after it wrote (longer than the replicas' lag).
 REPLICA_PIN_SECONDS = int(os.environ.get("REPLICA_PIN_SECONDS") or "10")
+# Seconds the home page's counts and the chapter catalog's per-chapter counts are cached
+# (aggregates over every row; each worker keeps its own copy). 0 recomputes them every time.
+STATS_CACHE_SECONDS = int(os.environ.get("STATS_CACHE_SECONDS") or "60")
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -71,7 +71,7 @@ from ..models import (
     StatusEventSource,
 )
 from ..permissions import can_edit_agreement, notes_visible_to
-from ..selectors import progress_prefetch
+from ..selectors import NEWEST_FIRST, progress_prefetch
 from ..services.common import ConcurrencyConflict
 from . import serializers as api
 from .permissions import TrackerPermission
@@ -597,7 +597,7 @@ class RoundViewSet(TrackerViewSet):
     you may read (public ones; confidential ones too if you may edit the agreement)."""
 
     filterset_class = RoundFilterSet
-    default_ordering = [F("start_date").desc(nulls_last=True), "-number", "-pk"]
+    default_ordering = NEWEST_FIRST
     export_kind = importers.ROUNDS
 
     def get_serializer_class(self):
