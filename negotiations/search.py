@@ -158,14 +158,29 @@ def _round_candidates(query: str) -> QuerySet:
     )
 
 
-def _best_notes(query: str, limit: int) -> list[ProgressNote]:
-    """The ``limit`` best public notes. Ranked first as (id, rank) pairs, then read in full:
-    sorting every match with its text and vector made search grow with the number of matches."""
-    best = list(ranked(ProgressNote.objects.public(), NOTE_FIELDS, query).values_list("pk", "rank")[:limit])
+# Up to this many matching notes are ranked by relevance; beyond it the newest matches are
+# listed (a word that common ranks thousands of notes alike, and ranking reads every match).
+NOTE_RANK_LIMIT = 1000
+
+
+def _best_notes(query: str, limit: int) -> tuple[list[ProgressNote], bool]:
+    """The ``limit`` best public notes, and whether they are the newest matches rather than the
+    most relevant (more than NOTE_RANK_LIMIT notes match).
+
+    Ranked first as (id, rank) pairs, then read in full: sorting every match with its text and
+    vector made search grow with the number of matches. Counting stops at NOTE_RANK_LIMIT + 1
+    and the newest matches come from the ``note_public_newest`` index, so a common word costs
+    the same however many notes contain it.
+    """
+    matches = ranked(ProgressNote.objects.public(), NOTE_FIELDS, query)
+    by_date = matches.order_by()[NOTE_RANK_LIMIT : NOTE_RANK_LIMIT + 1].exists()
+    if by_date:
+        matches = matches.order_by("-created_at", "-pk")
+    best = list(matches.values_list("pk", "rank")[:limit])
     notes = ProgressNote.objects.select_related("round__agreement", "chapter").in_bulk([pk for pk, _ in best])
     for pk, rank in best:
         notes[pk].rank = rank
-    return [notes[pk] for pk, _ in best if pk in notes]
+    return [notes[pk] for pk, _ in best if pk in notes], by_date
 
 
 def _snippet(text: str, terms: list[str], length: int = 220) -> str:
@@ -179,15 +194,27 @@ def _snippet(text: str, terms: list[str], length: int = 220) -> str:
     return prefix + Truncator(text[start:]).chars(length)
 
 
+@dataclass
+class SearchResults:
+    hits: list[SearchHit]
+    notes_by_date: bool = False  # more than NOTE_RANK_LIMIT notes matched: the newest are listed
+
+
 def search(query: str, *, limit: int = 30) -> list[SearchHit]:
-    """The best ``limit`` hits of each kind, merged by rank. Three queries (five on PostgreSQL)."""
+    """The best ``limit`` hits of each kind, merged by rank."""
+    return search_results(query, limit=limit).hits
+
+
+def search_results(query: str, *, limit: int = 30) -> SearchResults:
+    """The best ``limit`` hits of each kind, merged by rank, and how the notes were chosen.
+    Five queries (seven on PostgreSQL, which first looks up candidate venues and agreements)."""
     query = query.replace("\x00", "").strip()[:MAX_QUERY_LENGTH]  # PostgreSQL rejects NUL
     if not query:
-        return []
+        return SearchResults([])
     terms = terms_of(query)
     agreements = ranked(Agreement.objects.all(), AGREEMENT_FIELDS, query)[:limit]
     rounds = ranked(_round_candidates(query), ROUND_FIELDS, query)[:limit]
-    notes = _best_notes(query, limit)
+    notes, notes_by_date = _best_notes(query, limit)
     hits = []
     for item in agreements:
         hits.append(
@@ -216,4 +243,4 @@ def search(query: str, *, limit: int = 30) -> list[SearchHit]:
             )
         )
     hits.sort(key=lambda h: -float(h.rank or 0))
-    return hits
+    return SearchResults(hits, notes_by_date)

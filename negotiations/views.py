@@ -5,6 +5,7 @@ export and the API answer the same rows. Invalid filters show their message (sta
 instead of silently showing everything; exports of invalid filters answer 400.
 """
 
+from django.contrib.humanize.templatetags.humanize import intcomma
 from django.core.paginator import Paginator
 from django.db.models import F, QuerySet
 from django.http import JsonResponse
@@ -22,7 +23,7 @@ from .filtersets import (
 )
 from .models import Chapter, ChapterProgress
 from .permissions import can_edit_agreement
-from .search import MAX_QUERY_LENGTH, search, using_postgres
+from .search import MAX_QUERY_LENGTH, NOTE_RANK_LIMIT, SearchResults, search_results, using_postgres
 
 PAGE_SIZE = 25
 CHAPTER_AGREEMENTS = 10  # negotiations per page on a chapter's page (its notes follow)
@@ -242,12 +243,20 @@ def chapter_detail(request, code):
 def search_view(request):
     query = request.GET.get("q", "").strip()
     too_long = len(query) > MAX_QUERY_LENGTH
-    hits = search(query) if query else []
+    results = search_results(query) if query else SearchResults([])
+    hits = results.hits
     context = {
         "query": query,
         "page_obj": paginate(request, hits),
         "hit_count": len(hits),
         "full_text": using_postgres(),
         "notice": _("Only the first %(n)s characters were searched.") % {"n": MAX_QUERY_LENGTH} if too_long else "",
+        "notes_notice": _(
+            "More than %(n)s public notes contain these words, so the newest of them are listed rather "
+            "than the most relevant. Add words to narrow the search and rank notes by relevance."
+        )
+        % {"n": intcomma(NOTE_RANK_LIMIT)}
+        if results.notes_by_date
+        else "",
     }
     return render(request, "negotiations/search.html", context)

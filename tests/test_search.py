@@ -59,6 +59,47 @@ def test_results_are_ranked_best_first(data):
     assert ranks == sorted(ranks, reverse=True)
 
 
+def test_beyond_the_rank_limit_the_newest_matching_notes_are_listed(data, monkeypatch):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from negotiations import search as search_module
+    from negotiations.search import search_results
+
+    monkeypatch.setattr(search_module, "NOTE_RANK_LIMIT", 3)
+    assert search_results("cumulation").notes_by_date is False  # nothing matches yet
+    base = timezone.now() - dt.timedelta(days=30)
+    notes = []
+    for day, text in enumerate(["cumulation", "cumulation cumulation cumulation", "cumulation", "cumulation"]):
+        note = f.note(data["lima"], text)
+        ProgressNote.objects.filter(pk=note.pk).update(created_at=base + dt.timedelta(days=day))
+        notes.append(note)
+    f.note(data["lima"], "cumulation, confidential", visibility=Visibility.CONFIDENTIAL)
+
+    results = search_results("cumulation", limit=2)
+    assert results.notes_by_date is True  # four public matches > 3: the newest two, not the best
+    assert [hit.obj for hit in results.hits if hit.kind == "note"] == [notes[3], notes[2]]
+    assert all(hit.rank is not None for hit in results.hits)  # still merged with the others by rank
+
+    monkeypatch.setattr(search_module, "NOTE_RANK_LIMIT", 4)
+    ranked_results = search_results("cumulation", limit=2)
+    assert ranked_results.notes_by_date is False  # four matches, all ranked
+    best = [hit.obj for hit in ranked_results.hits if hit.kind == "note"]
+    assert len(best) == 2
+    if using_postgres():  # ts_rank counts mentions; SQLite's fallback score only sees which fields match
+        assert best[0] == notes[1]
+
+
+def test_search_page_says_when_notes_are_listed_newest_first(client, data, monkeypatch):
+    from negotiations import search as search_module
+
+    monkeypatch.setattr(search_module, "NOTE_RANK_LIMIT", 0)
+    page = client.get("/search/?q=minerals").content.decode()
+    assert "the newest of them are listed rather than the most relevant" in page
+    assert "newest of them" not in client.get("/search/?q=Delhi").content.decode()
+
+
 def test_note_hits_link_to_their_chapter_on_the_round_page(data):
     [hit] = [h for h in search("tabled") if h.kind == "note"]
     assert hit.url == f"/rounds/{data['lima'].pk}/#chapter-CRM"
