@@ -291,13 +291,24 @@ class CodeFilter(filters.ModelChoiceFilter):
     field_class = CodeChoiceField
 
 
+class ForwardMultipleChoiceFilter(filters.ModelMultipleChoiceFilter):
+    """A repeatable filter on the row's own column or a forward foreign key (``chapter__code``,
+    ``round__agreement__slug``): it cannot duplicate rows, so no ``DISTINCT``, which made
+    PostgreSQL sort every match of e.g. /api/notes/?chapter=ROO. Across a reverse relation, use a
+    ``method`` with a subquery instead."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("distinct", False)
+        super().__init__(*args, **kwargs)
+
+
 @extend_schema_field(OpenApiTypes.STR)
-class CodesFilter(filters.ModelMultipleChoiceFilter):
+class CodesFilter(ForwardMultipleChoiceFilter):
     field_class = CodeMultipleChoiceField
 
 
 @extend_schema_field(OpenApiTypes.STR)
-class SlugsFilter(filters.ModelMultipleChoiceFilter):
+class SlugsFilter(ForwardMultipleChoiceFilter):
     field_class = SlugMultipleChoiceField
 
 
@@ -367,7 +378,7 @@ def agreement_filter(**kwargs):
 
 
 @extend_schema_field(OpenApiTypes.INT)
-class IdsFilter(filters.ModelMultipleChoiceFilter):
+class IdsFilter(ForwardMultipleChoiceFilter):
     field_class = IdMultipleChoiceField
 
 

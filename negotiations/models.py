@@ -619,7 +619,8 @@ class ProgressNote(models.Model):
         verbose_name_plural = _("progress notes")
         indexes = [
             models.Index(fields=["round", "visibility"]),
-            models.Index(fields=["chapter", "visibility"]),
+            # A chapter's notes newest first (chapter filter of the notes list and its export).
+            models.Index(fields=["chapter", "visibility", "created_at", "id"], name="note_chapter_newest"),
             # The notes list and export order (newest first, id breaking ties): a full export
             # streams from this index instead of sorting every public note first.
             models.Index(fields=["visibility", "created_at", "id"], name="note_public_newest"),
