@@ -10,9 +10,11 @@ Only public notes are searched, for everyone: search results are the same for al
 
 import re
 from dataclasses import dataclass
+from functools import reduce
+from operator import and_, or_
 
 from django.db import connection
-from django.db.models import Case, FloatField, Q, QuerySet, Value, When
+from django.db.models import BooleanField, Case, FloatField, Q, QuerySet, Value, When
 from django.db.models.expressions import RawSQL
 from django.utils.text import Truncator
 
@@ -42,20 +44,30 @@ def using_postgres() -> bool:
 
 
 def _postgres_rank(queryset: QuerySet, fields: list[tuple[str, str]], query: str) -> QuerySet:
-    from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVectorField
+    from django.contrib.postgres.search import SearchRank
 
-    if fields == NOTE_FIELDS:
-        # The stored, GIN-indexed vector of migration 0006: ranking reads it instead of
-        # recomputing to_tsvector over every matching note.
-        vector = RawSQL('"negotiations_progressnote"."text_search"', [], output_field=SearchVectorField())
-    else:
-        vector = search_vector(fields)
-    search_query = SearchQuery(query, search_type="websearch", config=SEARCH_CONFIG)
+    vector = note_vector() if fields == NOTE_FIELDS else search_vector(fields)
+    search_query = web_query(query)
     return (
         queryset.annotate(search=vector, rank=SearchRank(vector, search_query))
         .filter(search=search_query)
         .order_by("-rank", "pk")
     )
+
+
+def note_vector():
+    """The notes' stored, GIN-indexed vector (migration 0006): ranking reads it instead of
+    recomputing ``to_tsvector`` over every matching note. PostgreSQL only."""
+    from django.contrib.postgres.search import SearchVectorField
+
+    return RawSQL('"negotiations_progressnote"."text_search"', [], output_field=SearchVectorField())
+
+
+def web_query(query: str):
+    """The query in web-search syntax (quoted phrases, ``or``, ``-word``). PostgreSQL only."""
+    from django.contrib.postgres.search import SearchQuery
+
+    return SearchQuery(query, search_type="websearch", config=SEARCH_CONFIG)
 
 
 def _fallback_rank(queryset: QuerySet, fields: list[tuple[str, str]], query: str) -> QuerySet:
@@ -126,36 +138,53 @@ def positive_words(query: str) -> list[str]:
 def _round_candidates(query: str) -> QuerySet:
     """Rounds that can match, found through indexes before the exact, ranked match.
 
-    The ranked match spans the round, its agreement and its venue, which no index covers. Every
-    match contains at least one of the query's positive words in one of those places, so on
-    PostgreSQL the candidates are rounds whose own text (GIN index) or whose venue or agreement
-    (small tables, looked up first) contain one of them. Results are the same as without it.
+    The ranked match spans the round, its agreement and its venue, which no index covers. Each
+    word the query requires appears in one of those places, so on PostgreSQL a candidate is a
+    round where every required word is in its own text (GIN index), its venue or its agreement
+    (small tables, looked up first, all words in one query each). With ``or`` alternatives a
+    single word suffices. Results are the same as without it; requiring every word keeps a
+    common word ("of" in "rules of origin") from making every round a candidate.
     """
     rounds = Round.objects.select_related("agreement", "venue__country")
     words = positive_words(query)
     if not using_postgres() or not words:
         return rounds
-    from functools import reduce
-    from operator import or_
-
     from django.contrib.postgres.search import SearchQuery
 
-    any_word = reduce(or_, [SearchQuery(word, config=SEARCH_CONFIG) for word in words])
-    venue_ids = list(
-        Venue.objects.annotate(text=search_vector([("city", "A"), ("place", "A")]))
-        .filter(text=any_word)
-        .values_list("pk", flat=True)
+    word_queries = [SearchQuery(word, config=SEARCH_CONFIG) for word in words]
+    venues = _ids_matching_each(Venue.objects.all(), [("city", "A"), ("place", "A")], word_queries)
+    agreements = _ids_matching_each(Agreement.objects.all(), AGREEMENT_FIELDS, word_queries)
+    rounds = rounds.annotate(own_text=search_vector(ROUND_OWN_FIELDS))
+    places = [
+        Q(own_text=word_query) | Q(venue_id__in=venues[index]) | Q(agreement_id__in=agreements[index])
+        for index, word_query in enumerate(word_queries)
+    ]
+    alternatives = any(token.lower() == "or" for token in terms_of(query))
+    return rounds.filter(reduce(or_ if alternatives else and_, places))
+
+
+def _ids_matching_each(queryset: QuerySet, fields: list[tuple[str, str]], word_queries: list) -> list[list[int]]:
+    """For each word query, the ids of the rows whose ``fields`` contain it; one query. For
+    agreements the vector is the GIN-indexed one of migration 0008."""
+    from django.db.models import BooleanField, ExpressionWrapper
+
+    vector = search_vector(fields)
+    flags = {
+        f"word_{index}": ExpressionWrapper(Q(text=word_query), output_field=BooleanField())
+        for index, word_query in enumerate(word_queries)
+    }
+    rows = (
+        queryset.annotate(text=vector)
+        .filter(text=reduce(or_, word_queries))
+        .annotate(**flags)
+        .values_list("pk", *flags)
     )
-    # The agreements' whole indexed vector (migration 0008): a few more candidates than their
-    # names alone would give, all checked by the ranked match.
-    agreement_ids = list(
-        Agreement.objects.annotate(text=search_vector(AGREEMENT_FIELDS))
-        .filter(text=any_word)
-        .values_list("pk", flat=True)
-    )
-    return rounds.annotate(own_text=search_vector(ROUND_OWN_FIELDS)).filter(
-        Q(own_text=any_word) | Q(venue_id__in=venue_ids) | Q(agreement_id__in=agreement_ids)
-    )
+    matching: list[list[int]] = [[] for _ in word_queries]
+    for pk, *found in rows:
+        for index, hit in enumerate(found):
+            if hit:
+                matching[index].append(pk)
+    return matching
 
 
 # Up to this many matching notes are ranked by relevance; beyond it the newest matches are
@@ -174,13 +203,33 @@ def _best_notes(query: str, limit: int) -> tuple[list[ProgressNote], bool]:
     """
     matches = ranked(ProgressNote.objects.public(), NOTE_FIELDS, query)
     by_date = matches.order_by()[NOTE_RANK_LIMIT : NOTE_RANK_LIMIT + 1].exists()
-    if by_date:
-        matches = matches.order_by("-created_at", "-pk")
-    best = list(matches.values_list("pk", "rank")[:limit])
+    best = _newest_matches(matches, query, limit) if by_date else list(matches.values_list("pk", "rank")[:limit])
     notes = ProgressNote.objects.select_related("round__agreement", "chapter").in_bulk([pk for pk, _ in best])
     for pk, rank in best:
         notes[pk].rank = rank
     return [notes[pk] for pk, _ in best if pk in notes], by_date
+
+
+def _newest_matches(matches: QuerySet, query: str, limit: int) -> list[tuple[int, float]]:
+    """(id, rank) of the ``limit`` newest matches, walking the ``note_public_newest`` index.
+
+    More than NOTE_RANK_LIMIT notes match, so the walk soon finds ``limit`` of them. But
+    PostgreSQL often underestimates how many notes a phrase matches and would rather read and
+    sort every match through the GIN index; written as ``COALESCE(… @@ …, false)`` the match
+    cannot use that index, which leaves the newest-first walk (same result, same one query).
+    """
+    newest = matches.order_by("-created_at", "-pk")
+    if using_postgres():
+        walk_only = RawSQL(
+            'COALESCE("negotiations_progressnote"."text_search" @@ websearch_to_tsquery(%s::regconfig, %s), false)',
+            [SEARCH_CONFIG, query],
+            output_field=BooleanField(),
+        )
+        from django.contrib.postgres.search import SearchRank
+
+        rank = SearchRank(note_vector(), web_query(query))
+        newest = ProgressNote.objects.public().annotate(rank=rank).filter(walk_only).order_by("-created_at", "-pk")
+    return list(newest.values_list("pk", "rank")[:limit])
 
 
 def _snippet(text: str, terms: list[str], length: int = 220) -> str:

@@ -140,6 +140,30 @@ def test_rounds_match_across_their_own_text_their_venue_and_their_agreement(data
     assert ("round", data["lima"]) not in kinds_and_objects("minerals Delhi")
 
 
+def test_every_word_is_required(data):
+    assert ("round", data["delhi"]) not in kinds_and_objects("Lima Delhi")
+    assert ("round", data["lima"]) not in kinds_and_objects("Lima Delhi")
+
+
+@pytest.mark.skipif(not using_postgres(), reason="web-search syntax (or, quotes, -word) is PostgreSQL's")
+def test_alternatives_find_rounds_in_either_place(data):
+    found = kinds_and_objects("Lima or Delhi")
+    assert ("round", data["lima"]) in found and ("round", data["delhi"]) in found
+
+
+@pytest.mark.skipif(not using_postgres(), reason="candidate look-ups run on PostgreSQL only; CI runs this there")
+def test_round_candidates_need_every_word_somewhere_unless_there_are_alternatives(data):
+    from negotiations.search import _round_candidates
+
+    # "of" is in many rounds' text; requiring every word keeps them out of the candidates.
+    for index in range(5):
+        f.round_(data["ip"], 20 + index, summary="Exchange of offers.")
+    assert set(_round_candidates('"rules of origin"')) == {data["lima"]}
+    # Words spread over the round (minerals), its venue (Lima) and its agreement (Peru).
+    assert set(_round_candidates("minerals Lima Peru")) == {data["lima"]}
+    assert set(_round_candidates("Lima or Delhi")) == {data["lima"], data["delhi"]}
+
+
 @pytest.mark.skipif(not using_postgres(), reason="GIN indexes exist on PostgreSQL only; CI runs this on PostgreSQL")
 def test_round_candidates_are_found_through_the_gin_index(data):
     from django.db import connection
