@@ -6,6 +6,8 @@ The indexed expression is exactly what ``negotiations.search`` generates for not
 
 from django.db import migrations
 
+from negotiations.migration_operations import PostgresOnlySQL
+
 INDEX = "negotiations_progressnote_text_fts"
 CREATE = (
     f"CREATE INDEX IF NOT EXISTS {INDEX} ON negotiations_progressnote "
@@ -14,17 +16,7 @@ CREATE = (
 DROP = f"DROP INDEX IF EXISTS {INDEX}"
 
 
-def create_index(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(CREATE)
-
-
-def drop_index(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(DROP)
-
-
 class Migration(migrations.Migration):
     dependencies = [("negotiations", "0002_roles")]
 
-    operations = [migrations.RunPython(create_index, drop_index, elidable=False)]
+    operations = [PostgresOnlySQL(CREATE, DROP)]

@@ -9,6 +9,8 @@ expression index of migration 0003. Django's model does not know the column: onl
 
 from django.db import migrations
 
+from negotiations.migration_operations import PostgresOnlySQL
+
 COLUMN = "text_search"
 INDEX = "negotiations_progressnote_text_search"
 OLD_INDEX = "negotiations_progressnote_text_fts"
@@ -26,19 +28,7 @@ BACKWARD = [
 ]
 
 
-def forward(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        for statement in FORWARD:
-            schema_editor.execute(statement)
-
-
-def backward(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        for statement in BACKWARD:
-            schema_editor.execute(statement)
-
-
 class Migration(migrations.Migration):
     dependencies = [("negotiations", "0005_round_search_index")]
 
-    operations = [migrations.RunPython(forward, backward, elidable=False)]
+    operations = [PostgresOnlySQL(FORWARD, BACKWARD)]

@@ -11,21 +11,13 @@
 
 from django.db import migrations, models
 
+from negotiations.migration_operations import PostgresOnlySQL
+
 INDEX = "round_newest_first"
 CREATE = (
     f'CREATE INDEX IF NOT EXISTS {INDEX} ON negotiations_round ("start_date" DESC NULLS LAST, "number" DESC, "id" DESC)'
 )
 DROP = f"DROP INDEX IF EXISTS {INDEX}"
-
-
-def create_index(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(CREATE)
-
-
-def drop_index(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(DROP)
 
 
 class Migration(migrations.Migration):
@@ -36,5 +28,5 @@ class Migration(migrations.Migration):
             model_name="chapterprogress",
             index=models.Index(fields=["chapter", "round"], name="progress_chapter_round"),
         ),
-        migrations.RunPython(create_index, drop_index, elidable=False),
+        PostgresOnlySQL(CREATE, DROP),
     ]

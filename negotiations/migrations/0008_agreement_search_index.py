@@ -9,6 +9,8 @@ index both for ranked agreement hits and for finding candidate rounds by their a
 
 from django.db import migrations
 
+from negotiations.migration_operations import PostgresOnlySQL
+
 INDEX = "negotiations_agreement_text_fts"
 EXPRESSION = (
     "(((setweight(to_tsvector('simple'::regconfig, COALESCE(\"name\", '')), 'A')"
@@ -20,17 +22,7 @@ CREATE = f"CREATE INDEX IF NOT EXISTS {INDEX} ON negotiations_agreement USING GI
 DROP = f"DROP INDEX IF EXISTS {INDEX}"
 
 
-def create_index(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(CREATE)
-
-
-def drop_index(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(DROP)
-
-
 class Migration(migrations.Migration):
     dependencies = [("negotiations", "0007_newest_first_indexes")]
 
-    operations = [migrations.RunPython(create_index, drop_index, elidable=False)]
+    operations = [PostgresOnlySQL(CREATE, DROP)]
