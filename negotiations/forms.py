@@ -577,10 +577,30 @@ def _display(field, value, countries) -> str:
     return str(value)
 
 
+# --- Versioned records ------------------------------------------------------------------
+
+
+class VersionedForm(forms.Form):
+    """A form editing one versioned record: after a conflict it keeps what the user typed but
+    carries the record's current version, so that saving again (after reading what changed)
+    is a deliberate choice."""
+
+    def keep_input_after_conflict(self, current) -> None:
+        data = self.data.copy()
+        data["version"] = str(current.version)
+        self.data = data
+
+
+def conflict_row(label, mine, theirs) -> dict:
+    """One line of the "what changed" table: the user's value beside the saved one."""
+    mine, theirs = str(mine), str(theirs)
+    return {"label": label, "mine": mine, "theirs": theirs, "changed": mine.strip() != theirs.strip()}
+
+
 # --- Status events ----------------------------------------------------------------------
 
 
-class StatusEventForm(forms.Form):
+class StatusEventForm(VersionedForm):
     """A dated step on the agreement's timeline, e.g. "concluded on 6 May 2025"; with ``event``,
     the form edits that event (guarded by its version)."""
 
@@ -621,11 +641,6 @@ class StatusEventForm(forms.Form):
             "reason": data["reason"],
         }
 
-    def keep_input_after_conflict(self, current: StatusEvent) -> None:
-        data = self.data.copy()
-        data["version"] = str(current.version)
-        self.data = data
-
     def conflict_rows(self, current: StatusEvent) -> list[dict]:
         mine, theirs = self.cleaned_data, status_event_initial(current)
         rows = []
@@ -637,14 +652,7 @@ class StatusEventForm(forms.Form):
                 mine_value, theirs_value = AgreementStatus(mine_value).label, AgreementStatus(theirs_value).label
             elif name == "planned":
                 mine_value, theirs_value = _("yes") if mine_value else _("no"), _("yes") if theirs_value else _("no")
-            rows.append(
-                {
-                    "label": field.label,
-                    "mine": str(mine_value),
-                    "theirs": str(theirs_value),
-                    "changed": str(mine_value).strip() != str(theirs_value).strip(),
-                }
-            )
+            rows.append(conflict_row(field.label, mine_value, theirs_value))
         return rows
 
 
@@ -661,7 +669,7 @@ def status_event_initial(event: StatusEvent) -> dict:
 # --- Notes ------------------------------------------------------------------------------
 
 
-class NoteForm(forms.Form):
+class NoteForm(VersionedForm):
     """Edit one progress note (text, visibility, chapter)."""
 
     version = version_field(required=True)
@@ -704,29 +712,15 @@ class NoteForm(forms.Form):
             "reason": data["reason"],
         }
 
-    def keep_input_after_conflict(self, current: ProgressNote) -> None:
-        data = self.data.copy()
-        data["version"] = str(current.version)
-        self.data = data
-
     def conflict_rows(self, current: ProgressNote) -> list[dict]:
         mine = self.cleaned_data
-        rows = [
-            {"label": self.fields["text"].label, "mine": mine["text"], "theirs": current.text},
-            {
-                "label": self.fields["visibility"].label,
-                "mine": Visibility(mine["visibility"]).label,
-                "theirs": current.get_visibility_display(),
-            },
-            {
-                "label": self.fields["chapter"].label,
-                "mine": str(mine["chapter"] or "—"),
-                "theirs": str(current.chapter or "—"),
-            },
+        return [
+            conflict_row(self.fields["text"].label, mine["text"], current.text),
+            conflict_row(
+                self.fields["visibility"].label, Visibility(mine["visibility"]).label, current.get_visibility_display()
+            ),
+            conflict_row(self.fields["chapter"].label, mine["chapter"] or "—", current.chapter or "—"),
         ]
-        for row in rows:
-            row["changed"] = str(row["mine"]).strip() != str(row["theirs"]).strip()
-        return rows
 
 
 class ConfirmDeleteForm(forms.Form):

@@ -231,40 +231,48 @@ def _form_errors_from(form, error: ValidationError) -> None:
             form.add_error(key if key in form.fields else None, message)
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def status_event_edit(request, pk):
-    """Correct a status event (guarded by its version); recomputes the agreement's status."""
-    event = _event_for_edit(request, pk)
-    agreement = event.agreement
-    form = StatusEventForm(request.POST or None, event=event)
-    context = {"agreement": agreement, "event": event}
+def _versioned_edit(request, form, *, save, reload, template: str, context: dict, saved_message, done):
+    """The shared edit flow of a versioned record: save with the version the page was opened
+    with; a stale version answers 409 with the user's input kept and what changed beside it;
+    the services' validation errors go back onto the form."""
     status = 200
     if request.method == "POST":
         status = 400
         if form.is_valid():
-            kwargs = form.service_kwargs()
-            reason = kwargs.pop("reason")
             try:
-                status_event_update(
-                    event=event,
-                    expected_version=form.cleaned_data["version"],
-                    user=request.user,
-                    reason=reason,
-                    **kwargs,
-                )
+                save(expected_version=form.cleaned_data["version"], user=request.user, **form.service_kwargs())
             except ConcurrencyConflict:
-                current = StatusEvent.objects.get(pk=event.pk)
-                context["conflict_rows"] = form.conflict_rows(current)
-                context["last_change"] = _last_change(current)
+                current = reload()
+                context = {
+                    **context,
+                    "conflict_rows": form.conflict_rows(current),
+                    "last_change": _last_change(current),
+                }
                 form.keep_input_after_conflict(current)
                 status = CONFLICT
             except ValidationError as error:
                 _form_errors_from(form, error)
             else:
-                messages.success(request, _("Saved: %(event)s.") % {"event": event})
-                return redirect(agreement)
-    return render(request, "negotiations/edit/status_event_form.html", {**context, "form": form}, status=status)
+                messages.success(request, saved_message())
+                return redirect(done)
+    return render(request, template, {**context, "form": form}, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def status_event_edit(request, pk):
+    """Correct a status event (guarded by its version); recomputes the agreement's status."""
+    event = _event_for_edit(request, pk)
+    return _versioned_edit(
+        request,
+        StatusEventForm(request.POST or None, event=event),
+        save=lambda **kwargs: status_event_update(event=event, **kwargs),
+        reload=lambda: StatusEvent.objects.get(pk=event.pk),
+        template="negotiations/edit/status_event_form.html",
+        context={"agreement": event.agreement, "event": event},
+        saved_message=lambda: _("Saved: %(event)s.") % {"event": event},
+        done=event.agreement,
+    )
 
 
 @login_required
@@ -299,28 +307,16 @@ def _note_for_edit(request, pk: int) -> ProgressNote:
 def note_edit(request, pk):
     """Edit a note's text, visibility or chapter, guarded by its version."""
     note = _note_for_edit(request, pk)
-    form = NoteForm(request.POST or None, note=note)
-    context = {"note": note, "round": note.round, "agreement": note.round.agreement}
-    status = 200
-    if request.method == "POST":
-        status = 400
-        if form.is_valid():
-            try:
-                note_update(
-                    note=note, expected_version=form.cleaned_data["version"], user=request.user, **form.service_kwargs()
-                )
-            except ConcurrencyConflict:
-                current = ProgressNote.objects.select_related("chapter").get(pk=note.pk)
-                context["conflict_rows"] = form.conflict_rows(current)
-                context["last_change"] = _last_change(current)
-                form.keep_input_after_conflict(current)
-                status = CONFLICT
-            except ValidationError as error:
-                _form_errors_from(form, error)
-            else:
-                messages.success(request, _("The note is saved."))
-                return redirect(note.round)
-    return render(request, "negotiations/edit/note_form.html", {**context, "form": form}, status=status)
+    return _versioned_edit(
+        request,
+        NoteForm(request.POST or None, note=note),
+        save=lambda **kwargs: note_update(note=note, **kwargs),
+        reload=lambda: ProgressNote.objects.select_related("chapter").get(pk=note.pk),
+        template="negotiations/edit/note_form.html",
+        context={"note": note, "round": note.round, "agreement": note.round.agreement},
+        saved_message=lambda: _("The note is saved."),
+        done=note.round,
+    )
 
 
 @login_required
