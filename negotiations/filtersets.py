@@ -23,7 +23,8 @@ import html
 
 import django_filters as filters
 from django import forms
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, Min, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce, Least
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
@@ -417,12 +418,52 @@ def starts_on_or_after_q(day: dt.date, field: str = "start_date", precision_fiel
 
 def agreements_of_parties(parties, *, include_members: bool) -> QuerySet:
     """Ids of the agreements any of ``parties`` is party to; with ``include_members``, a bloc also
-    stands for its member countries (through BlocMembership)."""
+    stands for its member countries (through BlocMembership).
+
+    A former member stands for the bloc only in agreements that began before it left: Chile
+    left the Andean Community in 1976, so the India–Chile CEPA is not an Andean agreement. An
+    agreement begins at its first recorded date (status event or round); one without any date
+    counts. A departure known only to the month or year lasts until the end of that period.
+    """
     party_ids = Q(party__in=parties)
     if include_members:
-        members = BlocMembership.objects.filter(bloc__in=parties).values("member")
-        party_ids |= Q(party__in=members)
+        memberships = list(
+            BlocMembership.objects.filter(bloc__in=parties).values_list("member_id", "left_on", "left_precision")
+        )
+        current = {member_id for member_id, left_on, _ in memberships if left_on is None}
+        former: dict[int, dt.date] = {}  # member → the end of its (latest) departure's period
+        for member_id, left_on, precision in memberships:
+            if left_on is not None and member_id not in current:
+                until = period_end(left_on, precision)
+                former[member_id] = max(until, former.get(member_id, until))
+        party_ids |= Q(party__in=current)
+        if former:
+            for member_id, until in former.items():
+                party_ids |= Q(party=member_id) & (Q(began__isnull=True) | Q(began__lte=until))
+            return AgreementParty.objects.annotate(began=agreement_first_date()).filter(party_ids).values("agreement")
     return AgreementParty.objects.filter(party_ids).values("agreement")
+
+
+def agreement_first_date(ref: str = "agreement"):
+    """The first recorded date of the agreement ``ref`` points to: its earliest status event
+    (not planned) or round, whichever comes first; None without any."""
+    events = (
+        StatusEvent.objects.filter(agreement=OuterRef(ref), planned=False)
+        .order_by()
+        .values("agreement")
+        .annotate(first=Min("date"))
+        .values("first")
+    )
+    rounds = (
+        Round.objects.filter(agreement=OuterRef(ref), start_date__isnull=False)
+        .order_by()
+        .values("agreement")
+        .annotate(first=Min("start_date"))
+        .values("first")
+    )
+    event, round_ = Subquery(events), Subquery(rounds)
+    # LEAST of the two where both exist; either one where only one does.
+    return Least(Coalesce(event, round_), Coalesce(round_, event))
 
 
 def filter_errors(filterset) -> list[str]:

@@ -155,6 +155,27 @@ def test_bloc_matches_its_members_agreements_only_when_asked(data):
     assert agreements("party=PA&party_include_members=0") == {data["pa"]}
 
 
+def test_a_former_member_stands_for_the_bloc_only_in_agreements_begun_before_it_left(data):
+    pacific = Party.objects.get(code="PA")
+    chile = BlocMembership.objects.get(bloc=pacific, member__code="CHL")
+    chile.left_on, chile.left_precision = dt.date(2020, 1, 1), DatePrecision.YEAR  # left "in 2020"
+    chile.save()
+    members = "party=PA&party_include_members=1"
+    assert agreements(members) == {data["pa"], data["ip"], data["mp"]}  # India–Chile began Apr 2025
+    chile.left_on = dt.date(2025, 1, 1)  # left "in 2025": possibly after April 2025, so it counts
+    chile.save()
+    assert data["ic"] in agreements(members)
+    chile.left_on, chile.left_precision = dt.date(2025, 3, 31), DatePrecision.DAY  # the day before
+    chile.save()
+    assert data["ic"] not in agreements(members)
+
+    undated = f.agreement("chile-undated", ("IND", "CHL"), name="Undated talks")
+    assert undated in agreements(members)  # no recorded date: it may have begun before
+    BlocMembership.objects.create(bloc=pacific, member=f.party("CHL"), joined_on=dt.date(2026, 1, 1))
+    assert data["ic"] in agreements(members)  # Chile rejoined: a member again
+    assert rounds(members) >= {data["ip6"], data["ip7"]}  # the round list takes the same rule
+
+
 def test_country_party_ignores_include_members(data):
     assert agreements("party=MEX&party_include_members=1") == {data["mp"]}
 
