@@ -352,6 +352,17 @@ def party_filter(**kwargs):
     )
 
 
+def include_members_filter():
+    """``party_include_members``: read by the party filter it modifies."""
+    return FlagFilter(
+        method="filter_nothing",
+        label=_("Include bloc members"),
+        help_text=_(
+            "A bloc also matches its member countries' agreements; a former member's only if begun before it left."
+        ),
+    )
+
+
 def chapter_filter(*, many: bool = False, **kwargs):
     """A chapter code filter: one code, or (``many``) repeatable codes."""
     return (CodesFilter if many else CodeFilter)(
@@ -532,7 +543,7 @@ class AgreementFilterSet(BaseFilterSet):
     )
     kind = choices_filter(AgreementKind.choices, _("Kind"), _("Unknown kind “%(value)s”."))
     party = party_filter(method="filter_party")
-    party_include_members = FlagFilter(method="filter_nothing", label=_("Include bloc members"))
+    party_include_members = include_members_filter()
     chapter = chapter_filter(method="filter_chapter")
     ordering = NullsLastOrderingFilter(
         fields=(("name", "name"), ("status_date", "status_date")),
@@ -578,7 +589,7 @@ class RoundFilterSet(BaseFilterSet):
     q = filters.CharFilter(method="search", label=_("Search"))
     agreement = agreement_filter(field_name="agreement__slug")
     party = party_filter(method="filter_party")
-    party_include_members = FlagFilter(method="filter_nothing", label=_("Include bloc members"))
+    party_include_members = include_members_filter()
     chapter = chapter_filter(method="filter_chapter_progress")
     chapter_status = choices_filter(
         ProgressStatus.choices,
@@ -692,7 +703,7 @@ class ChapterProgressFilterSet(BaseFilterSet):
     chapter = chapter_filter(many=True, field_name="chapter__code")
     status = choices_filter(ProgressStatus.choices, _("Status"), _("Unknown chapter status “%(value)s”."))
     party = party_filter(method="filter_party")
-    party_include_members = FlagFilter(method="filter_nothing", label=_("Include bloc members"))
+    party_include_members = include_members_filter()
     start_after = PartialDateFilter(method="filter_start_after", label=_("Round starts on or after"))
     start_before = PartialDateFilter(method="filter_start_before", label=_("Round starts on or before"))
     ordering = NullsLastOrderingFilter(
