@@ -10,6 +10,7 @@ span the whole month, marked "(dates to be confirmed)".
 """
 
 import datetime as dt
+import re
 
 from django.contrib.syndication.views import Feed
 from django.http import HttpResponse, HttpResponseBadRequest
@@ -33,9 +34,14 @@ def round_filterset(request) -> RoundFilterSet:
     return request._round_filterset
 
 
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 def filter_description(request) -> str:
+    """The query string as readable text for a feed's title; control characters removed (XML 1.0
+    cannot carry them, and a filter may have accepted the value without them)."""
     parts = [f"{key}={value}" for key, values in request.GET.lists() for value in values if value]
-    return ", ".join(parts)
+    return CONTROL_CHARACTERS.sub("", ", ".join(parts))
 
 
 class RoundsFeed(Feed):

@@ -127,7 +127,8 @@ def search_vector(fields: list[tuple[str, str]]):
 def positive_words(query: str) -> list[str]:
     """The words a match must contain at least one of: not negated (``-word``), not ``or``."""
     words = []
-    for token in terms_of(query.replace('"', " ")):
+    # All tokens, not only the first MAX_TERMS: with "or", any one of them may be the match.
+    for token in query.replace('"', " ").split():
         if token.startswith("-") or token.lower() == "or":
             continue
         if re.search(r"\w", token):
@@ -141,12 +142,13 @@ def _round_candidates(query: str) -> QuerySet:
     The ranked match spans the round, its agreement and its venue, which no index covers. Each
     word the query requires appears in one of those places, so on PostgreSQL a candidate is a
     round where every required word is in its own text (GIN index), its venue or its agreement
-    (small tables, looked up first, all words in one query each). With ``or`` alternatives a
-    single word suffices. Results are the same as without it; requiring every word keeps a
+    (small tables, looked up first, all words in one query each). With ``or`` alternatives or
+    ``-`` exclusions a single word suffices. Results are the same as without it; requiring every word keeps a
     common word ("of" in "rules of origin") from making every round a candidate.
     """
     rounds = Round.objects.select_related("agreement", "venue__country")
-    words = positive_words(query)
+    # Words without a letter or digit ("_") make an empty text query, which matches nothing.
+    words = [word for word in positive_words(query) if re.search(r"[^\W_]", word)]
     if not using_postgres() or not words:
         return rounds
     from django.contrib.postgres.search import SearchQuery
@@ -159,8 +161,11 @@ def _round_candidates(query: str) -> QuerySet:
         Q(own_text=word_query) | Q(venue_id__in=venues[index]) | Q(agreement_id__in=agreements[index])
         for index, word_query in enumerate(word_queries)
     ]
-    alternatives = any(token.lower() == "or" for token in terms_of(query))
-    return rounds.filter(reduce(or_ if alternatives else and_, places))
+    # Every word is required unless the query has alternatives ("or") or exclusions ("-word",
+    # -"a phrase": its words are not required). All tokens count, not only the first MAX_TERMS.
+    tokens = query.split()
+    every_word_required = not any(token.lower() == "or" or token.startswith("-") for token in tokens)
+    return rounds.filter(reduce(and_ if every_word_required else or_, places))
 
 
 def _ids_matching_each(queryset: QuerySet, fields: list[tuple[str, str]], word_queries: list) -> list[list[int]]:

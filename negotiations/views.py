@@ -224,6 +224,11 @@ def chapter_detail(request, code):
     agreements_page = selectors.chapter_agreements(
         chapter=chapter, page=page_number(request.GET.get("page")), per_page=CHAPTER_AGREEMENTS
     )
+    if agreements_page.number > 1 and not agreements_page.items:
+        # Past the last page (pages are walked, not counted): back to the first.
+        query = request.GET.copy()
+        query.pop("page", None)
+        return redirect(f"{request.path}?{query.urlencode()}" if query else request.path)
     notes_page = Paginator(selectors.chapter_notes(chapter=chapter, user=request.user), PAGE_SIZE).get_page(
         request.GET.get("notes_page")
     )

@@ -177,3 +177,14 @@ def test_year_precision_round_spans_the_year(client, site):
 def test_undated_planned_round_is_left_out(client, site):
     f.round_(site["ip"], 31, status=RoundStatus.PLANNED, start_date=None, end_date=None)
     assert "Round 31" not in client.get("/calendar/rounds.ics").content.decode()
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["/feeds/rounds.atom?agreement=india-peru-ta%00", "/feeds/rounds.atom?q=%01", "/feeds/rounds.atom?city=%1f"],
+)
+def test_control_characters_in_the_query_never_break_the_feed(client, site, url):
+    response = client.get(url)
+    assert response.status_code in (200, 400)
+    if response.status_code == 200:
+        assert "\x00" not in response.content.decode() and "\x01" not in response.content.decode()

@@ -7,7 +7,7 @@ the icontains fallback on SQLite.
 import pytest
 
 from negotiations.choices import Visibility
-from negotiations.models import Agreement, ProgressNote
+from negotiations.models import Agreement, ProgressNote, Round
 from negotiations.search import search, using_postgres
 from tests import factories as f
 
@@ -162,6 +162,37 @@ def test_round_candidates_need_every_word_somewhere_unless_there_are_alternative
     # Words spread over the round (minerals), its venue (Lima) and its agreement (Peru).
     assert set(_round_candidates("minerals Lima Peru")) == {data["lima"]}
     assert set(_round_candidates("Lima or Delhi")) == {data["lima"], data["delhi"]}
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "lima",
+        "lima _",
+        "non-tariff",
+        '"rules of origin"',
+        "rules -zzz",
+        "zzz or lima",
+        "a b c d e f g h or lima",  # the "or" after the eighth word still counts
+        "lima \\",
+        "lima '",
+        "Lima's",
+        "delhi-lima",
+        '"new delhi"',
+        'delhi -"rules of origin"',  # words of an excluded phrase are not required
+        "goods -lima",
+        "zzz OR lima",
+    ],
+)
+def test_round_candidates_never_drop_a_match(data, query):
+    """The index prefilter is an optimisation only: ranked results with and without it agree."""
+    from negotiations.search import ROUND_FIELDS, _round_candidates, ranked
+
+    f.round_(data["ip"], 3, venue=f.venue("New Delhi", "IND"), summary="Non-tariff measures; goods.")
+    rounds = Round.objects.select_related("agreement", "venue__country")
+    everything = set(ranked(rounds, ROUND_FIELDS, query).values_list("pk", flat=True))
+    prefiltered = set(ranked(_round_candidates(query), ROUND_FIELDS, query).values_list("pk", flat=True))
+    assert prefiltered == everything
 
 
 @pytest.mark.skipif(not using_postgres(), reason="GIN indexes exist on PostgreSQL only; CI runs this on PostgreSQL")
