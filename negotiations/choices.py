@@ -8,6 +8,16 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
+def label_of(vocabulary: type[models.TextChoices], value: str) -> str:
+    """The label of ``value`` in ``vocabulary``, or the value itself if it is not one of them.
+    Long lists use it rather than ``get_FOO_display()``, which translates every label of the
+    vocabulary on each call (Django hashes the lazy labels)."""
+    try:
+        return vocabulary(value).label
+    except ValueError:
+        return value
+
+
 class PartyKind(models.TextChoices):
     COUNTRY = "country", _("Country")
     BLOC = "bloc", _("Bloc")
@@ -60,6 +70,8 @@ AGREEMENT_STATUS_STAGE = {
     AgreementStatus.SUPERSEDED: 7,
     AgreementStatus.TERMINATED: 7,
 }
+# Negotiations under way (the home page's list): launched, being negotiated or paused.
+AGREEMENT_STATUSES_UNDER_WAY = [AgreementStatus.UNDER_NEGOTIATION, AgreementStatus.LAUNCHED, AgreementStatus.PAUSED]
 AGREEMENT_STAGE_LABELS = {
     1: _("Proposed"),
     2: _("Launched"),

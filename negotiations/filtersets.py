@@ -455,24 +455,19 @@ def agreements_of_parties(parties, *, include_members: bool) -> QuerySet:
     return AgreementParty.objects.filter(party_ids).values("agreement")
 
 
+def per_agreement(queryset: QuerySet, aggregate, ref: str = "pk") -> Subquery:
+    """``aggregate`` over the rows of ``queryset`` that belong to the agreement ``ref`` points
+    to, as a correlated subquery: computed for the rows a page shows, without grouping every
+    agreement the filters match."""
+    rows = queryset.filter(agreement=OuterRef(ref)).order_by().values("agreement")
+    return Subquery(rows.annotate(value=aggregate).values("value"))
+
+
 def agreement_first_date(ref: str = "agreement"):
     """The first recorded date of the agreement ``ref`` points to: its earliest status event
     (not planned) or round, whichever comes first; None without any."""
-    events = (
-        StatusEvent.objects.filter(agreement=OuterRef(ref), planned=False)
-        .order_by()
-        .values("agreement")
-        .annotate(first=Min("date"))
-        .values("first")
-    )
-    rounds = (
-        Round.objects.filter(agreement=OuterRef(ref), start_date__isnull=False)
-        .order_by()
-        .values("agreement")
-        .annotate(first=Min("start_date"))
-        .values("first")
-    )
-    event, round_ = Subquery(events), Subquery(rounds)
+    event = per_agreement(StatusEvent.objects.filter(planned=False), Min("date"), ref)
+    round_ = per_agreement(Round.objects.filter(start_date__isnull=False), Min("start_date"), ref)
     # LEAST of the two where both exist; either one where only one does.
     return Least(Coalesce(event, round_), Coalesce(round_, event))
 

@@ -29,6 +29,7 @@ from .choices import (
     RoundKind,
     RoundStatus,
     Visibility,
+    label_of,
 )
 from .dates import PLAUSIBLE_MAX, PLAUSIBLE_MIN, format_date_range, format_partial_date
 
@@ -565,12 +566,8 @@ class ChapterProgress(models.Model):
 
     @property
     def status_label(self) -> str:
-        """The status's label. Long lists use this: ``get_status_display()`` translates every
-        label of the vocabulary on each call (Django hashes the lazy labels)."""
-        try:
-            return ProgressStatus(self.status).label
-        except ValueError:
-            return self.status
+        """The status's label, cheaply (see ``choices.label_of``)."""
+        return label_of(ProgressStatus, self.status)
 
     @property
     def colours(self) -> tuple[str, str]:

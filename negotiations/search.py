@@ -14,7 +14,7 @@ from functools import reduce
 from operator import and_, or_
 
 from django.db import connection
-from django.db.models import BooleanField, Case, FloatField, Q, QuerySet, Value, When
+from django.db.models import BooleanField, Case, ExpressionWrapper, FloatField, Q, QuerySet, Value, When
 from django.db.models.expressions import RawSQL
 from django.utils.text import Truncator
 
@@ -125,13 +125,14 @@ def search_vector(fields: list[tuple[str, str]]):
 
 
 def positive_words(query: str) -> list[str]:
-    """The words a match must contain at least one of: not negated (``-word``), not ``or``."""
+    """The words a match must contain at least one of: not negated (``-word``), not ``or``, and
+    with a letter or digit (a word like "_" makes an empty text query, which matches nothing)."""
     words = []
     # All tokens, not only the first MAX_TERMS: with "or", any one of them may be the match.
     for token in query.replace('"', " ").split():
         if token.startswith("-") or token.lower() == "or":
             continue
-        if re.search(r"\w", token):
+        if re.search(r"[^\W_]", token):
             words.append(token)
     return words
 
@@ -143,12 +144,11 @@ def _round_candidates(query: str) -> QuerySet:
     word the query requires appears in one of those places, so on PostgreSQL a candidate is a
     round where every required word is in its own text (GIN index), its venue or its agreement
     (small tables, looked up first, all words in one query each). With ``or`` alternatives or
-    ``-`` exclusions a single word suffices. Results are the same as without it; requiring every word keeps a
-    common word ("of" in "rules of origin") from making every round a candidate.
+    ``-`` exclusions a single word suffices. Results are the same as without it; requiring every
+    word keeps a common word ("of" in "rules of origin") from making every round a candidate.
     """
     rounds = Round.objects.select_related("agreement", "venue__country")
-    # Words without a letter or digit ("_") make an empty text query, which matches nothing.
-    words = [word for word in positive_words(query) if re.search(r"[^\W_]", word)]
+    words = positive_words(query)
     if not using_postgres() or not words:
         return rounds
     from django.contrib.postgres.search import SearchQuery
@@ -171,7 +171,6 @@ def _round_candidates(query: str) -> QuerySet:
 def _ids_matching_each(queryset: QuerySet, fields: list[tuple[str, str]], word_queries: list) -> list[list[int]]:
     """For each word query, the ids of the rows whose ``fields`` contain it; one query. For
     agreements the vector is the GIN-indexed one of migration 0008."""
-    from django.db.models import BooleanField, ExpressionWrapper
 
     vector = search_vector(fields)
     flags = {

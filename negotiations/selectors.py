@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -21,14 +21,14 @@ from .choices import (
     AGREEMENT_STAGE_LABELS,
     AGREEMENT_STATUS_COLOUR,
     AGREEMENT_STATUS_STAGE,
+    AGREEMENT_STATUSES_UNDER_WAY,
     ROUND_STATUS_COLOUR,
-    AgreementStatus,
     DatePrecision,
     RoundFormat,
     RoundStatus,
     Visibility,
 )
-from .filtersets import starts_on_or_after_q
+from .filtersets import per_agreement, starts_on_or_after_q
 from .models import (
     Agreement,
     AgreementParty,
@@ -64,8 +64,7 @@ def agreement_list_queryset() -> QuerySet:
 def rounds_count() -> Coalesce:
     """An agreement's number of rounds as a correlated subquery: counted for the rows shown,
     without grouping (and counting the rounds of) every agreement the filters match."""
-    per_agreement = Round.objects.filter(agreement=OuterRef("pk")).order_by().values("agreement")
-    return Coalesce(Subquery(per_agreement.annotate(n=Count("pk")).values("n")), 0)
+    return Coalesce(per_agreement(Round.objects.all(), Count("pk")), 0)
 
 
 def round_list_queryset() -> QuerySet:
@@ -563,7 +562,6 @@ def chapter_notes(*, chapter: Chapter, user) -> QuerySet:
 # --- Home ---------------------------------------------------------------------------------
 
 
-NEGOTIATING = [AgreementStatus.UNDER_NEGOTIATION, AgreementStatus.LAUNCHED, AgreementStatus.PAUSED]
 HOME_NEGOTIATIONS = 12  # the home page's list of negotiations under way; the rest are a link away
 
 
@@ -593,7 +591,7 @@ def home_page() -> dict:
     recent = base.filter(status=RoundStatus.HELD, start_date__lte=today).order_by("-start_date", "-pk")[:6]
     negotiating = (
         agreement_list_queryset()
-        .filter(current_status__in=NEGOTIATING)
+        .filter(current_status__in=AGREEMENT_STATUSES_UNDER_WAY)
         .order_by(F("status_date").desc(nulls_last=True), "name")
     )
     shown = list(negotiating[:HOME_NEGOTIATIONS])
@@ -603,5 +601,5 @@ def home_page() -> dict:
         "recent": list(recent),
         "negotiating": shown,
         "negotiating_total": len(shown) if len(shown) < HOME_NEGOTIATIONS else negotiating.count(),
-        "negotiating_query": "&".join(f"status={status}" for status in NEGOTIATING),
+        "negotiating_query": "&".join(f"status={status}" for status in AGREEMENT_STATUSES_UNDER_WAY),
     }

@@ -118,13 +118,18 @@ def admin_form_data(page) -> dict:
     return data
 
 
+def save_in_admin(client, change_url: str, **changes):
+    """Open an admin change page, change some fields, save it, and expect the redirect."""
+    data = {**admin_form_data(client.get(change_url)), **changes}
+    response = client.post(change_url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors if response.context else ""
+
+
 def test_admin_edit_of_a_round_bumps_its_version(curator_client):
     round_ = Round.objects.get(agreement__slug="india-peru-ta", number=9)
-    change_url = reverse("admin:negotiations_round_change", args=[round_.pk])
-    data = admin_form_data(curator_client.get(change_url))
-    data["summary"] = "Edited by a curator."
-    response = curator_client.post(change_url, data)
-    assert response.status_code == 302, response.context["adminform"].form.errors if response.context else ""
+    save_in_admin(
+        curator_client, reverse("admin:negotiations_round_change", args=[round_.pk]), summary="Edited by a curator."
+    )
     round_.refresh_from_db()
     assert round_.summary == "Edited by a curator."
     assert round_.version == 2
@@ -132,11 +137,9 @@ def test_admin_edit_of_a_round_bumps_its_version(curator_client):
 
 def test_saving_an_agreement_with_its_inlines_keeps_rounds_and_recomputes(curator_client):
     agreement = Agreement.objects.get(slug="india-peru-ta")
-    change_url = reverse("admin:negotiations_agreement_change", args=[agreement.pk])
-    data = admin_form_data(curator_client.get(change_url))
-    data["summary"] = "Curated summary."
-    response = curator_client.post(change_url, data)
-    assert response.status_code == 302, response.context["adminform"].form.errors if response.context else ""
+    save_in_admin(
+        curator_client, reverse("admin:negotiations_agreement_change", args=[agreement.pk]), summary="Curated summary."
+    )
     agreement.refresh_from_db()
     assert agreement.summary == "Curated summary."
     assert agreement.rounds.count() == 12

@@ -20,7 +20,7 @@ _END = object()
 
 
 def pin_seconds() -> int:
-    return int(getattr(settings, "REPLICA_PIN_SECONDS", 10))
+    return settings.REPLICA_PIN_SECONDS
 
 
 def _valid_marker(value: str | None, now: float) -> bool:

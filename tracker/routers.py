@@ -42,11 +42,8 @@ class ReplicaRouter:
     because all aliases hold the same data.
     """
 
-    def _replicas(self) -> list[str]:
-        return replica_aliases()
-
     def db_for_read(self, model, **hints):
-        replicas = self._replicas()
+        replicas = replica_aliases()
         # Inside a transaction on the primary, read what that transaction sees (and can lock);
         # when pinned, read what this user just wrote, which a lagging replica may not have yet.
         if not replicas or connections["default"].in_atomic_block or reading_from_primary():

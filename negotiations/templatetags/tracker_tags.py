@@ -12,6 +12,7 @@ from negotiations.choices import (
     DatePrecision,
     ProgressStatus,
     RoundStatus,
+    label_of,
 )
 from negotiations.dates import format_date_range, format_partial_date, format_partial_date_iso
 
@@ -48,20 +49,20 @@ def agreement_status_badge(status):
     """The agreement's current status as a coloured badge (white text, AA contrast)."""
     if not status:
         return _badge("—", *NEUTRAL, "badge-status")
-    label = AgreementStatus(status).label if status in AgreementStatus.values else status
+    label = label_of(AgreementStatus, status)
     return _badge(label, AGREEMENT_STATUS_COLOUR.get(status, "#5f6b7a"), "#ffffff", "badge-status")
 
 
 @register.simple_tag
 def round_status_badge(status):
-    label = RoundStatus(status).label if status in RoundStatus.values else status
+    label = label_of(RoundStatus, status)
     return _badge(label, ROUND_STATUS_COLOUR.get(status, "#5f6b7a"), "#ffffff", f"badge-round badge-{status}")
 
 
 @register.simple_tag
 def progress_badge(status):
     """A chapter-progress status with the matrix colours."""
-    label = ProgressStatus(status).label if status in ProgressStatus.values else status
+    label = label_of(ProgressStatus, status)
     background, text = PROGRESS_STATUS_COLOUR.get(status, NEUTRAL)
     return _badge(label, background, text, "badge-progress")
 
