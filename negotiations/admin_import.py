@@ -8,7 +8,8 @@ from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
-from .importers import COLUMNS, FORMATS, KINDS, OPTIONAL_COLUMNS, run_import
+from .interchange.columns import COLUMNS, FORMATS, KINDS, OPTIONAL_COLUMNS
+from .interchange.importer import run_import
 from .permissions import is_curator
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024

@@ -9,8 +9,6 @@ partial dates are written as ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD`` beside thei
 ``json`` select an export, the others stay filters (:func:`split_export_format`).
 """
 
-import csv
-import io
 import itertools
 import json
 from collections.abc import Callable, Iterable, Iterator
@@ -22,6 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from .dates import format_partial_date_iso
+from .interchange import writer
 from .models import (
     Agreement,
     AgreementSource,
@@ -34,7 +33,6 @@ from .models import (
 
 EXPORT_FORMATS = ("csv", "json")
 CHUNK_SIZE = 500  # rows read from the database at a time
-BATCH_ROWS = 500  # rows written out as one piece of the response
 
 
 def split_export_format(data: QueryDict) -> tuple[str | None, QueryDict]:
@@ -185,36 +183,18 @@ def attach_chapter_statuses(rounds: list) -> None:
         item.chapter_statuses = by_round[item.pk]
 
 
-def csv_pieces(header: list[str], rows: Iterable[list]) -> Iterator[str]:
-    """The header, then the rows ``BATCH_ROWS`` at a time, written by one csv.writer into one
-    reused buffer: a piece (and a write to the client) per row made the row itself cost double."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(header)
-    yield buffer.getvalue()
-    rows = iter(rows)
-    while True:
-        buffer.seek(0)
-        buffer.truncate()
-        writer.writerows(itertools.islice(rows, BATCH_ROWS))
-        piece = buffer.getvalue()
-        if not piece:
-            return
-        yield piece
-
-
 def stream_csv(queryset, columns: list[Column], prepare: Callable | None = None) -> Iterator[str]:
     yield "\ufeff"  # BOM: spreadsheets then read the file as UTF-8
     values = [c.value for c in columns]
     rows = ([value(obj) for value in values] for obj in _rows(queryset, prepare))
-    yield from csv_pieces([c.name for c in columns], rows)
+    yield from writer.csv_pieces([c.name for c in columns], rows)
 
 
 def stream_json(queryset, columns: list[Column], prepare: Callable | None = None) -> Iterator[str]:
     yield "[\n"
     first = True
     objects = _rows(queryset, prepare)
-    while batch := list(itertools.islice(objects, BATCH_ROWS)):
+    while batch := list(itertools.islice(objects, writer.BATCH_ROWS)):
         pieces = []
         for obj in batch:
             row = {c.name: c.value(obj) for c in columns}

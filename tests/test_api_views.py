@@ -13,8 +13,9 @@ from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 from rest_framework.throttling import AnonRateThrottle
 
-from negotiations import importers, roles, services
+from negotiations import roles, services
 from negotiations.choices import AgreementStatus, DatePrecision, ProgressStatus, RoundFormat, Visibility
+from negotiations.interchange import columns
 from negotiations.models import Agreement, Round, Venue
 from tests import factories as f
 
@@ -103,7 +104,7 @@ def test_csv_list_streams_every_matching_row_in_the_import_format(anon):
     assert "attachment" in response["Content-Disposition"]
     rows = list(csv.DictReader(io.StringIO(content(response))))
     assert len(rows) == 60  # not paginated, and filtered
-    assert list(rows[0]) == importers.export_header(importers.ROUNDS)
+    assert list(rows[0]) == columns.file_columns(columns.ROUNDS)
     assert {row["agreement"] for row in rows} == {"alpha"}
     assert rows[0]["city"] == "Lima" and rows[0]["country"] == "PER"
 
@@ -341,7 +342,7 @@ def test_docs_work_without_a_cdn(anon):
 
 def test_export_index_lists_the_four_files_in_import_order(anon):
     index = anon.get("/api/export/").json()
-    assert [item["kind"] for item in index] == importers.KINDS
+    assert [item["kind"] for item in index] == columns.KINDS
     assert index[0]["csv"].endswith("/api/export/agreements.csv")
 
 
@@ -558,11 +559,11 @@ def test_notes_csv_never_has_a_confidential_note_for_anonymous_users(notes_data)
 
 
 def test_notes_csv_streams_in_pieces_with_a_constant_number_of_queries(db, monkeypatch, django_assert_max_num_queries):
-    from negotiations import exports
     from negotiations.api import renderers
+    from negotiations.interchange import writer
 
     monkeypatch.setattr(renderers, "CHUNK_SIZE", 7)
-    monkeypatch.setattr(exports, "BATCH_ROWS", 10)
+    monkeypatch.setattr(writer, "BATCH_ROWS", 10)
     round_obj = f.round_(f.agreement(), 1)
 
     def export(n):

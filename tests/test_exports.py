@@ -14,6 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from negotiations import exports
 from negotiations.choices import DatePrecision, ProgressStatus, RoundFormat, RoundKind
 from negotiations.exports import split_export_format
+from negotiations.interchange import writer
 from tests import factories as f
 from tests.test_views import SECRET, build_india_peru
 
@@ -293,7 +294,7 @@ def test_round_exports_stream_in_pieces_with_one_query_per_chunk(
     from negotiations.models import Round
 
     monkeypatch.setattr(exports, "CHUNK_SIZE", 10)
-    monkeypatch.setattr(exports, "BATCH_ROWS", 25)
+    monkeypatch.setattr(writer, "BATCH_ROWS", 25)
     agreement = f.agreement()
 
     def export(n, export_format="csv"):

@@ -22,7 +22,8 @@ from django.http import StreamingHttpResponse
 from rest_framework import serializers
 from rest_framework.settings import ISO_8601, api_settings
 
-from ..exports import csv_pieces, pk_url_template
+from ..exports import pk_url_template
+from ..interchange.writer import csv_pieces
 from .serializers import LinkField
 
 CHUNK_SIZE = 2000  # rows fetched from the database at a time

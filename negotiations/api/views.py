@@ -3,7 +3,7 @@
 - Every list is filtered by the same FilterSet as the site's page, with the same parameter
   names and messages; an invalid filter answers 400, never an unfiltered list.
 - ``?format=csv`` on a list streams every matching row (no pagination). Agreements, status
-  events, rounds and chapter progress come in the import format of ``negotiations.importers``,
+  events, rounds and chapter progress come in the import format of ``negotiations.interchange``,
   so a download can be edited and imported back; ``?format=`` values other than ``csv`` and
   ``json`` stay filters (a round's ``format=virtual``), as on the site.
 - Optimistic concurrency: a record with a ``version`` answers GET with ``ETag: "v<version>"``;
@@ -44,7 +44,7 @@ from rest_framework.renderers import BaseRenderer, BrowsableAPIRenderer, JSONRen
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
-from .. import importers, services
+from .. import services
 from ..choices import PartyKind, RoundFormat, Visibility
 from ..exports import split_export_format
 from ..filtersets import (
@@ -57,6 +57,7 @@ from ..filtersets import (
     SourceFilterSet,
     StatusEventFilterSet,
 )
+from ..interchange import columns, writer
 from ..models import (
     Agreement,
     AgreementSource,
@@ -300,13 +301,13 @@ class TrackerViewSet(viewsets.ModelViewSet):
             queryset = self.filter_queryset(self.get_queryset())
             name = self.basename.replace("_", "-")
             if self.export_kind:
-                table = importers.export_table(
+                table = writer.export_table(
                     self.export_kind,
-                    importers.export_queryset(self.export_kind)
+                    writer.export_queryset(self.export_kind)
                     .filter(pk__in=queryset.values("pk"))
                     .order_by(*self._order_of(queryset)),
                 )
-                return csv_download(importers.csv_lines(table), name)
+                return csv_download(writer.csv_table(table), name)
             response = stream_serialized_csv(queryset, self.get_serializer_class(), self.get_serializer_context())
             response["Content-Disposition"] = f'attachment; filename="{name}-{timezone.localdate().isoformat()}.csv"'
             return response
@@ -508,7 +509,7 @@ class AgreementViewSet(TrackerViewSet):
     lookup_field = "slug"
     lookup_value_regex = "[-a-zA-Z0-9_]+"
     default_ordering = ["name", "pk"]
-    export_kind = importers.AGREEMENTS
+    export_kind = columns.AGREEMENTS
 
     def get_queryset(self):
         return Agreement.objects.select_related("predecessor").prefetch_related(
@@ -551,7 +552,7 @@ class StatusEventViewSet(TrackerViewSet):
     serializer_class = api.StatusEventSerializer
     filterset_class = StatusEventFilterSet
     default_ordering = ["agreement__name", "date", "sequence", "pk"]
-    export_kind = importers.STATUS_EVENTS
+    export_kind = columns.STATUS_EVENTS
 
     def get_queryset(self):
         return StatusEvent.objects.select_related("agreement").prefetch_related(
@@ -598,7 +599,7 @@ class RoundViewSet(TrackerViewSet):
 
     filterset_class = RoundFilterSet
     default_ordering = NEWEST_FIRST
-    export_kind = importers.ROUNDS
+    export_kind = columns.ROUNDS
 
     def get_serializer_class(self):
         return api.RoundSerializer if self.action == "list" else api.RoundDetailSerializer
@@ -671,7 +672,7 @@ class ChapterProgressViewSet(TrackerViewSet):
     serializer_class = api.ChapterProgressSerializer
     filterset_class = ChapterProgressFilterSet
     default_ordering = [F("round__start_date").desc(nulls_last=True), "round_id", "chapter__order", "pk"]
-    export_kind = importers.CHAPTER_PROGRESS
+    export_kind = columns.CHAPTER_PROGRESS
 
     def get_queryset(self):
         return ChapterProgress.objects.select_related("round__agreement", "chapter")
@@ -747,8 +748,8 @@ class NoteViewSet(TrackerViewSet):
 
 @extend_schema(
     parameters=[
-        OpenApiParameter("kind", str, OpenApiParameter.PATH, enum=importers.KINDS),
-        OpenApiParameter("fmt", str, OpenApiParameter.PATH, enum=list(importers.FORMATS)),
+        OpenApiParameter("kind", str, OpenApiParameter.PATH, enum=columns.KINDS),
+        OpenApiParameter("fmt", str, OpenApiParameter.PATH, enum=list(columns.FORMATS)),
     ],
     responses={
         (200, "text/csv"): OpenApiTypes.STR,
@@ -775,12 +776,12 @@ class NoteViewSet(TrackerViewSet):
 @permission_classes([AllowAny])
 @renderer_classes([JSONRenderer, CSVRenderer])
 def export_kind(request, kind: str, fmt: str):
-    if kind not in importers.KINDS or fmt not in importers.FORMATS:
+    if kind not in columns.KINDS or fmt not in columns.FORMATS:
         raise Http404
-    table = importers.export_table(kind, user=request.user)
+    table = writer.export_table(kind, user=request.user)
     if fmt == "csv":
-        return csv_download(importers.csv_lines(table), kind)
-    response = StreamingHttpResponse(importers.json_records(table), content_type="application/json")
+        return csv_download(writer.csv_table(table), kind)
+    response = StreamingHttpResponse(writer.json_records(table), content_type="application/json")
     response["Content-Disposition"] = f'attachment; filename="{kind}-{timezone.localdate().isoformat()}.json"'
     return response
 
@@ -796,11 +797,11 @@ def export_index(request):
         [
             {
                 "kind": kind,
-                "columns": importers.export_header(kind),
+                "columns": columns.file_columns(kind),
                 "csv": request.build_absolute_uri(reverse("api:export", args=[kind, "csv"])),
                 "json": request.build_absolute_uri(reverse("api:export", args=[kind, "json"])),
             }
-            for kind in importers.KINDS
+            for kind in columns.KINDS
         ]
     )
 

@@ -7,7 +7,8 @@ from pathlib import Path
 from django.contrib.auth.models import AnonymousUser
 from django.core.management.base import BaseCommand
 
-from negotiations.importers import KINDS, csv_lines, export_table, json_records
+from negotiations.interchange.columns import KINDS
+from negotiations.interchange.writer import csv_table, export_table, json_records
 
 
 class _Everyone:
@@ -34,7 +35,7 @@ class Command(BaseCommand):
         target = Path(directory)
         target.mkdir(parents=True, exist_ok=True)
         reader = _Everyone() if include_confidential else AnonymousUser()
-        encode = csv_lines if format == "csv" else json_records
+        encode = csv_table if format == "csv" else json_records
         for kind in KINDS:
             path = target / f"{kind}.{format}"
             with path.open("w", encoding="utf-8", newline="") as handle:

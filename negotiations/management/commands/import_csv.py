@@ -1,12 +1,13 @@
 """``manage.py import_csv KIND FILE [--dry-run] [--user NAME]``: load a spreadsheet of agreements,
-status events, rounds or chapter progress, all rows or none. See ``negotiations.importers``."""
+status events, rounds or chapter progress, all rows or none. See ``negotiations.interchange``."""
 
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from negotiations.importers import COLUMNS, KINDS, OPTIONAL_COLUMNS, run_import
+from negotiations.interchange.columns import COLUMNS, KINDS, OPTIONAL_COLUMNS
+from negotiations.interchange.importer import run_import
 
 
 class Command(BaseCommand):

@@ -1,52 +1,20 @@
-"""The spreadsheet interchange format: one importer (and its exporter) for four kinds of rows.
+"""Validating the rows of an interchange file and writing them, all or nothing.
 
-Used by ``manage.py import_csv``, the admin's import page and the API's full-data export, so
-a file exported from the tracker imports back unchanged.
-
-=================  ==============================================================  ==========================
-kind               columns (required, in any order)                                natural key
-=================  ==============================================================  ==========================
-agreements         slug, name, short_name, kind, parties, summary, source_url      slug
-status-events      agreement, status, date, planned, note, source_url              agreement + date + status
-rounds             agreement, number, kind, title, city, country, format,          agreement + number
-                   start_date, end_date, status, summary, source_url               (or kind + title)
-chapter-progress   agreement, round_number, chapter, status, note, visibility      agreement + round + chapter
-=================  ==============================================================  ==========================
-
-Optional columns, written by the export so that nothing is lost on the way back:
-agreements ``predecessor, predecessor_relation``; rounds ``place, venue_note, dates_note,
-chief_negotiators``. Any other column is an error.
-
-- ``parties`` and ``source_url`` hold several values separated by ``;``.
-- Dates are ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``; the form sets the precision. A round's
-  end date has the precision of its start date.
-- ``planned`` is true/false (also 1/0, yes/no); empty means false.
-- chapter-progress: ``round_number`` is the round's number, or the title of a meeting without
-  one. A ``public`` row (the default) sets the chapter's status and public note at that round.
-  A ``confidential`` row adds its ``note`` as a confidential progress note on that chapter
-  (once: the same text is not added twice) and sets the status only when one is given.
-
-All or nothing: every row is validated first and every problem is reported with its line
-(for JSON, the record's position in the list), column and reason. Only a file without a
-single error is written, in one transaction; a dry run stops after validation.
+Every row is checked first (:class:`RowChecker` collects each problem with its line and column);
+only a file without a single error is written, in one transaction, through the services.
 """
 
-import csv
 import functools
-import io
-import json
-from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator, validate_slug
 from django.db import DatabaseError, transaction
-from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .choices import (
+from ..choices import (
     AgreementKind,
     AgreementRelation,
     AgreementStatus,
@@ -58,59 +26,19 @@ from .choices import (
     RoundStatus,
     Visibility,
 )
-from .dates import PLAUSIBLE_MAX, PLAUSIBLE_MIN, format_partial_date_iso, parse_partial_date
-from .models import (
-    Agreement,
-    AgreementParty,
-    AgreementSource,
-    Chapter,
-    ChapterProgress,
-    Party,
-    ProgressNote,
-    Round,
-    RoundSource,
-    StatusEvent,
-    StatusEventSource,
-    Venue,
+from ..dates import PLAUSIBLE_MAX, PLAUSIBLE_MIN, parse_partial_date
+from ..models import Agreement, Chapter, ChapterProgress, Party, ProgressNote, Round, StatusEvent, Venue
+from .columns import (
+    AGREEMENTS,
+    CHAPTER_PROGRESS,
+    FALSE_VALUES,
+    FORMATS,
+    LIST_SEPARATOR,
+    ROUNDS,
+    STATUS_EVENTS,
+    TRUE_VALUES,
 )
-from .permissions import notes_visible_to
-
-AGREEMENTS = "agreements"
-STATUS_EVENTS = "status-events"
-ROUNDS = "rounds"
-CHAPTER_PROGRESS = "chapter-progress"
-
-COLUMNS = {
-    AGREEMENTS: ["slug", "name", "short_name", "kind", "parties", "summary", "source_url"],
-    STATUS_EVENTS: ["agreement", "status", "date", "planned", "note", "source_url"],
-    ROUNDS: [
-        "agreement",
-        "number",
-        "kind",
-        "title",
-        "city",
-        "country",
-        "format",
-        "start_date",
-        "end_date",
-        "status",
-        "summary",
-        "source_url",
-    ],
-    CHAPTER_PROGRESS: ["agreement", "round_number", "chapter", "status", "note", "visibility"],
-}
-OPTIONAL_COLUMNS = {
-    AGREEMENTS: ["predecessor", "predecessor_relation"],
-    STATUS_EVENTS: [],
-    ROUNDS: ["place", "venue_note", "dates_note", "chief_negotiators"],
-    CHAPTER_PROGRESS: [],
-}
-KINDS = list(COLUMNS)
-FORMATS = ("csv", "json")
-
-TRUE_VALUES = {"true", "1", "yes"}
-FALSE_VALUES = {"false", "0", "no", ""}
-LIST_SEPARATOR = ";"
+from .reader import ImportFileError, RowError, read_rows
 
 _url_validator = URLValidator()
 
@@ -122,25 +50,6 @@ LABEL_ROUND_KIND = gettext_lazy("round kind")
 LABEL_ROUND_STATUS = gettext_lazy("round status")
 LABEL_STATUS = gettext_lazy("status")
 LABEL_VISIBILITY = gettext_lazy("visibility")
-
-
-# --- Report -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class RowError:
-    """One problem: the line of the file (1 is the header; for JSON the record number), the
-    column (empty for a whole-file or whole-row problem) and the reason."""
-
-    line: int
-    column: str
-    message: str
-
-    def __str__(self):
-        where = _("line %(line)s") % {"line": self.line}
-        if self.column:
-            where += f", {self.column}"
-        return f"{where}: {self.message}"
 
 
 @dataclass
@@ -179,106 +88,6 @@ class ImportReport:
                 _("Dry run: %(rows)s valid rows (%(created)s new, %(updated)s existing); nothing was written.") % values
             )
         return _("Imported %(rows)s rows: %(created)s created, %(updated)s updated, %(unchanged)s unchanged.") % values
-
-
-class ImportFileError(Exception):
-    """The file as a whole cannot be read (format, encoding, header)."""
-
-    def __init__(self, errors: list[RowError]):
-        self.errors = errors
-        super().__init__("; ".join(str(e) for e in errors))
-
-
-# --- Reading ------------------------------------------------------------------------------
-
-
-def _cell(value) -> str:
-    """JSON values as the text a spreadsheet cell would hold."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, list | tuple):
-        return LIST_SEPARATOR.join(_cell(item) for item in value)
-    return str(value)
-
-
-def read_rows(data: bytes, *, fmt: str, kind: str) -> list[tuple[int, dict[str, str]]]:
-    """Decode a CSV or JSON file into ``(line, row)`` pairs after checking its columns."""
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise ImportFileError(
-            [RowError(0, "", _("The file is not UTF-8 text (byte %(pos)s).") % {"pos": error.start})]
-        ) from None
-    if fmt == "json":
-        try:
-            records = json.loads(text)
-        except json.JSONDecodeError as error:
-            raise ImportFileError(
-                [RowError(error.lineno, "", _("Not valid JSON: %(msg)s") % {"msg": error.msg})]
-            ) from None
-        if isinstance(records, dict) and isinstance(records.get("rows"), list):
-            records = records["rows"]
-        if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
-            raise ImportFileError([RowError(0, "", _("A JSON import is a list of objects, one per row."))])
-        header = list(dict.fromkeys(key for record in records for key in record)) if records else COLUMNS[kind]
-        _check_header(header, kind, line=0)
-        return [(index, {k: _cell(v).strip() for k, v in record.items()}) for index, record in enumerate(records, 1)]
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        header = next(reader)
-    except StopIteration:
-        raise ImportFileError(
-            [RowError(1, "", _("The file is empty; the first line must name the columns."))]
-        ) from None
-    header = [name.strip().lower() for name in header]
-    _check_header(header, kind, line=1)
-    rows = []
-    try:
-        for cells in reader:
-            line = reader.line_num
-            if not any(cell.strip() for cell in cells):
-                continue  # blank lines (often at the end of a spreadsheet export)
-            if len(cells) != len(header):
-                rows.append(
-                    (
-                        line,
-                        {
-                            "__error__": _("%(found)s cells, expected %(expected)s")
-                            % {"found": len(cells), "expected": len(header)}
-                        },
-                    )
-                )
-                continue
-            rows.append((line, {name: cell.strip() for name, cell in zip(header, cells, strict=True)}))
-    except csv.Error as error:
-        raise ImportFileError([RowError(reader.line_num, "", _("Unreadable CSV: %(msg)s") % {"msg": error})]) from None
-    return rows
-
-
-def _check_header(header: list[str], kind: str, *, line: int) -> None:
-    required, optional = COLUMNS[kind], OPTIONAL_COLUMNS[kind]
-    errors = []
-    seen = set()
-    for name in header:
-        if name in seen:
-            errors.append(RowError(line, name, _("Column “%(name)s” appears twice.") % {"name": name}))
-        seen.add(name)
-        if name not in required and name not in optional:
-            errors.append(
-                RowError(
-                    line,
-                    name,
-                    _("Unknown column “%(name)s” for %(kind)s; the columns are: %(columns)s.")
-                    % {"name": name, "kind": kind, "columns": ", ".join(required + optional)},
-                )
-            )
-    errors.extend(
-        RowError(line, name, _("Missing column “%(name)s”.") % {"name": name}) for name in required if name not in seen
-    )
-    if errors:
-        raise ImportFileError(errors)
 
 
 # --- Validation helpers -------------------------------------------------------------------
@@ -533,8 +342,8 @@ class AgreementImporter(BaseImporter):
         self.items = ordered
 
     def write(self, *, user, reason):
-        from .services import agreement_upsert
-        from .services.imports import sources_for_urls, version_bump
+        from ..services import agreement_upsert
+        from ..services.imports import sources_for_urls, version_bump
 
         sources = sources_for_urls(urls=[u for item in self.items for u in item["urls"]], user=user, reason=reason)
         before = {
@@ -617,7 +426,7 @@ class StatusEventImporter(BaseImporter):
         self.items.append((event, urls))
 
     def write(self, *, user, reason):
-        from .services.imports import sources_for_urls, status_events_bulk_write
+        from ..services.imports import sources_for_urls, status_events_bulk_write
 
         sources = sources_for_urls(urls=[u for _e, urls in self.items for u in urls], user=user, reason=reason)
         result = status_events_bulk_write(
@@ -721,8 +530,8 @@ class RoundImporter(BaseImporter):
         self.items.append((obj, urls))
 
     def write(self, *, user, reason):
-        from .services import venue_get_or_create
-        from .services.imports import rounds_bulk_write, sources_for_urls
+        from ..services import venue_get_or_create
+        from ..services.imports import rounds_bulk_write, sources_for_urls
 
         for venue in self.new_venues.values():
             saved = venue_get_or_create(city=venue.city, country=venue.country, place=venue.place, user=user)
@@ -797,7 +606,7 @@ class ChapterProgressImporter(BaseImporter):
             self.items.append(("note", cell, "", note, checker.line))
 
     def write(self, *, user, reason):
-        from .services.imports import chapter_progress_bulk_write
+        from ..services.imports import chapter_progress_bulk_write
 
         merged: dict[tuple[int, int], ChapterProgress] = {}
         notes = []
@@ -878,175 +687,3 @@ def run_import(*, kind: str, data: bytes, filename: str, user=None, dry_run: boo
         report.written = True
     report.seconds = time.perf_counter() - started
     return report
-
-
-# --- Export ---------------------------------------------------------------------------------
-
-
-def _urls(citations) -> str:
-    return LIST_SEPARATOR.join(c.source.url for c in citations if c.source.url)
-
-
-def agreement_export_queryset() -> QuerySet:
-    return Agreement.objects.select_related("predecessor").prefetch_related(
-        Prefetch("agreement_parties", queryset=AgreementParty.objects.select_related("party").order_by("party__code")),
-        Prefetch("citations", queryset=AgreementSource.objects.select_related("source").order_by("pk")),
-    )
-
-
-def status_event_export_queryset() -> QuerySet:
-    return StatusEvent.objects.select_related("agreement").prefetch_related(
-        Prefetch("citations", queryset=StatusEventSource.objects.select_related("source").order_by("pk"))
-    )
-
-
-def round_export_queryset() -> QuerySet:
-    return Round.objects.select_related("agreement", "venue__country").prefetch_related(
-        Prefetch("citations", queryset=RoundSource.objects.select_related("source").order_by("pk"))
-    )
-
-
-def chapter_progress_export_queryset() -> QuerySet:
-    return ChapterProgress.objects.select_related("round__agreement", "chapter")
-
-
-def _round_ref(round_obj: Round) -> str:
-    return str(round_obj.number) if round_obj.number else round_obj.title
-
-
-def export_agreement(a: Agreement) -> list[str]:
-    return [
-        a.slug,
-        a.name,
-        a.short_name,
-        a.kind,
-        LIST_SEPARATOR.join(link.party.code for link in a.agreement_parties.all()),
-        a.summary,
-        _urls(a.citations.all()),
-        a.predecessor.slug if a.predecessor else "",
-        a.predecessor_relation,
-    ]
-
-
-def export_status_event(e: StatusEvent) -> list[str]:
-    return [
-        e.agreement.slug,
-        e.status,
-        format_partial_date_iso(e.date, e.date_precision),
-        "true" if e.planned else "false",
-        e.note,
-        _urls(e.citations.all()),
-    ]
-
-
-def export_round(r: Round) -> list[str]:
-    venue = r.venue
-    return [
-        r.agreement.slug,
-        "" if r.number is None else str(r.number),
-        r.kind,
-        r.title,
-        venue.city if venue else "",
-        venue.country.code if venue else "",
-        r.format,
-        format_partial_date_iso(r.start_date, r.date_precision),
-        format_partial_date_iso(r.end_date, r.date_precision),
-        r.status,
-        r.summary,
-        _urls(r.citations.all()),
-        venue.place if venue else "",
-        r.venue_note,
-        r.dates_note,
-        r.chief_negotiators,
-    ]
-
-
-def export_chapter_progress(p: ChapterProgress) -> list[str]:
-    return [p.round.agreement.slug, _round_ref(p.round), p.chapter.code, p.status, p.note, Visibility.PUBLIC.value]
-
-
-EXPORTERS = {
-    AGREEMENTS: (agreement_export_queryset, export_agreement, ["slug"]),
-    STATUS_EVENTS: (status_event_export_queryset, export_status_event, ["agreement__slug", "date", "sequence", "pk"]),
-    ROUNDS: (round_export_queryset, export_round, ["agreement__slug", "start_date", "number", "pk"]),
-    CHAPTER_PROGRESS: (
-        chapter_progress_export_queryset,
-        export_chapter_progress,
-        ["round__agreement__slug", "round__start_date", "round__number", "round_id", "chapter__order", "chapter__code"],
-    ),
-}
-
-
-def export_header(kind: str) -> list[str]:
-    return COLUMNS[kind] + OPTIONAL_COLUMNS[kind]
-
-
-def export_queryset(kind: str) -> QuerySet:
-    """Everything of ``kind``, ready (prefetched) for :func:`export_table`."""
-    make, _row, _order = EXPORTERS[kind]
-    return make()
-
-
-def export_table(kind: str, queryset: QuerySet | None = None, *, user=None) -> Iterator[list[str]]:
-    """The header, then one row per record of ``queryset`` (all records when None).
-
-    Streams in chunks so memory stays flat. For chapter progress, the confidential notes on a
-    chapter that ``user`` may read follow as ``confidential`` rows; nobody else gets them.
-    """
-    make, to_row, order = EXPORTERS[kind]
-    everything = queryset is None
-    if everything:
-        queryset = make().order_by(*order)
-    yield export_header(kind)
-    for obj in queryset.iterator(chunk_size=1000):
-        yield to_row(obj)
-    if kind == CHAPTER_PROGRESS and user is not None:
-        notes = notes_visible_to(user, ProgressNote.objects.filter(visibility=Visibility.CONFIDENTIAL))
-        if not everything:
-            notes = notes.filter(round__in=queryset.values("round"))
-        notes = (
-            notes.filter(chapter__isnull=False)
-            .select_related("round__agreement", "chapter")
-            .order_by("round__agreement__slug", "round__start_date", "round_id", "chapter__order", "pk")
-        )
-        seen = set()
-        for n in notes.iterator(chunk_size=1000):
-            key = (n.round_id, n.chapter_id, n.text)
-            if key in seen:
-                continue
-            seen.add(key)
-            yield [
-                n.round.agreement.slug,
-                _round_ref(n.round),
-                n.chapter.code,
-                "",
-                n.text,
-                Visibility.CONFIDENTIAL.value,
-            ]
-
-
-class _Echo:
-    def write(self, value):
-        return value
-
-
-def csv_lines(table: Iterable[list[str]]) -> Iterator[str]:
-    """Encode rows as CSV lines, one at a time (for a StreamingHttpResponse)."""
-    writer = csv.writer(_Echo())
-    for row in table:
-        yield writer.writerow(row)
-
-
-def json_records(table: Iterable[list[str]]) -> Iterator[str]:
-    """Encode rows as a JSON list of objects, streamed; the importer reads it back."""
-    rows = iter(table)
-    header = next(rows)
-    yield "["
-    first = True
-    for row in rows:
-        record = dict(zip(header, row, strict=True))
-        if "planned" in record:
-            record["planned"] = record["planned"] == "true"
-        yield ("" if first else ",") + "\n" + json.dumps(record, ensure_ascii=False)
-        first = False
-    yield "\n]\n"

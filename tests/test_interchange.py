@@ -1,4 +1,4 @@
-"""The spreadsheet importer and exporter (negotiations.importers): all or nothing, row-level
+"""The spreadsheet importer and exporter (negotiations.interchange): all or nothing, row-level
 errors, natural-key upserts, audit trail, status recompute, 10,000 rows, and the round trip."""
 
 import datetime as dt
@@ -9,7 +9,7 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.db import DatabaseError
 
-from negotiations import importers, roles, services
+from negotiations import roles, services
 from negotiations.choices import (
     AgreementRelation,
     AgreementStatus,
@@ -20,7 +20,9 @@ from negotiations.choices import (
     RoundStatus,
     Visibility,
 )
-from negotiations.importers import run_import
+from negotiations.interchange import writer
+from negotiations.interchange.columns import KINDS
+from negotiations.interchange.importer import run_import
 from negotiations.models import (
     Agreement,
     AgreementSource,
@@ -441,8 +443,8 @@ def _rich_data():
 
 
 def _export_all(user, fmt):
-    encode = importers.csv_lines if fmt == "csv" else importers.json_records
-    return {kind: "".join(encode(importers.export_table(kind, user=user))) for kind in importers.KINDS}
+    encode = writer.csv_table if fmt == "csv" else writer.json_records
+    return {kind: "".join(encode(writer.export_table(kind, user=user))) for kind in KINDS}
 
 
 def _wipe():
@@ -459,7 +461,7 @@ def test_export_then_import_into_an_empty_tracker_reproduces_the_records(db, fmt
     statuses = dict(Agreement.objects.values_list("slug", "current_status"))
     _wipe()
     assert Round.objects.count() == 0
-    for kind in importers.KINDS:
+    for kind in KINDS:
         report = run_import(kind=kind, data=before[kind].encode(), filename=f"{kind}.{fmt}", user=curator)
         assert report.ok and report.written, (kind, report.errors)
     assert _export_all(curator, fmt) == before
