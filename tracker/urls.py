@@ -12,6 +12,9 @@ urlpatterns = [
     path("admin/import/", import_view, name="admin-import"),
     path("admin/", admin.site.urls),
     path("api/", include("negotiations.api.urls")),
+    # The language switcher posts here (Django's set_language); URLs are the same in every
+    # language, so a shared filter link shows the same records to every reader.
+    path("i18n/", include("django.conf.urls.i18n")),
     path("", include("negotiations.urls_edit")),
     path("", include("negotiations.urls")),
 ]

@@ -1,0 +1,82 @@
+"""The language machinery: which language a reader gets, the switcher, and caches keyed on it."""
+
+import pytest
+from django.conf import settings
+from django.urls import reverse
+
+from tests.test_views import build_india_peru
+
+
+@pytest.fixture
+def site(db):
+    return build_india_peru()
+
+
+def html_lang(response) -> str:
+    text = response.content.decode()
+    return text.split('<html lang="', 1)[1].split('"', 1)[0]
+
+
+def test_english_without_a_choice_or_a_preference(client, site):
+    response = client.get("/")
+    assert html_lang(response) == "en"
+    assert response.headers["Content-Language"] == "en"
+
+
+def test_accept_language_picks_spanish(client, site):
+    response = client.get("/", headers={"accept-language": "es-PE,es;q=0.9,en;q=0.5"})
+    assert html_lang(response) == "es"
+
+
+def test_unsupported_accept_language_falls_back_to_english(client, site):
+    assert html_lang(client.get("/", headers={"accept-language": "de-DE,fr;q=0.8"})) == "en"
+
+
+def test_the_cookie_wins_over_accept_language(client, site):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    assert html_lang(client.get("/", headers={"accept-language": "es"})) == "en"
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "es"
+    assert html_lang(client.get("/", headers={"accept-language": "en"})) == "es"
+
+
+def test_switcher_posts_to_set_language_with_the_full_current_path(client, site):
+    path = "/rounds/?party=PER&status=held&sort=-date"
+    html = client.get(path).content.decode()
+    form = html.split('class="language-switch"', 1)[1].split("</form>", 1)[0]
+    assert f'action="{reverse("set_language")}"' in form
+    assert 'name="next" value="/rounds/?party=PER&amp;status=held&amp;sort=-date"' in form
+    assert 'name="csrfmiddlewaretoken"' in form
+    assert 'value="es" lang="es"' in form and "Español" in form
+    assert 'value="en" lang="en" aria-current="true"' in form
+    assert "<script" not in form
+
+
+def test_switching_keeps_the_page_and_its_filters(client, site):
+    path = "/rounds/?party=PER&status=held"
+    response = client.post(reverse("set_language"), {"language": "es", "next": path})
+    assert response.status_code == 302
+    assert response.headers["Location"] == path
+    assert response.cookies[settings.LANGUAGE_COOKIE_NAME].value == "es"
+    assert html_lang(client.get(path)) == "es"
+    back = client.post(reverse("set_language"), {"language": "en", "next": path})
+    assert back.headers["Location"] == path
+    assert html_lang(client.get(path)) == "en"
+
+
+def test_switching_refuses_to_redirect_off_site(client, site):
+    response = client.post(reverse("set_language"), {"language": "es", "next": "https://evil.example/"})
+    assert response.headers["Location"] == "/"
+
+
+@pytest.mark.parametrize("path", ["/", "/agreements/", "/rounds/", "/chapters/", "/agreements/india-peru-ta/"])
+def test_pages_vary_on_language_inputs(client, site, path):
+    """Shared caches must key a page on what picks its language: the header and the cookie."""
+    vary = {part.strip().lower() for part in client.get(path).headers["Vary"].split(",")}
+    assert {"accept-language", "cookie"} <= vary
+
+
+def test_urls_are_the_same_in_both_languages(client, site):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "es"
+    response = client.get("/agreements/india-peru-ta/")
+    assert response.status_code == 200
+    assert client.get("/es/agreements/india-peru-ta/").status_code == 404
