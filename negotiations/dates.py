@@ -5,6 +5,7 @@ A partial date is stored as a real ``date`` (the first day of the period it name
 precision, so "Aug 2017" never turns into "1 Aug 2017".
 """
 
+import calendar
 import datetime as dt
 import re
 
@@ -75,3 +76,12 @@ def format_date_range(start: dt.date | None, end: dt.date | None, precision: str
     if start.year == end.year:
         return f"{formats.date_format(start, 'j M')} – {format_partial_date(end, precision)}"
     return f"{format_partial_date(start, precision)} – {format_partial_date(end, precision)}"
+
+
+def period_end(value: dt.date, precision: str) -> dt.date:
+    """The last day of the period a partial date names (``2025-11`` → 30 Nov 2025)."""
+    if precision == DatePrecision.YEAR:
+        return value.replace(month=12, day=31)
+    if precision == DatePrecision.MONTH:
+        return value.replace(day=calendar.monthrange(value.year, value.month)[1])
+    return value

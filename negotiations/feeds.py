@@ -19,7 +19,8 @@ from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import gettext as _
 
 from .choices import DatePrecision, RoundStatus
-from .filtersets import RoundFilterSet, filter_errors, period_end
+from .dates import period_end
+from .filtersets import RoundFilterSet, filter_errors
 from .models import Round
 from .selectors import progress_prefetch, round_list_queryset, venue_display
 

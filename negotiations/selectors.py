@@ -28,7 +28,6 @@ from .choices import (
     RoundStatus,
     Visibility,
 )
-from .filtersets import per_agreement, starts_on_or_after_q
 from .models import (
     Agreement,
     AgreementParty,
@@ -44,6 +43,7 @@ from .models import (
     StatusEventSource,
 )
 from .permissions import notes_visible_to
+from .queries import per_agreement, starts_on_or_after_q
 
 # --- Querysets for the lists (the FilterSets filter them) ---------------------------------
 

@@ -3,7 +3,6 @@
 import datetime as dt
 
 import pytest
-from django import forms
 from django.http import QueryDict
 from django.utils import timezone
 
@@ -22,12 +21,9 @@ from negotiations.filtersets import (
     AgreementFilterSet,
     ChapterFilterSet,
     ChapterProgressFilterSet,
-    FastSelect,
-    FastSelectMultiple,
     PartyFilterSet,
     ProgressNoteFilterSet,
     RoundFilterSet,
-    SlugListInput,
     SourceFilterSet,
     StatusEventFilterSet,
     filter_errors,
@@ -240,16 +236,6 @@ def test_one_unknown_slug_in_the_list_is_named_in_the_error(data, query):
     assert errors(RoundFilterSet, query, Round.objects.all()) == ["Agreement: Unknown agreement “no-such-thing”."]
 
 
-def test_slug_list_input_reads_and_shows_the_list():
-    widget = SlugListInput()
-    assert widget.value_from_datadict(QueryDict("a=x,+y&a=z"), {}, "a") == ["x", "y", "z"]
-    assert widget.value_from_datadict({"a": " x ,y"}, {}, "a") == ["x", "y"]
-    assert widget.value_from_datadict(QueryDict("a=%00"), {}, "a") == []
-    assert widget.value_from_datadict(QueryDict(""), {}, "a") == []
-    assert widget.format_value(["x", "y"]) == "x, y"
-    assert widget.format_value([]) is None
-
-
 def test_agreement_box_is_a_text_input_showing_the_filtered_slugs(data):
     filterset = RoundFilterSet(QueryDict("agreement=india-chile-cepa&agreement=mexico-peru-tia"))
     html = str(filterset.form["agreement"])
@@ -257,26 +243,6 @@ def test_agreement_box_is_a_text_input_showing_the_filtered_slugs(data):
     assert 'list="id_agreement_suggestions"' in html and '<datalist id="id_agreement_suggestions"></datalist>' in html
     assert 'data-suggest-url="/agreements/suggest.json"' in html
     assert "<option" not in html and "<select" not in html
-
-
-PARTY_CHOICES = [("IND", "India (IND)"), ("PER", "Peru & <Co> (PER)"), ("PA", "Pacific Alliance (PA)")]
-
-
-@pytest.mark.parametrize("value", [None, [], ["PER"], ["PER", "PA"], ["XXX"], "PER"])
-def test_fast_select_multiple_renders_what_django_s_template_renders(value):
-    attrs = {"aria-describedby": "id_party_helptext", "id": "id_party"}
-    fast = FastSelectMultiple(choices=PARTY_CHOICES).render("party", value, dict(attrs))
-    assert fast == forms.SelectMultiple(choices=PARTY_CHOICES).render("party", value, dict(attrs))
-    assert fast.startswith('<select name="party" aria-describedby="id_party_helptext" id="id_party" multiple>')
-    assert "Peru &amp; &lt;Co&gt; (PER)" in fast
-
-
-@pytest.mark.parametrize("value", [None, "", "PER", "nope"])
-def test_fast_select_renders_what_django_s_template_renders_with_groups(value):
-    choices = [("", "---------"), ("Americas", [("PER", "Peru"), ("MEX", "Mexico")]), ("IND", "India")]
-    fast = FastSelect(choices=choices).render("chapter", value, {"id": "id_chapter"})
-    assert fast == forms.Select(choices=choices).render("chapter", value, {"id": "id_chapter"})
-    assert "multiple" not in fast
 
 
 def test_party_and_host_country_selects_keep_the_asked_codes_selected(data):

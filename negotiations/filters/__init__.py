@@ -1,0 +1,3 @@
+"""The pieces the FilterSets (``negotiations.filtersets``) are built from, after django-filter's
+own layout: ``widgets`` (HTML inputs), ``fields`` (form fields that read the URL's values) and
+``filters`` (the filters and the filter declarations several FilterSets share)."""
