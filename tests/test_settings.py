@@ -62,3 +62,24 @@ def test_production_turns_debug_off_and_cookies_secure():
     result = manage("shell", "-c", script, **production_env())
     assert result.returncode == 0, result.stderr
     assert result.stdout.split()[-5:] == ["False", "True", "True", "True", "True"]
+
+
+def test_cache_url_selects_the_shared_redis_cache():
+    """Every worker shares one cache when CACHE_URL is set; a value set by one process is seen by another."""
+    url = "redis://127.0.0.1:6379/15"
+    script = (
+        "from django.core.cache import cache, caches; import uuid; key = 'settings-test-' + uuid.uuid4().hex; "
+        "cache.set(key, 'shared', 30); print(type(caches['default']).__name__, key)"
+    )
+    first = manage("shell", "-c", script, CACHE_URL=url)
+    assert first.returncode == 0, first.stderr
+    backend, key = first.stdout.split()[-2:]
+    assert backend == "RedisCache"
+    second = manage("shell", "-c", f"from django.core.cache import cache; print(cache.get({key!r}))", CACHE_URL=url)
+    assert second.stdout.split()[-1] == "shared"
+
+
+def test_without_cache_url_each_process_keeps_its_own_cache():
+    script = "from django.core.cache import caches; print(type(caches['default']).__name__)"
+    result = manage("shell", "-c", script, CACHE_URL="")
+    assert result.stdout.split()[-1] == "LocMemCache"

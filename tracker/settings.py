@@ -113,6 +113,16 @@ for index, url in enumerate(env_list("DATABASE_REPLICA_URLS"), start=1):
 DATABASE_ROUTERS = ["tracker.routers.ReplicaRouter"]
 # Seconds a client's reads stay on the primary after it wrote (longer than the replicas' lag).
 REPLICA_PIN_SECONDS = int(os.environ.get("REPLICA_PIN_SECONDS") or "10")
+# One cache for every worker: Redis (Django's own backend) when CACHE_URL is set, e.g.
+# redis://127.0.0.1:6379/0; otherwise each process keeps its own in local memory.
+CACHE_URL = os.environ.get("CACHE_URL", "")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL, "KEY_PREFIX": "tracker"}
+        if CACHE_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
 # Seconds the home page's counts and the chapter catalog's per-chapter counts are cached
 # (aggregates over every row; each worker keeps its own copy). 0 recomputes them every time.
 STATS_CACHE_SECONDS = int(os.environ.get("STATS_CACHE_SECONDS") or "60")
