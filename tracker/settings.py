@@ -106,6 +106,21 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # SQLite serves one machine with a few concurrent writers (README: "SQLite or PostgreSQL").
+    # - IMMEDIATE: a transaction takes the write lock when it begins. With SQLite's default
+    #   (DEFERRED) a transaction that read first and then writes while another connection
+    #   writes fails at once with "database is locked", without waiting for the busy timeout.
+    # - WAL: readers never wait for a writer, nor a writer for readers (kept in the file; for
+    #   the in-memory test database the pragma is a harmless no-op). synchronous stays at
+    #   SQLite's default (FULL), so an acknowledged write survives a power cut too.
+    # - timeout: seconds a write waits for another one to finish before giving up.
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL",
+        **DATABASES["default"].get("OPTIONS", {}),
+    }
 for index, url in enumerate(env_list("DATABASE_REPLICA_URLS"), start=1):
     DATABASES[f"replica{index}"] = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
     # Replicas mirror the primary: tests must not try to create them separately.
