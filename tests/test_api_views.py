@@ -559,10 +559,10 @@ def test_notes_csv_never_has_a_confidential_note_for_anonymous_users(notes_data)
 
 
 def test_notes_csv_streams_in_pieces_with_a_constant_number_of_queries(db, monkeypatch, django_assert_max_num_queries):
-    from negotiations.api import renderers
+    from negotiations.api import csv_export
     from negotiations.interchange import writer
 
-    monkeypatch.setattr(renderers, "CHUNK_SIZE", 7)
+    monkeypatch.setattr(csv_export, "CHUNK_SIZE", 7)
     monkeypatch.setattr(writer, "BATCH_ROWS", 10)
     round_obj = f.round_(f.agreement(), 1)
 

@@ -1,5 +1,5 @@
 """REST API under /api/: the viewsets, the OpenAPI schema, its interactive docs and the
-full-data export (issue 5)."""
+full-data export."""
 
 from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView

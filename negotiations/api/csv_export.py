@@ -1,4 +1,5 @@
-"""CSV of the API lists that are not an import kind (notes, parties, chapters, sources).
+"""The API's CSV downloads; lists that are not an import kind (notes, parties, chapters, sources)
+are written from their serializer.
 
 The list's serializer is the one definition of the columns: its fields, in order, without the
 nested lists; lists of values are joined by ``;``, booleans are ``true``/``false``, nulls are
@@ -19,6 +20,7 @@ from collections.abc import Callable, Iterator
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.http import StreamingHttpResponse
+from django.utils import timezone
 from rest_framework import serializers
 from rest_framework.settings import ISO_8601, api_settings
 
@@ -195,8 +197,8 @@ def serialized_csv_chunks(queryset, serializer_class, context) -> Iterator[str]:
     return csv_pieces(fields, map(cells, queryset.iterator(chunk_size=CHUNK_SIZE)))
 
 
-def stream_serialized_csv(queryset, serializer_class, context) -> StreamingHttpResponse:
-    """CSV of a list that is not an import kind: the serializer's fields, lists joined by ``;``."""
-    return StreamingHttpResponse(
-        serialized_csv_chunks(queryset, serializer_class, context), content_type="text/csv; charset=utf-8"
-    )
+def csv_download(chunks, name: str) -> StreamingHttpResponse:
+    """A streamed CSV download named ``<name>-<date>.csv``."""
+    response = StreamingHttpResponse(chunks, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{name}-{timezone.localdate().isoformat()}.csv"'
+    return response
