@@ -316,6 +316,7 @@ class AgreementAdmin(VersionedAdmin):
     fieldsets = [
         (None, {"fields": ["name", "short_name", "slug", "kind", "summary"]}),
         (_("Lineage"), {"fields": ["predecessor", "predecessor_relation"]}),
+        (_("Round record coverage"), {"fields": ["rounds_coverage", "coverage_note", "coverage_checked_on"]}),
         (
             _("Status (derived from the timeline below)"),
             {"fields": ["current_status", "status_date_display", "version", "created_at", "updated_at"]},

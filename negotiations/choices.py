@@ -135,6 +135,8 @@ class RoundFormat(models.TextChoices):
 
 
 class ProgressStatus(models.TextChoices):
+    # The weakest claim: a report lists the chapter among those discussed and says no more.
+    DISCUSSED = "discussed", _("Discussed")
     NOT_STARTED = "not_started", _("Not started")
     TEXT_EXCHANGED = "text_exchanged", _("Text exchanged")
     UNDER_NEGOTIATION = "under_negotiation", _("Under negotiation")
@@ -146,6 +148,7 @@ class ProgressStatus(models.TextChoices):
 
 # (background, text) pairs chosen for AA contrast; the matrix and badges use them.
 PROGRESS_STATUS_COLOUR = {
+    ProgressStatus.DISCUSSED: ("#f6f7f9", "#1d232b"),
     ProgressStatus.NOT_STARTED: ("#d9dde3", "#1d232b"),
     ProgressStatus.TEXT_EXCHANGED: ("#cfe5f7", "#0d2c47"),
     ProgressStatus.UNDER_NEGOTIATION: ("#2f6fb3", "#ffffff"),
@@ -154,6 +157,16 @@ PROGRESS_STATUS_COLOUR = {
     ProgressStatus.CLOSED: ("#1e7b34", "#ffffff"),
     ProgressStatus.PARKED: ("#f0b429", "#2b1d00"),
 }
+# Drawn with an outline: their fill is too close to the page's white to stand alone.
+PROGRESS_STATUS_OUTLINE = {ProgressStatus.DISCUSSED: "#5f6b7a"}
+
+
+class RoundsCoverage(models.TextChoices):
+    """How much of a negotiation's round-by-round record public sources let the tracker hold."""
+
+    COMPLETE = "complete", _("Complete")
+    PARTIAL = "partial", _("Partial")
+    NONE_FOUND = "none_found", _("None found in public sources")
 
 
 class Visibility(models.TextChoices):

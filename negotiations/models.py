@@ -27,6 +27,7 @@ from .choices import (
     ProgressStatus,
     RoundFormat,
     RoundKind,
+    RoundsCoverage,
     RoundStatus,
     Visibility,
     label_of,
@@ -54,6 +55,9 @@ class Source(models.Model):
     publisher = models.CharField(_("publisher"), max_length=200, blank=True)
     published_on = models.DateField(_("publication date"), null=True, blank=True, validators=plausible_date)
     published_precision = precision_field(_("publication date precision"))
+    language = models.CharField(
+        _("language"), max_length=35, blank=True, help_text=_("The language it is written in, e.g. “en”, “es”.")
+    )
     note = models.TextField(_("note"), blank=True)
 
     history = HistoricalRecords()
@@ -228,6 +232,18 @@ class Agreement(models.Model):
     )
     summary = models.TextField(_("summary"), blank=True)
     sources = models.ManyToManyField(Source, through="AgreementSource", related_name="agreements", blank=True)
+    # How much of the round-by-round record public sources gave us, and when someone last looked.
+    rounds_coverage = models.CharField(
+        _("round record coverage"),
+        max_length=10,
+        choices=RoundsCoverage.choices,
+        blank=True,
+        help_text=_("How complete the recorded rounds are, as far as public sources go."),
+    )
+    coverage_note = models.CharField(
+        _("coverage note"), max_length=500, blank=True, help_text=_("e.g. “rounds 1–5 not found in public sources”")
+    )
+    coverage_checked_on = models.DateField(_("coverage last checked"), null=True, blank=True, validators=plausible_date)
 
     current_status = models.CharField(
         _("current status"), max_length=20, choices=AgreementStatus.choices, blank=True, editable=False
@@ -277,6 +293,11 @@ class Agreement(models.Model):
                 condition=~Q(predecessor=F("pk")),
                 name="agreement_not_own_predecessor",
                 violation_error_message=_("An agreement cannot be its own predecessor."),
+            ),
+            models.CheckConstraint(
+                condition=Q(rounds_coverage="") | Q(rounds_coverage__in=RoundsCoverage.values),
+                name="agreement_known_rounds_coverage",
+                violation_error_message=_("Unknown round record coverage."),
             ),
         ]
 

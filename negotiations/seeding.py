@@ -1,20 +1,23 @@
-"""Load the shipped seed data (fixtures/*.json) through the services, idempotently.
+"""Load the shipped seed data (fixtures/*.json and fixtures/negotiations/*.json) through the
+services, idempotently. The format is described in fixtures/README.md.
 
 Running it twice changes nothing: every row is found by its natural key (party code, chapter
 code, agreement slug, round number, status event date and status, note text) and written only
 when it differs, so the audit trail records only real changes.
 """
 
+import datetime as dt
 import json
 from pathlib import Path
 
 import pycountry
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from simple_history.utils import bulk_create_with_history
 
 from . import services
-from .choices import DatePrecision, PartyKind, RoundFormat, RoundKind, RoundStatus
+from .choices import DatePrecision, PartyKind, RoundFormat, RoundKind, RoundsCoverage, RoundStatus
 from .dates import parse_partial_date
 from .models import Agreement, BlocMembership, Chapter, Party, Source, StatusEvent
 
@@ -66,7 +69,12 @@ def _source(data: dict) -> Source:
     # Title, publisher and URL identify a source: two outlets may share a (paraphrased) headline.
     return _upsert(
         Source,
-        {"published_on": published, "published_precision": precision, "note": data.get("note", "")},
+        {
+            "published_on": published,
+            "published_precision": precision,
+            "language": data.get("language", ""),
+            "note": data.get("note", ""),
+        },
         title=data["title"],
         publisher=data.get("publisher", ""),
         url=data.get("url", ""),
@@ -115,67 +123,225 @@ def seed_chapters() -> None:
         )
 
 
-def _citations(items, sources: dict) -> list:
+def _citations(items, sources: dict, where: str) -> list:
     """Seed entries are a source key or {"key", "note", "conflicting"}."""
     result = []
     for item in items:
+        key = item if isinstance(item, str) else item.get("key")
+        if key not in sources:
+            raise SeedError(f"{where}: unknown source key {key!r}.")
         if isinstance(item, str):
-            result.append(sources[item])
+            result.append(sources[key])
         else:
-            result.append((sources[item["key"]], item.get("note", ""), item.get("conflicting", False)))
+            _check_keys(item, CITATION_KEYS, f"{where}, citation of {key!r}")
+            result.append((sources[key], item.get("note", ""), item.get("conflicting", False)))
     return result
 
 
-def seed_negotiations() -> None:
-    data = _load("negotiations.json")
-    sources = {key: _source(value) for key, value in data["sources"].items()}
-    chapters = {chapter.code: chapter for chapter in Chapter.objects.all()}
-    for item in data["agreements"]:
-        predecessor = Agreement.objects.get(slug=item["predecessor"]) if item.get("predecessor") else None
-        agreement, _ = services.agreement_upsert(
-            slug=item["slug"],
-            name=item["name"],
-            short_name=item["short_name"],
-            kind=item["kind"],
-            parties=Party.objects.filter(code__in=item["parties"]),
-            predecessor=predecessor,
-            predecessor_relation=item.get("predecessor_relation", ""),
-            summary=item["summary"],
-            sources=_citations(item["sources"], sources),
-            reason="seed data",
-        )
-        for event in item["status_events"]:
-            date, precision = parse_partial_date(event["date"])
-            planned = event.get("planned", False)
-            existing = StatusEvent.objects.filter(
-                agreement=agreement, status=event["status"], date=date, planned=planned
-            ).first()
-            if existing is None:
-                services.status_event_record(
-                    agreement=agreement,
-                    status=event["status"],
-                    date=date,
-                    date_precision=precision,
-                    planned=planned,
-                    note=event["note"],
-                    sources=_citations(event["sources"], sources),
-                    reason="seed data",
+class SeedError(ValueError):
+    """A fixture file breaks the seed format (fixtures/README.md); the message says where."""
+
+
+# The keys each object of the seed format may have (fixtures/README.md); keys starting with
+# "_" are comments. A misspelt key is refused rather than silently dropping a fact.
+SOURCE_KEYS = {"title", "publisher", "url", "published", "language", "note"}
+CITATION_KEYS = {"key", "note", "conflicting"}
+AGREEMENT_KEYS = {
+    "slug",
+    "name",
+    "short_name",
+    "kind",
+    "parties",
+    "predecessor",
+    "predecessor_relation",
+    "summary",
+    "sources",
+    "coverage",
+    "status_events",
+    "rounds",
+}
+COVERAGE_KEYS = {"rounds", "note", "checked"}
+EVENT_KEYS = {"status", "date", "planned", "sequence", "note", "sources"}
+ROUND_KEYS = {
+    "number",
+    "kind",
+    "title",
+    "start",
+    "end",
+    "city",
+    "country",
+    "place",
+    "venue_note",
+    "format",
+    "dates_note",
+    "status",
+    "summary",
+    "chief_negotiators",
+    "sources",
+    "chapters",
+    "notes",
+}
+CHAPTER_ROW_KEYS = {"code", "status", "note"}
+NOTE_KEYS = {"text", "chapter", "source"}
+
+
+def _check_keys(obj: dict, allowed: set, where: str) -> None:
+    if not isinstance(obj, dict):
+        raise SeedError(f"{where}: expected an object, got {type(obj).__name__}.")
+    unknown = sorted(key for key in obj if key not in allowed and not key.startswith("_"))
+    if unknown:
+        raise SeedError(f"{where}: unknown key(s) {', '.join(unknown)}; allowed: {', '.join(sorted(allowed))}.")
+
+
+def negotiation_files() -> list[Path]:
+    """fixtures/negotiations.json, then every fixtures/negotiations/*.json in name order."""
+    return [FIXTURES / "negotiations.json", *sorted((FIXTURES / "negotiations").glob("*.json"))]
+
+
+def _read_negotiation_files(paths) -> tuple[dict, list]:
+    """Every file's sources (keys are global: a key defined twice is refused) and agreements,
+    each agreement paired with the file it came from."""
+    sources, agreements, source_file, slug_file = {}, [], {}, {}
+    for path in paths:
+        try:
+            data = json.loads(Path(path).read_text(encoding="utf-8"))
+        except json.JSONDecodeError as error:
+            raise SeedError(f"{path.name}: not valid JSON ({error}).") from None
+        _check_keys(data, {"sources", "agreements"}, path.name)
+        for key, value in data.get("sources", {}).items():
+            if key in source_file:
+                raise SeedError(
+                    f"{path.name}: source key {key!r} is already defined in {source_file[key]}; "
+                    "source keys are global across fixture files (prefix them with the agreement slug)."
                 )
-            else:
-                if (existing.note, existing.date_precision) != (event["note"], precision):
-                    services.status_event_update(event=existing, note=event["note"], date_precision=precision)
-                services.citations_set(owner=existing, sources=_citations(event["sources"], sources))
-        for row in item["rounds"]:
-            _seed_round(agreement, row, sources, chapters)
+            _check_keys(value, SOURCE_KEYS, f"{path.name}, source {key!r}")
+            source_file[key] = path.name
+            sources[key] = value
+        for item in data.get("agreements", []):
+            slug = item.get("slug") if isinstance(item, dict) else None
+            if slug in slug_file:
+                raise SeedError(f"{path.name}: agreement {slug!r} is already defined in {slug_file[slug]}.")
+            slug_file[slug] = path.name
+            agreements.append((path.name, item))
+    return sources, agreements
 
 
-def _seed_round(agreement, row: dict, sources: dict, chapters: dict) -> None:
-    start, precision = _partial(row.get("start"))
-    end = parse_partial_date(row["end"])[0] if row.get("end") else None
+def _in_dependency_order(agreements: list) -> list:
+    """Agreements after their predecessors, whichever file each one is in."""
+    slugs = {item["slug"] for _, item in agreements}
+    ordered, placed, pending = [], set(), list(agreements)
+    while pending:
+        ready = [
+            pair
+            for pair in pending
+            if not pair[1].get("predecessor") or pair[1]["predecessor"] in placed or pair[1]["predecessor"] not in slugs
+        ]
+        if not ready:
+            raise SeedError(f"Agreements whose predecessors form a loop: {', '.join(i['slug'] for _, i in pending)}.")
+        for pair in ready:
+            ordered.append(pair)
+            placed.add(pair[1]["slug"])
+            pending.remove(pair)
+    return ordered
+
+
+def _parties(codes: list, where: str) -> list:
+    found = {party.code: party for party in Party.objects.filter(code__in=codes)}
+    unknown = [code for code in codes if code not in found]
+    if unknown:
+        raise SeedError(f"{where}: unknown party code(s) {', '.join(unknown)} (ISO 3166-1 alpha-3 or a bloc code).")
+    return list(found.values())
+
+
+def _coverage(data: dict | None, where: str) -> dict | None:
+    if data is None:
+        return None
+    _check_keys(data, COVERAGE_KEYS, f"{where}, coverage")
+    rounds = data.get("rounds", "")
+    if rounds and rounds not in RoundsCoverage.values:
+        raise SeedError(f"{where}: coverage.rounds must be one of {', '.join(RoundsCoverage.values)}, not {rounds!r}.")
+    checked = data.get("checked")
+    try:
+        checked_on = dt.date.fromisoformat(checked) if checked else None
+    except ValueError:
+        raise SeedError(f"{where}: coverage.checked must be a date YYYY-MM-DD, not {checked!r}.") from None
+    return {"rounds_coverage": rounds, "coverage_note": data.get("note", ""), "coverage_checked_on": checked_on}
+
+
+def seed_negotiations(paths=None) -> None:
+    """Every agreement of fixtures/negotiations.json and fixtures/negotiations/*.json."""
+    raw_sources, agreements = _read_negotiation_files(negotiation_files() if paths is None else paths)
+    sources = {key: _source(value) for key, value in raw_sources.items()}
+    chapters = {chapter.code: chapter for chapter in Chapter.objects.all()}
+    for file_name, item in _in_dependency_order(agreements):
+        where = f"{file_name}, agreement {item.get('slug')!r}"
+        _check_keys(item, AGREEMENT_KEYS, where)
+        try:
+            _seed_agreement(item, sources, chapters, where)
+        except ValidationError as error:
+            raise SeedError(f"{where}: {'; '.join(error.messages)}") from None
+
+
+def _seed_agreement(item: dict, sources: dict, chapters: dict, where: str) -> None:
+    predecessor = Agreement.objects.get(slug=item["predecessor"]) if item.get("predecessor") else None
+    agreement, _ = services.agreement_upsert(
+        slug=item["slug"],
+        name=item["name"],
+        short_name=item.get("short_name", ""),
+        kind=item["kind"],
+        parties=_parties(item["parties"], where),
+        predecessor=predecessor,
+        predecessor_relation=item.get("predecessor_relation", ""),
+        summary=item.get("summary", ""),
+        sources=_citations(item.get("sources", []), sources, where),
+        coverage=_coverage(item.get("coverage"), where),
+        reason="seed data",
+    )
+    for event in item["status_events"]:
+        event_where = f"{where}, status event {event.get('status')} {event.get('date')}"
+        _check_keys(event, EVENT_KEYS, event_where)
+        date, precision = _parse_date(event["date"], event_where)
+        planned = event.get("planned", False)
+        existing = StatusEvent.objects.filter(
+            agreement=agreement, status=event["status"], date=date, planned=planned
+        ).first()
+        citations = _citations(event.get("sources", []), sources, event_where)
+        if existing is None:
+            services.status_event_record(
+                agreement=agreement,
+                status=event["status"],
+                date=date,
+                date_precision=precision,
+                planned=planned,
+                sequence=event.get("sequence"),
+                note=event.get("note", ""),
+                sources=citations,
+                reason="seed data",
+            )
+        else:
+            if (existing.note, existing.date_precision) != (event.get("note", ""), precision):
+                services.status_event_update(event=existing, note=event.get("note", ""), date_precision=precision)
+            services.citations_set(owner=existing, sources=citations)
+    for row in item.get("rounds", []):
+        round_where = f"{where}, round {row.get('number') or row.get('title')}"
+        _check_keys(row, ROUND_KEYS, round_where)
+        _seed_round(agreement, row, sources, chapters, round_where)
+
+
+def _parse_date(text: str, where: str):
+    try:
+        return parse_partial_date(text)
+    except ValueError as error:
+        raise SeedError(f"{where}: {error}") from None
+
+
+def _seed_round(agreement, row: dict, sources: dict, chapters: dict, where: str) -> None:
+    start, precision = _parse_date(row["start"], where) if row.get("start") else (None, DatePrecision.DAY)
+    end = _parse_date(row["end"], where)[0] if row.get("end") else None
     venue = None
     if row.get("city"):
         venue = services.venue_get_or_create(
-            city=row["city"], country=Party.objects.get(code=row["country"]), place=row.get("place", "")
+            city=row["city"], country=_parties([row.get("country")], where)[0], place=row.get("place", "")
         )
     round_, _ = services.round_upsert(
         agreement=agreement,
@@ -192,26 +358,36 @@ def _seed_round(agreement, row: dict, sources: dict, chapters: dict) -> None:
         status=row.get("status", RoundStatus.HELD),
         summary=row.get("summary", ""),
         chief_negotiators=row.get("chief_negotiators", ""),
-        sources=_citations(row.get("sources", []), sources),
+        sources=_citations(row.get("sources", []), sources, where),
         reason="seed data",
     )
     for chapter_row in row.get("chapters", []):
+        _check_keys(chapter_row, CHAPTER_ROW_KEYS, f"{where}, chapter {chapter_row.get('code')}")
         services.chapter_progress_set(
             round=round_,
-            chapter=chapters[chapter_row["code"]],
+            chapter=_chapter(chapters, chapter_row["code"], where),
             status=chapter_row["status"],
-            note=chapter_row["note"],
+            note=chapter_row.get("note", ""),
             reason="seed data",
         )
     for note_row in row.get("notes", []):
+        _check_keys(note_row, NOTE_KEYS, f"{where}, note")
+        if note_row.get("source") and note_row["source"] not in sources:
+            raise SeedError(f"{where}, note: unknown source key {note_row['source']!r}.")
         if not round_.notes.filter(text=note_row["text"]).exists():
             services.note_add(
                 round=round_,
                 text=note_row["text"],
-                chapter=chapters[note_row["chapter"]] if note_row.get("chapter") else None,
+                chapter=_chapter(chapters, note_row["chapter"], where) if note_row.get("chapter") else None,
                 source=sources[note_row["source"]] if note_row.get("source") else None,
                 reason="seed data",
             )
+
+
+def _chapter(chapters: dict, code: str, where: str) -> Chapter:
+    if code not in chapters:
+        raise SeedError(f"{where}: unknown chapter code {code!r} (see fixtures/chapters.json).")
+    return chapters[code]
 
 
 def seed_all() -> None:

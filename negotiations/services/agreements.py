@@ -127,6 +127,9 @@ def _assign_changed(instance, fields: dict) -> bool:
     return changed
 
 
+COVERAGE_BLANK = {"rounds_coverage": "", "coverage_note": "", "coverage_checked_on": None}
+
+
 def agreement_upsert(
     *,
     slug: str,
@@ -138,12 +141,15 @@ def agreement_upsert(
     predecessor_relation: str = "",
     summary: str = "",
     sources: Iterable = (),
+    coverage: dict | None = None,
     user=None,
     reason: str = "",
 ) -> tuple[Agreement, bool]:
     """Create the agreement with ``slug``, or bring it in line with the given values.
 
-    The parties become exactly ``parties`` (Party objects). Saves, and so writes history,
+    The parties become exactly ``parties`` (Party objects). ``coverage`` holds any of
+    ``rounds_coverage``, ``coverage_note`` and ``coverage_checked_on`` (the rest blank); without
+    it the agreement's coverage stays as it was. Saves, and so writes history,
     only when something changed; returns ``(agreement, created)``.
     """
     from ..models import AgreementParty
@@ -156,6 +162,8 @@ def agreement_upsert(
         "predecessor_relation": predecessor_relation,
         "summary": summary,
     }
+    if coverage is not None:  # callers that do not know about coverage leave it as it is
+        fields |= {name: coverage.get(name, COVERAGE_BLANK[name]) for name in COVERAGE_BLANK}
     with transaction.atomic():
         agreement = Agreement.objects.filter(slug=slug).first()
         created = agreement is None

@@ -7,6 +7,7 @@ from django.utils.html import format_html
 from negotiations.choices import (
     AGREEMENT_STATUS_COLOUR,
     PROGRESS_STATUS_COLOUR,
+    PROGRESS_STATUS_OUTLINE,
     ROUND_STATUS_COLOUR,
     AgreementStatus,
     DatePrecision,
@@ -63,21 +64,21 @@ def round_status_badge(status):
 def progress_badge(status):
     """A chapter-progress status with the matrix colours."""
     label = label_of(ProgressStatus, status)
-    background, text = PROGRESS_STATUS_COLOUR.get(status, NEUTRAL)
-    return _badge(label, background, text, "badge-progress")
+    return format_html('<span class="badge badge-progress" style="{}">{}</span>', progress_style(status), label)
 
 
 @register.filter
 def progress_style(status):
-    """Inline colours for a matrix cell."""
+    """Inline colours for a matrix cell, badge or legend swatch (an outline where the fill is pale)."""
     background, text = PROGRESS_STATUS_COLOUR.get(status, NEUTRAL)
-    return f"background:{background};color:{text}"
+    outline = PROGRESS_STATUS_OUTLINE.get(status)
+    return f"background:{background};color:{text}" + (f";box-shadow:inset 0 0 0 1px {outline}" if outline else "")
 
 
 @register.simple_tag
 def progress_legend():
-    """(value, label, background, text) for every chapter-progress status, in workflow order."""
-    return [(value, label, *PROGRESS_STATUS_COLOUR.get(value, NEUTRAL)) for value, label in ProgressStatus.choices]
+    """(value, label, style) for every chapter-progress status, in workflow order."""
+    return [(value, label, progress_style(value)) for value, label in ProgressStatus.choices]
 
 
 @register.filter

@@ -1,14 +1,17 @@
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from negotiations.models import Agreement, Chapter, Party, Round
-from negotiations.seeding import seed_all
+from negotiations.seeding import SeedError, seed_all
 
 
 class Command(BaseCommand):
     help = "Load the shipped seed data (countries, blocs, chapter catalog, real negotiations). Safe to run again."
 
     def handle(self, *args, **options):
-        seed_all()
+        try:
+            seed_all()
+        except SeedError as error:  # nothing was written: the seed runs in one transaction
+            raise CommandError(f"Seed data not loaded: {error}") from None
         if options["verbosity"]:
             self.stdout.write(
                 self.style.SUCCESS(
