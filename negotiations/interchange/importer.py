@@ -28,6 +28,14 @@ from ..choices import (
 )
 from ..dates import PLAUSIBLE_MAX, PLAUSIBLE_MIN, parse_partial_date
 from ..models import Agreement, Chapter, ChapterProgress, Party, ProgressNote, Round, StatusEvent, Venue
+from ..services import agreement_upsert, venue_get_or_create, version_claim
+from ..services.bulk import (
+    chapter_progress_bulk_write,
+    round_key,
+    rounds_bulk_write,
+    sources_for_urls,
+    status_events_bulk_write,
+)
 from .columns import (
     AGREEMENTS,
     CHAPTER_PROGRESS,
@@ -342,9 +350,6 @@ class AgreementImporter(BaseImporter):
         self.items = ordered
 
     def write(self, *, user, reason):
-        from ..services import agreement_upsert
-        from ..services.imports import sources_for_urls, version_bump
-
         sources = sources_for_urls(urls=[u for item in self.items for u in item["urls"]], user=user, reason=reason)
         before = {
             a.slug: a
@@ -370,7 +375,7 @@ class AgreementImporter(BaseImporter):
             if is_new:
                 created += 1
             elif _agreement_changed(old, item, predecessor):
-                version_bump(instance=agreement)
+                version_claim(agreement, expected_version=None)
                 updated += 1
             else:
                 unchanged += 1
@@ -426,18 +431,11 @@ class StatusEventImporter(BaseImporter):
         self.items.append((event, urls))
 
     def write(self, *, user, reason):
-        from ..services.imports import sources_for_urls, status_events_bulk_write
-
         sources = sources_for_urls(urls=[u for _e, urls in self.items for u in urls], user=user, reason=reason)
         result = status_events_bulk_write(
             events=[(event, [sources[u] for u in urls]) for event, urls in self.items], user=user, reason=reason
         )
         return result.created, result.updated, result.unchanged
-
-
-def round_key(agreement_id: int, number: int | None, kind: str, title: str) -> tuple:
-    """A round's natural key: agreement + number, or agreement + kind + title without a number."""
-    return (agreement_id, number, None, None) if number is not None else (agreement_id, None, kind, title)
 
 
 class RoundImporter(BaseImporter):
@@ -530,9 +528,6 @@ class RoundImporter(BaseImporter):
         self.items.append((obj, urls))
 
     def write(self, *, user, reason):
-        from ..services import venue_get_or_create
-        from ..services.imports import rounds_bulk_write, sources_for_urls
-
         for venue in self.new_venues.values():
             saved = venue_get_or_create(city=venue.city, country=venue.country, place=venue.place, user=user)
             venue.pk = saved.pk
@@ -606,8 +601,6 @@ class ChapterProgressImporter(BaseImporter):
             self.items.append(("note", cell, "", note, checker.line))
 
     def write(self, *, user, reason):
-        from ..services.imports import chapter_progress_bulk_write
-
         merged: dict[tuple[int, int], ChapterProgress] = {}
         notes = []
         for what, (round_id, chapter_id), status, note, _line in self.items:

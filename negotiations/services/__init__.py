@@ -1,13 +1,15 @@
 """Business rules: every write that enforces a rule or touches several rows goes through here.
 
-Views, forms, serializers, the admin, importers and management commands call these functions;
+Views, forms, serializers, the admin, the importer and management commands call these functions;
 they do not re-implement them. Each function takes keyword-only arguments, runs in one
 transaction, and stamps the audit trail (django-simple-history) with the acting user and an
 optional reason. Import them from ``negotiations.services``.
 """
 
 from .agreements import (
+    agreement_delete,
     agreement_status_recompute,
+    agreement_update,
     agreement_upsert,
     status_event_delete,
     status_event_record,
@@ -15,17 +17,17 @@ from .agreements import (
 )
 from .common import ConcurrencyConflict, citations_set, history_stamp, version_claim
 from .curation import chapters_active_set, rounds_status_set, source_merge, venue_merge
-from .imports import (
-    agreement_delete,
-    agreement_update,
-    chapter_progress_delete,
-    chapter_progress_update,
-    reference_delete,
-    reference_save,
-    round_update,
-)
+from .reference import reference_delete, reference_save
 from .round_log import note_delete, note_update, round_delete, round_log, round_next_number
-from .rounds import chapter_progress_set, note_add, round_upsert, venue_get_or_create
+from .rounds import (
+    chapter_progress_delete,
+    chapter_progress_set,
+    chapter_progress_update,
+    note_add,
+    round_update,
+    round_upsert,
+    venue_get_or_create,
+)
 
 __all__ = [
     "ConcurrencyConflict",

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from ..choices import DatePrecision
 from ..models import Agreement, StatusEvent
-from .common import citations_set, history_stamp, version_claim
+from .common import citations_set, history_stamp, record_delete, version_check, version_claim
 
 # --- Agreement status -------------------------------------------------------------------
 
@@ -186,3 +186,29 @@ def agreement_upsert(
                 link.save()
         citations_set(owner=agreement, sources=sources, user=user, reason=reason)
     return agreement, created
+
+
+def agreement_update(
+    *, agreement: Agreement, expected_version: int | None = None, user=None, reason: str = "", **fields
+) -> Agreement:
+    """Change an agreement through :func:`agreement_upsert` (same rules), claiming its version."""
+    with transaction.atomic():
+        version_check(instance=agreement, expected_version=expected_version)
+        values = {
+            "name": agreement.name,
+            "short_name": agreement.short_name,
+            "kind": agreement.kind,
+            "parties": list(agreement.parties.all()),
+            "predecessor": agreement.predecessor,
+            "predecessor_relation": agreement.predecessor_relation,
+            "summary": agreement.summary,
+            **fields,
+        }
+        updated, _created = agreement_upsert(slug=agreement.slug, user=user, reason=reason, **values)
+        version_claim(updated, expected_version=None)
+    return updated
+
+
+def agreement_delete(*, agreement: Agreement, expected_version: int | None = None, user=None, reason: str = "") -> None:
+    """Delete an agreement with its timeline, rounds, progress and notes (they are owned by it)."""
+    record_delete(agreement, expected_version=expected_version, user=user, reason=reason)

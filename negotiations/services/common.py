@@ -2,6 +2,7 @@
 
 from collections.abc import Iterable
 
+from django.db import transaction
 from django.db.models import F, Model
 from django.utils.translation import gettext as _
 
@@ -41,6 +42,42 @@ def version_claim(instance: Model, *, expected_version: int | None) -> None:
         if not claimed:
             raise ConcurrencyConflict(model.objects.get(pk=instance.pk))
     instance.version = model.objects.values_list("version", flat=True).get(pk=instance.pk)
+
+
+def version_check(*, instance: Model, expected_version: int | None) -> Model:
+    """Lock ``instance``'s row and raise ``ConcurrencyConflict`` if its version moved on.
+
+    Unlike :func:`version_claim` it does not bump the version: the write that follows does
+    (only when it changes something). Must run inside the caller's transaction.
+    """
+    locked = type(instance).objects.select_for_update().get(pk=instance.pk)
+    if expected_version is not None and locked.version != expected_version:
+        raise ConcurrencyConflict(locked)
+    return locked
+
+
+def record_update(instance: Model, fields: dict, *, expected_version: int | None, user, reason: str) -> Model:
+    """Set ``fields`` on a versioned record, validate, bump its version and save, in one
+    transaction; ``ConcurrencyConflict`` if it changed since ``expected_version``."""
+    with transaction.atomic():
+        version_check(instance=instance, expected_version=expected_version)
+        for name, value in fields.items():
+            setattr(instance, name, value)
+        instance.full_clean()
+        version_claim(instance, expected_version=None)
+        history_stamp(instance, user=user, reason=reason)
+        instance.save()
+    return instance
+
+
+def record_delete(instance: Model, *, expected_version: int | None, user, reason: str) -> None:
+    """Delete a record, stamped in the history; a versioned one only if it is still at
+    ``expected_version`` (when given)."""
+    with transaction.atomic():
+        if hasattr(instance, "version"):
+            version_check(instance=instance, expected_version=expected_version)
+        history_stamp(instance, user=user, reason=reason)
+        instance.delete()
 
 
 # --- Sources ----------------------------------------------------------------------------

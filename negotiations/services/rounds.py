@@ -8,7 +8,7 @@ from django.db import transaction
 from ..choices import DatePrecision, ProgressStatus, RoundFormat, RoundKind, RoundStatus, Visibility
 from ..models import Agreement, Chapter, ChapterProgress, Party, ProgressNote, Round, Source, Venue
 from .agreements import _assign_changed
-from .common import citations_set, history_stamp, version_claim
+from .common import citations_set, history_stamp, record_delete, record_update, version_claim
 
 
 def venue_get_or_create(*, city: str, country: Party, place: str = "", user=None) -> Venue:
@@ -130,3 +130,20 @@ def note_add(
         history_stamp(note, user=user, reason=reason)
         note.save()
     return note
+
+
+def round_update(*, round: Round, expected_version: int | None = None, user=None, reason: str = "", **fields) -> Round:
+    """Change any field of a round found by id (its number or agreement included)."""
+    return record_update(round, fields, expected_version=expected_version, user=user, reason=reason)
+
+
+def chapter_progress_update(
+    *, progress: ChapterProgress, expected_version: int | None = None, user=None, reason: str = "", **fields
+) -> ChapterProgress:
+    return record_update(progress, fields, expected_version=expected_version, user=user, reason=reason)
+
+
+def chapter_progress_delete(
+    *, progress: ChapterProgress, expected_version: int | None = None, user=None, reason: str = ""
+) -> None:
+    record_delete(progress, expected_version=expected_version, user=user, reason=reason)

@@ -1,14 +1,9 @@
-"""Writes for the REST API and the spreadsheet importer.
+"""Bulk writes for the spreadsheet importer (``negotiations.interchange``).
 
-Two families:
-
-- single-record edits the API needs beyond the core services (update and delete by id with
-  optimistic concurrency, reference data kept by curators); each one claims the record's
-  ``version`` when it has one, stamps the audit trail and runs in one transaction;
-- bulk writes for imports (:func:`rounds_bulk_write` and friends): the importer validates every
-  row first, then hands the resolved values here. They write with ``bulk_create`` /
-  ``bulk_update`` plus django-simple-history's bulk history, so a 10,000-row file lands in one
-  transaction in seconds while every row still gets its audit record (user and reason).
+The importer validates every row first, then hands the resolved values here. They write with
+``bulk_create`` / ``bulk_update`` plus django-simple-history's bulk history (or straight
+inserts of the validated rows), so a 10,000-row file lands in one transaction in seconds while
+every row still gets its audit record (user and reason).
 """
 
 import datetime as dt
@@ -16,7 +11,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db import connection, transaction
-from django.db.models import Model
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
@@ -31,110 +25,7 @@ from ..models import (
     StatusEvent,
     StatusEventSource,
 )
-from .agreements import agreement_status_recompute, agreement_upsert
-from .common import ConcurrencyConflict, history_stamp, version_claim
-
-# --- Concurrency ------------------------------------------------------------------------
-
-
-def version_check(*, instance: Model, expected_version: int | None) -> Model:
-    """Lock ``instance``'s row and raise ``ConcurrencyConflict`` if its version moved on.
-
-    Unlike :func:`version_claim` it does not bump the version: the write that follows does
-    (only when it changes something). Must run inside the caller's transaction.
-    """
-    locked = type(instance).objects.select_for_update().get(pk=instance.pk)
-    if expected_version is not None and locked.version != expected_version:
-        raise ConcurrencyConflict(locked)
-    return locked
-
-
-def _update_fields(instance: Model, fields: dict, *, expected_version: int | None, user, reason: str) -> Model:
-    with transaction.atomic():
-        version_check(instance=instance, expected_version=expected_version)
-        for name, value in fields.items():
-            setattr(instance, name, value)
-        instance.full_clean()
-        version_claim(instance, expected_version=None)
-        history_stamp(instance, user=user, reason=reason)
-        instance.save()
-    return instance
-
-
-def _delete(instance: Model, *, expected_version: int | None, user, reason: str) -> None:
-    with transaction.atomic():
-        if hasattr(instance, "version"):
-            version_check(instance=instance, expected_version=expected_version)
-        history_stamp(instance, user=user, reason=reason)
-        instance.delete()
-
-
-# --- Agreements, rounds, progress, notes by id -------------------------------------------
-
-
-def agreement_update(
-    *, agreement: Agreement, expected_version: int | None = None, user=None, reason: str = "", **fields
-) -> Agreement:
-    """Change an agreement through :func:`agreement_upsert` (same rules), claiming its version."""
-    with transaction.atomic():
-        version_check(instance=agreement, expected_version=expected_version)
-        values = {
-            "name": agreement.name,
-            "short_name": agreement.short_name,
-            "kind": agreement.kind,
-            "parties": list(agreement.parties.all()),
-            "predecessor": agreement.predecessor,
-            "predecessor_relation": agreement.predecessor_relation,
-            "summary": agreement.summary,
-            **fields,
-        }
-        updated, _created = agreement_upsert(slug=agreement.slug, user=user, reason=reason, **values)
-        version_claim(updated, expected_version=None)
-    return updated
-
-
-def agreement_delete(*, agreement: Agreement, expected_version: int | None = None, user=None, reason: str = "") -> None:
-    """Delete an agreement with its timeline, rounds, progress and notes (they are owned by it)."""
-    _delete(agreement, expected_version=expected_version, user=user, reason=reason)
-
-
-def round_update(*, round: Round, expected_version: int | None = None, user=None, reason: str = "", **fields) -> Round:
-    """Change any field of a round found by id (its number or agreement included)."""
-    return _update_fields(round, fields, expected_version=expected_version, user=user, reason=reason)
-
-
-def chapter_progress_update(
-    *, progress: ChapterProgress, expected_version: int | None = None, user=None, reason: str = "", **fields
-) -> ChapterProgress:
-    return _update_fields(progress, fields, expected_version=expected_version, user=user, reason=reason)
-
-
-def chapter_progress_delete(
-    *, progress: ChapterProgress, expected_version: int | None = None, user=None, reason: str = ""
-) -> None:
-    _delete(progress, expected_version=expected_version, user=user, reason=reason)
-
-
-# --- Reference data (parties, chapters, sources): curators only, no version ---------------
-
-
-def reference_save(*, instance: Model, user=None, reason: str = "", **fields) -> Model:
-    """Create or change a party, chapter or source after full validation."""
-    with transaction.atomic():
-        for name, value in fields.items():
-            setattr(instance, name, value)
-        instance.full_clean()
-        history_stamp(instance, user=user, reason=reason)
-        instance.save()
-    return instance
-
-
-def reference_delete(*, instance: Model, user=None, reason: str = "") -> None:
-    """Delete a party, chapter or source; raises ``ProtectedError`` while it is still used."""
-    _delete(instance, expected_version=None, user=user, reason=reason)
-
-
-# --- Bulk writes for imports --------------------------------------------------------------
+from .agreements import agreement_status_recompute
 
 
 @dataclass
@@ -310,13 +201,13 @@ ROUND_IMPORT_FIELDS = [
 ]
 
 
-def _round_key_of(agreement_id, number, kind, title) -> tuple:
+def round_key(agreement_id: int, number: int | None, kind: str, title: str) -> tuple:
+    """A round's natural key: agreement + number, or agreement + kind + title without a number."""
     return (agreement_id, number, None, None) if number is not None else (agreement_id, None, kind, title)
 
 
 def _round_key(r: Round) -> tuple:
-    """Agreement + number, or agreement + kind + title for a meeting without a number."""
-    return (r.agreement_id, r.number, None, None) if r.number is not None else (r.agreement_id, None, r.kind, r.title)
+    return round_key(r.agreement_id, r.number, r.kind, r.title)
 
 
 def rounds_bulk_write(
@@ -334,7 +225,7 @@ def rounds_bulk_write(
             existing.setdefault(_round_key(r), r)
         keyed = [(_round_key(obj), obj) for obj, _ in rounds]
         new, changed, result.unchanged = _split_changes(keyed, existing, ROUND_IMPORT_FIELDS)
-        fast = (_round_key_of, ["agreement_id", "number", "kind", "title"], {"agreement_id__in": agreement_ids})
+        fast = (round_key, ["agreement_id", "number", "kind", "title"], {"agreement_id__in": agreement_ids})
         _write(Round, new, changed, ROUND_IMPORT_FIELDS, user=user, reason=reason, fast=fast)
         result.created, result.updated = len(new), len(changed)
         stored = {**existing, **{_round_key(obj): obj for obj in new}}
@@ -415,9 +306,3 @@ def status_events_bulk_write(
             agreement_status_recompute(agreement=agreement)
         result.agreements = agreement_ids
     return result
-
-
-def version_bump(*, instance: Model) -> None:
-    """Bump a record's version after a change made through a service that does not (an import
-    changing an agreement), so that clients holding the old ETag get 412."""
-    version_claim(instance, expected_version=None)
