@@ -1,4 +1,4 @@
-"""Careful reads: round order, the timeline, its drawing, the matrix, round and chapter pages."""
+"""Careful reads: round order, the timeline, the matrix, round and chapter pages."""
 
 import datetime as dt
 
@@ -26,7 +26,6 @@ from negotiations.selectors import (
     round_page,
     rounds_in_order,
     stage_meter,
-    timeline_chart,
 )
 from negotiations.services import status_event_record
 from tests import factories as f
@@ -79,38 +78,6 @@ def test_timeline_marks_planned_and_approximate_entries(agreement):
     assert entries[planned].planned and entries[planned].approximate
     assert entries[round_10].planned and entries[round_10].span_end == dt.date(2027, 1, 31)
     assert entries[planned].date_display == "Mar 2027"
-
-
-def test_chart_draws_a_status_band_until_the_next_event_and_the_last_until_today(agreement):
-    status_event_record(agreement=agreement, status=AgreementStatus.LAUNCHED, date=dt.date(2017, 1, 18))
-    status_event_record(agreement=agreement, status=AgreementStatus.PAUSED, date=dt.date(2019, 12, 1))
-    status_event_record(agreement=agreement, status=AgreementStatus.SIGNED, date=dt.date(2030, 1, 1), planned=True)
-    chart = timeline_chart(agreement_timeline(agreement=agreement))
-    launched, paused = chart.bands  # planned events make no band
-    assert launched["x"] + launched["width"] == pytest.approx(paused["x"], abs=0.2)
-    assert paused["ongoing"] and paused["x"] + paused["width"] == pytest.approx(chart.today_x, abs=0.2)
-    xs = [tick["x"] for tick in chart.ticks]
-    assert xs == sorted(xs) and chart.ticks[0]["label"] == "2017"
-
-
-def test_chart_keeps_month_spans_wider_than_day_spans(agreement):
-    f.round_(agreement, 1, start_date=dt.date(1990, 8, 1), end_date=None, date_precision=DatePrecision.MONTH)
-    f.round_(agreement, 2, start_date=dt.date(2025, 11, 3), end_date=dt.date(2025, 11, 5))
-    chart = timeline_chart(agreement_timeline(agreement=agreement))
-    month, day = sorted(chart.rounds, key=lambda r: r["x"])
-    assert month["width"] > day["width"]
-
-
-def test_chart_moves_close_labels_to_another_row(agreement):
-    f.round_(agreement, 9, start_date=dt.date(2025, 11, 3), end_date=None)
-    f.round_(agreement, 10, start_date=dt.date(2025, 11, 10), end_date=None)
-    first, second = timeline_chart(agreement_timeline(agreement=agreement)).rounds
-    assert first["label_y"] != second["label_y"]
-
-
-def test_chart_is_none_without_dated_entries(agreement):
-    f.round_(agreement, 1, start_date=None, end_date=None)
-    assert timeline_chart(agreement_timeline(agreement=agreement)) is None
 
 
 def test_matrix_rows_are_chapters_columns_rounds_in_order(agreement, django_assert_num_queries):

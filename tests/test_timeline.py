@@ -1,0 +1,50 @@
+"""The timeline's drawing: status bands, spans that keep their precision, labels kept apart."""
+
+import datetime as dt
+
+import pytest
+
+from negotiations.choices import AgreementStatus, DatePrecision
+from negotiations.selectors import agreement_timeline
+from negotiations.services import status_event_record
+from negotiations.timeline import timeline_chart
+from tests import factories as f
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def agreement():
+    return f.agreement("india-peru-ta")
+
+
+def test_chart_draws_a_status_band_until_the_next_event_and_the_last_until_today(agreement):
+    status_event_record(agreement=agreement, status=AgreementStatus.LAUNCHED, date=dt.date(2017, 1, 18))
+    status_event_record(agreement=agreement, status=AgreementStatus.PAUSED, date=dt.date(2019, 12, 1))
+    status_event_record(agreement=agreement, status=AgreementStatus.SIGNED, date=dt.date(2030, 1, 1), planned=True)
+    chart = timeline_chart(agreement_timeline(agreement=agreement))
+    launched, paused = chart.bands  # planned events make no band
+    assert launched["x"] + launched["width"] == pytest.approx(paused["x"], abs=0.2)
+    assert paused["ongoing"] and paused["x"] + paused["width"] == pytest.approx(chart.today_x, abs=0.2)
+    xs = [tick["x"] for tick in chart.ticks]
+    assert xs == sorted(xs) and chart.ticks[0]["label"] == "2017"
+
+
+def test_chart_keeps_month_spans_wider_than_day_spans(agreement):
+    f.round_(agreement, 1, start_date=dt.date(1990, 8, 1), end_date=None, date_precision=DatePrecision.MONTH)
+    f.round_(agreement, 2, start_date=dt.date(2025, 11, 3), end_date=dt.date(2025, 11, 5))
+    chart = timeline_chart(agreement_timeline(agreement=agreement))
+    month, day = sorted(chart.rounds, key=lambda r: r["x"])
+    assert month["width"] > day["width"]
+
+
+def test_chart_moves_close_labels_to_another_row(agreement):
+    f.round_(agreement, 9, start_date=dt.date(2025, 11, 3), end_date=None)
+    f.round_(agreement, 10, start_date=dt.date(2025, 11, 10), end_date=None)
+    first, second = timeline_chart(agreement_timeline(agreement=agreement)).rounds
+    assert first["label_y"] != second["label_y"]
+
+
+def test_chart_is_none_without_dated_entries(agreement):
+    f.round_(agreement, 1, start_date=None, end_date=None)
+    assert timeline_chart(agreement_timeline(agreement=agreement)) is None
