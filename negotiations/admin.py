@@ -14,6 +14,7 @@ from django.db.models import Count, F
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
+from modeltranslation.admin import TranslationAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import services
@@ -227,11 +228,13 @@ class BlocMembershipAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Chapter)
-class ChapterAdmin(SimpleHistoryAdmin):
-    list_display = ["code", "name", "order", "cptpp_chapter", "dta_area", "is_active", "round_count"]
+class ChapterAdmin(TranslationAdmin, SimpleHistoryAdmin):
+    """Name and description are edited in English and Spanish side by side (``name_en``, ``name_es``)."""
+
+    list_display = ["code", "name_en", "name_es", "order", "cptpp_chapter", "dta_area", "is_active", "round_count"]
     list_editable = ["order"]
     list_filter = ["is_active", "dta_area"]
-    search_fields = ["code", "name", "description"]
+    search_fields = ["code", "name_en", "name_es", "description_en", "description_es"]
     actions = ["retire", "reactivate"]
 
     def get_queryset(self, request):
@@ -308,13 +311,13 @@ class VenueAdmin(MergeActionMixin, SimpleHistoryAdmin):
 class AgreementAdmin(VersionedAdmin):
     list_display = ["name", "short_name", "kind", "current_status", "status_date_display", "party_codes"]
     list_filter = ["current_status", "kind", ("parties", admin.RelatedOnlyFieldListFilter)]
-    search_fields = ["name", "short_name", "slug", "summary", "parties__code", "parties__name"]
+    search_fields = ["name", "short_name", "spanish_name", "slug", "summary", "parties__code", "parties__name"]
     prepopulated_fields = {"slug": ["name"]}
     autocomplete_fields = ["predecessor"]
     filter_horizontal = ["editors", "editor_groups"]
     readonly_fields = ["current_status", "status_date_display", "version", "created_at", "updated_at"]
     fieldsets = [
-        (None, {"fields": ["name", "short_name", "slug", "kind", "summary"]}),
+        (None, {"fields": ["name", "short_name", "spanish_name", "slug", "kind", "summary"]}),
         (_("Lineage"), {"fields": ["predecessor", "predecessor_relation"]}),
         (_("Round record coverage"), {"fields": ["rounds_coverage", "coverage_note", "coverage_checked_on"]}),
         (

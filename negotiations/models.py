@@ -12,6 +12,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -190,7 +191,8 @@ class Chapter(models.Model):
     dta_area = models.CharField(_("World Bank DTA 2.0 area"), max_length=200, blank=True)
     is_active = models.BooleanField(_("active"), default=True, help_text=_("Retired chapters stay on old rounds."))
 
-    history = HistoricalRecords()
+    # Name and description exist in English and Spanish (name_en, name_es, …): see
+    # translation.py, which also registers the audit trail once those fields exist.
 
     class Meta:
         ordering = ["order", "code"]
@@ -199,6 +201,12 @@ class Chapter(models.Model):
 
     def __str__(self):
         return f"{self.code} — {self.name}"
+
+    def save(self, *args, **kwargs):
+        # The untranslated ``name`` column keeps the English name whatever the language of
+        # the request that saves: language-neutral reads (exports, ``chapter__name``) use it.
+        with translation.override(settings.MODELTRANSLATION_DEFAULT_LANGUAGE):
+            super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         return reverse("chapter-detail", args=[self.code])
@@ -229,6 +237,12 @@ class Agreement(models.Model):
     )
     predecessor_relation = models.CharField(
         _("relation to predecessor"), max_length=12, choices=AgreementRelation.choices, blank=True
+    )
+    spanish_name = models.CharField(
+        _("official Spanish name"),
+        max_length=300,
+        blank=True,
+        help_text=_("Only an official name, e.g. “Acuerdo de Integración Comercial Perú–México”; never a translation."),
     )
     summary = models.TextField(_("summary"), blank=True)
     sources = models.ManyToManyField(Source, through="AgreementSource", related_name="agreements", blank=True)
@@ -306,6 +320,13 @@ class Agreement(models.Model):
 
     def get_absolute_url(self):
         return reverse("agreement-detail", args=[self.slug])
+
+    @property
+    def local_name(self) -> str:
+        """The official Spanish name for a Spanish reader, if there is one; else the name."""
+        if self.spanish_name and translation.get_language() == "es":
+            return self.spanish_name
+        return self.name
 
     @property
     def status_stage(self) -> int:

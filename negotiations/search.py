@@ -1,11 +1,13 @@
-"""Full-text search over agreements, rounds and public notes, ranked.
+"""Full-text search over agreements, rounds, chapters and public notes, ranked.
 
 On PostgreSQL it uses ``SearchVector``/``SearchQuery``/``SearchRank`` (web-search syntax:
 quoted phrases, ``or``, ``-word``); elsewhere (SQLite in development and tests) every word
 must appear in one of the fields (``icontains``) and a simple score ranks the hits: a word
 in a title counts more than one in a text.
 
-Only public notes are searched, for everyone: search results are the same for all readers.
+Only public notes are searched, for everyone: search results are the same for all readers,
+in either language: a chapter is found by its English or its Spanish name ("reglas de origen"),
+an agreement also by its official Spanish name.
 """
 
 import re
@@ -18,7 +20,7 @@ from django.db.models import BooleanField, Case, ExpressionWrapper, FloatField, 
 from django.db.models.expressions import RawSQL
 from django.utils.text import Truncator
 
-from .models import Agreement, ProgressNote, Round, Venue
+from .models import Agreement, Chapter, ProgressNote, Round, Venue
 
 SEARCH_CONFIG = "simple"  # names, places and codes in several languages: no English stemming
 MAX_QUERY_LENGTH = 200
@@ -27,7 +29,7 @@ MAX_TERMS = 8
 
 @dataclass
 class SearchHit:
-    kind: str  # "agreement", "round" or "note"
+    kind: str  # "agreement", "round", "chapter" or "note"
     title: str
     url: str
     snippet: str
@@ -97,11 +99,21 @@ def ranked(queryset: QuerySet, fields: list[tuple[str, str]], query: str) -> Que
     return _fallback_rank(queryset, fields, query)
 
 
-AGREEMENT_FIELDS = [("name", "A"), ("short_name", "A"), ("slug", "B"), ("summary", "C")]
+# The GIN index of migration 0011 is on exactly this expression: keep them in step.
+AGREEMENT_FIELDS = [("name", "A"), ("short_name", "A"), ("spanish_name", "A"), ("slug", "B"), ("summary", "C")]
+# Both languages' columns, named explicitly: ``name`` alone would mean the reader's language.
+CHAPTER_FIELDS = [
+    ("code", "A"),
+    ("name_en", "A"),
+    ("name_es", "A"),
+    ("description_en", "C"),
+    ("description_es", "C"),
+]
 ROUND_FIELDS = [
     ("title", "A"),
     ("agreement__name", "B"),
     ("agreement__short_name", "B"),
+    ("agreement__spanish_name", "B"),
     ("venue__city", "B"),
     ("summary", "C"),
     ("chief_negotiators", "C"),
@@ -260,18 +272,30 @@ def search(query: str, *, limit: int = 30) -> list[SearchHit]:
 
 def search_results(query: str, *, limit: int = 30) -> SearchResults:
     """The best ``limit`` hits of each kind, merged by rank, and how the notes were chosen.
-    Five queries (seven on PostgreSQL, which first looks up candidate venues and agreements)."""
+    Six queries (eight on PostgreSQL, which first looks up candidate venues and agreements)."""
     query = query.replace("\x00", "").strip()[:MAX_QUERY_LENGTH]  # PostgreSQL rejects NUL
     if not query:
         return SearchResults([])
     terms = terms_of(query)
     agreements = ranked(Agreement.objects.all(), AGREEMENT_FIELDS, query)[:limit]
+    chapters = ranked(Chapter.objects.all(), CHAPTER_FIELDS, query)[:limit]  # a small catalog: no index
     rounds = ranked(_round_candidates(query), ROUND_FIELDS, query)[:limit]
     notes, notes_by_date = _best_notes(query, limit)
     hits = []
     for item in agreements:
         hits.append(
             SearchHit("agreement", str(item), item.get_absolute_url(), _snippet(item.summary, terms), item.rank, item)
+        )
+    for item in chapters:
+        hits.append(
+            SearchHit(
+                "chapter",
+                f"{item.code} — {item.name}",
+                item.get_absolute_url(),
+                _snippet(item.description, terms),
+                item.rank,
+                item,
+            )
         )
     for item in rounds:
         where = f" — {item.venue}" if item.venue_id else ""

@@ -114,7 +114,11 @@ def seed_chapters() -> None:
         _upsert(
             Chapter,
             {
-                "name": row["name"],
+                # Both languages explicitly: plain ``name`` would mean the seeding process's language.
+                "name_en": row["name"],
+                "name_es": row["name_es"],
+                "description_en": row.get("description", ""),
+                "description_es": row.get("description_es", ""),
                 "order": row["order"],
                 "cptpp_chapter": row["cptpp_chapter"],
                 "dta_area": row["dta_area"],
@@ -150,6 +154,7 @@ AGREEMENT_KEYS = {
     "slug",
     "name",
     "short_name",
+    "spanish_name",
     "kind",
     "parties",
     "predecessor",
@@ -288,6 +293,7 @@ def _seed_agreement(item: dict, sources: dict, chapters: dict, where: str) -> No
         slug=item["slug"],
         name=item["name"],
         short_name=item.get("short_name", ""),
+        spanish_name=item.get("spanish_name", ""),
         kind=item["kind"],
         parties=_parties(item["parties"], where),
         predecessor=predecessor,

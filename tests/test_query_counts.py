@@ -91,9 +91,9 @@ BUDGET = {
     "round-detail": 5,
     "chapter-list": 4,
     "chapter-detail": 6,
-    # Agreements, rounds, whether more notes match than are ranked, note ranks, the best notes in
-    # full; plus two small look-ups (venues, agreements) that find candidate rounds on PostgreSQL.
-    "search": 7,
+    # Agreements, chapters, rounds, whether more notes match than are ranked, note ranks, the best
+    # notes in full; plus two small look-ups (venues, agreements) that find candidate rounds on PostgreSQL.
+    "search": 8,
     "feed": 2,
     "calendar": 2,
     "round-csv": 2,

@@ -251,3 +251,19 @@ def test_note_search_uses_the_gin_index(data):
         cursor.execute("EXPLAIN " + sql, params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "negotiations_progressnote_text_search" in plan
+
+
+def test_finds_a_chapter_by_its_english_or_spanish_name_and_code():
+    roo = f.chapter("ROO", name_en="Rules of Origin and Origin Procedures", name_es="Reglas de origen y procedimientos")
+    f.chapter("TBT", name_en="Technical Barriers to Trade", name_es="Obstáculos técnicos al comercio")
+    for query in ("reglas de origen", "Reglas de Origen", "rules of origin", "ROO"):
+        assert [hit.obj for hit in search(query) if hit.kind == "chapter"] == [roo], query
+
+
+def test_finds_an_agreement_and_its_rounds_by_the_official_spanish_name(data):
+    data["mp"].spanish_name = "Acuerdo de Integración Comercial Perú–México"
+    data["mp"].save()
+    round_ = f.round_(data["mp"], 1)
+    found = kinds_and_objects("integración comercial")
+    assert ("agreement", data["mp"]) in found
+    assert ("round", round_) in found

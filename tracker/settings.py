@@ -46,6 +46,8 @@ if PRODUCTION and not ALLOWED_HOSTS:
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
+    # Before the admin, so that the admin's forms show a field per language.
+    "modeltranslation",
     "tracker.admin_site.TrackerAdminConfig",  # the admin, for curators only
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -157,6 +159,10 @@ LOGOUT_REDIRECT_URL = "/"
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("es", _("Spanish"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Catalog data in both languages (negotiations/translation.py): English is the record's own
+# language and the fallback when a Spanish name is missing.
+MODELTRANSLATION_DEFAULT_LANGUAGE = "en"
+MODELTRANSLATION_FALLBACK_LANGUAGES = ("en",)
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

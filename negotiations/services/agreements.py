@@ -137,6 +137,7 @@ def agreement_upsert(
     kind: str,
     parties: Iterable,
     short_name: str = "",
+    spanish_name: str = "",
     predecessor: Agreement | None = None,
     predecessor_relation: str = "",
     summary: str = "",
@@ -157,6 +158,7 @@ def agreement_upsert(
     fields = {
         "name": name,
         "short_name": short_name,
+        "spanish_name": spanish_name,
         "kind": kind,
         "predecessor": predecessor,
         "predecessor_relation": predecessor_relation,
