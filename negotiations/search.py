@@ -99,7 +99,7 @@ def ranked(queryset: QuerySet, fields: list[tuple[str, str]], query: str) -> Que
     return _fallback_rank(queryset, fields, query)
 
 
-# The GIN index of migration 0011 is on exactly this expression: keep them in step.
+# The GIN index of migration 0012 is on exactly this expression: keep them in step.
 AGREEMENT_FIELDS = [("name", "A"), ("short_name", "A"), ("spanish_name", "A"), ("slug", "B"), ("summary", "C")]
 # Both languages' columns, named explicitly: ``name`` alone would mean the reader's language.
 CHAPTER_FIELDS = [

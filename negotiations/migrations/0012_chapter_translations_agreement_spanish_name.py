@@ -32,7 +32,7 @@ def english_from_untranslated(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("negotiations", "0010_note_chapter_newest_index"),
+        ("negotiations", "0011_agreement_coverage_source_language_discussed"),
     ]
 
     operations = [
