@@ -41,7 +41,7 @@ from .models import (
 )
 from .permissions import notes_visible_to
 from .queries import per_agreement, starts_on_or_after_q
-from .timeline import TimelineEntry, timeline_chart
+from .timeline import TimelineEntry, event_order_key, timeline_chart
 
 # --- Querysets for the lists (the FilterSets filter them) ---------------------------------
 
@@ -103,8 +103,9 @@ def rounds_in_order(rounds: Iterable[Round]) -> list[Round]:
 
 
 def agreement_timeline(*, agreement: Agreement) -> list[TimelineEntry]:
-    """Status events and rounds on one dated axis, newest first (same-day events in reverse
-    ``sequence``); undated rounds come last. Three queries."""
+    """Status events and rounds on one dated axis, newest first (an event known to the year or
+    month placed at its period's end, see ``timeline.event_order_key``; same-day events in
+    reverse ``sequence``); undated rounds come last. Three queries."""
     events = StatusEvent.objects.filter(agreement=agreement).prefetch_related(
         Prefetch("citations", queryset=StatusEventSource.objects.select_related("source"))
     )
@@ -125,7 +126,7 @@ def agreement_timeline(*, agreement: Agreement) -> list[TimelineEntry]:
                 status_label=event.get_status_display(),
                 obj=event,
                 sources=list(event.citations.all()),
-                order=(event.date, 1, event.sequence, event.pk),
+                order=(event_order_key(event)[0], 1, *event_order_key(event)[1:]),
             )
         )
     for position, item in enumerate(rounds):

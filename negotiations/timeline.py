@@ -51,6 +51,21 @@ class TimelineEntry:
         return period_end(self.end or self.date, self.precision)
 
 
+def event_order_key(event) -> tuple:
+    """Where a status event stands on its timeline: by the last day of the period its date
+    names, so an event known only to the year or month comes after the dated events inside that
+    period ("2005: under negotiation" after "20 Jan 2005: framework signed"); events of the same
+    day by their ``sequence``."""
+    return (period_end(event.date, event.date_precision), event.sequence, event.pk or 0)
+
+
+def latest_actual_event(events):
+    """The event that sets an agreement's current status: the last actual (not planned) one in
+    timeline order, or None."""
+    actual = [event for event in events if not event.planned]
+    return max(actual, key=event_order_key) if actual else None
+
+
 def min_width(entry: TimelineEntry) -> float:
     """Narrowest drawing of an entry: a span known only to the month or year stays wider than a
     dated one even when the axis covers decades, so approximate dates never look exact."""

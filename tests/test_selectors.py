@@ -58,6 +58,31 @@ def test_timeline_is_newest_first_with_same_day_events_in_reverse_sequence(agree
     assert [e.obj for e in entries] == [second, first, round_9, older, undated]
 
 
+def test_a_year_or_month_event_follows_the_dated_events_inside_its_period(agreement):
+    # India–Chile PTA: the framework was signed on 20 Jan 2005 and "2005: under negotiation"
+    # followed it; stored as 1 Jan 2005, the year event must still come after the signing.
+    signed = status_event_record(
+        agreement=agreement, status=AgreementStatus.FRAMEWORK_SIGNED, date=dt.date(2005, 1, 20)
+    )
+    talks = status_event_record(
+        agreement=agreement,
+        status=AgreementStatus.UNDER_NEGOTIATION,
+        date=dt.date(2005, 1, 1),
+        date_precision=DatePrecision.YEAR,
+    )
+    in_month = status_event_record(
+        agreement=agreement, status=AgreementStatus.PAUSED, date=dt.date(2006, 3, 1), date_precision=DatePrecision.MONTH
+    )
+    dated_later_that_month = status_event_record(
+        agreement=agreement, status=AgreementStatus.SIGNED, date=dt.date(2006, 3, 8)
+    )
+    events = [e.obj for e in agreement_timeline(agreement=agreement) if e.is_status]
+    assert events == [in_month, dated_later_that_month, talks, signed]  # newest first
+    agreement.refresh_from_db()
+    # The current status is the last event in that order, not the latest stored date.
+    assert (agreement.current_status, agreement.status_date) == (AgreementStatus.PAUSED, dt.date(2006, 3, 1))
+
+
 def test_timeline_marks_planned_and_approximate_entries(agreement):
     planned = status_event_record(
         agreement=agreement,

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from ..choices import DatePrecision
 from ..models import Agreement, StatusEvent
+from ..timeline import latest_actual_event
 from .common import citations_set, history_stamp, record_delete, version_check, version_claim
 
 # --- Agreement status -------------------------------------------------------------------
@@ -17,15 +18,14 @@ from .common import citations_set, history_stamp, record_delete, version_check, 
 def agreement_status_recompute(*, agreement: Agreement) -> Agreement:
     """Derive ``current_status`` and ``status_date`` from the latest *actual* status event.
 
-    Planned events never count. Events on the same date are ordered by ``sequence``. This is
+    Planned events never count; "latest" is in timeline order (``timeline.event_order_key``: an
+    event known to the year or month counts from its period's end; same-day events by ``sequence``). This is
     the only place that writes the derived fields; every path that changes status events
     calls it inside the same transaction.
     """
     with transaction.atomic():
         locked = Agreement.objects.select_for_update().get(pk=agreement.pk)
-        latest = (
-            StatusEvent.objects.filter(agreement=locked, planned=False).order_by("-date", "-sequence", "-id").first()
-        )
+        latest = latest_actual_event(StatusEvent.objects.filter(agreement=locked, planned=False))
         new_values = {
             "current_status": latest.status if latest else "",
             "status_date": latest.date if latest else None,
