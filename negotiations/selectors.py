@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, F, Max, Min, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -22,6 +22,7 @@ from .choices import (
     AGREEMENT_STATUSES_UNDER_WAY,
     ROUND_STATUS_COLOUR,
     RoundFormat,
+    RoundsCoverage,
     RoundStatus,
     Visibility,
 )
@@ -469,3 +470,69 @@ def home_page() -> dict:
         "negotiating_total": len(shown) if len(shown) < HOME_NEGOTIATIONS else negotiating.count(),
         "negotiating_query": "&".join(f"status={status}" for status in AGREEMENT_STATUSES_UNDER_WAY),
     }
+
+
+# --- Coverage -----------------------------------------------------------------------------
+
+
+def coverage_agreements_queryset() -> QuerySet:
+    """Every agreement with its parties, its number of rounds (held and planned) and the span of
+    their dates, for the coverage page (paginated; two queries per page)."""
+    held = Round.objects.filter(status=RoundStatus.HELD)
+    return (
+        Agreement.objects.annotate(
+            held_count=Coalesce(per_agreement(held, Count("pk")), 0),
+            planned_count=Coalesce(per_agreement(Round.objects.filter(status=RoundStatus.PLANNED), Count("pk")), 0),
+            first_round=per_agreement(held.filter(start_date__isnull=False), Min("start_date")),
+            last_round=per_agreement(held.filter(start_date__isnull=False), Max("start_date")),
+        )
+        .prefetch_related(
+            Prefetch(
+                "agreement_parties", queryset=AgreementParty.objects.select_related("party").order_by("party__code")
+            )
+        )
+        .order_by("name", "pk")
+    )
+
+
+def coverage_summary() -> dict:
+    """What the tracker holds, in totals and per party (one row per party to any agreement).
+    A fixed number of queries: the per-party figures are one grouped query."""
+    with_agreements = Exists(AgreementParty.objects.filter(party=OuterRef("pk")))
+    by_coverage = {
+        value: Count(
+            "party_agreements__agreement", filter=Q(party_agreements__agreement__rounds_coverage=value), distinct=True
+        )
+        for value in RoundsCoverage.values
+    }
+    parties = (
+        Party.objects.filter(with_agreements)
+        .annotate(
+            agreement_count=Count("party_agreements__agreement", distinct=True),
+            round_count=Count("party_agreements__agreement__rounds", distinct=True),
+            **{f"coverage_{value}": aggregate for value, aggregate in by_coverage.items()},
+        )
+        .order_by("-agreement_count", "name")
+    )
+    rows = []
+    for party in parties:
+        counted = sum(getattr(party, f"coverage_{value}") for value in RoundsCoverage.values)
+        rows.append(
+            {
+                "party": party,
+                "agreements": party.agreement_count,
+                "rounds": party.round_count,
+                "coverage": [(label, getattr(party, f"coverage_{value}")) for value, label in RoundsCoverage.choices],
+                "not_assessed": party.agreement_count - counted,
+            }
+        )
+    sources = Source.objects.aggregate(total=Count("pk"), linked=Count("pk", filter=~Q(url="")))
+    totals = {
+        "agreements": Agreement.objects.count(),
+        "rounds": Round.objects.count(),
+        "events": StatusEvent.objects.count(),
+        "chapter_rows": ChapterProgress.objects.count(),
+        "sources": sources["total"],
+        "linked_sources": sources["linked"],
+    }
+    return {"totals": totals, "party_rows": rows, "coverage_labels": RoundsCoverage.choices}

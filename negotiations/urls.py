@@ -15,6 +15,7 @@ urlpatterns = [
     path("chapters/", views.chapter_list, name="chapter-list"),
     path("chapters/<str:code>/", views.chapter_detail, name="chapter-detail"),
     path("search/", views.search_view, name="search"),
+    path("about/coverage/", views.coverage, name="coverage"),
     path("feeds/rounds.atom", feeds.RoundsFeed(), name="feed-rounds"),
     path("calendar/rounds.ics", feeds.rounds_calendar, name="calendar-rounds"),
 ]

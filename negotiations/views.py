@@ -147,6 +147,16 @@ def agreement_detail(request, slug):
 
 
 @require_safe
+def coverage(request):
+    """What the tracker holds and how complete each negotiation's round record is."""
+    context = {
+        "page_obj": paginate(request, selectors.coverage_agreements_queryset(), per_page=50),
+        **selectors.coverage_summary(),
+    }
+    return render(request, "negotiations/coverage.html", context)
+
+
+@require_safe
 def agreement_export(request, slug):
     """/agreements/<slug>/export.json: the agreement's full public record."""
     agreement = get_object_or_404(selectors.agreement_detail_queryset(), slug=slug)
