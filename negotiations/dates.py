@@ -3,6 +3,9 @@
 A partial date is stored as a real ``date`` (the first day of the period it names) beside a
 :class:`~negotiations.choices.DatePrecision`; it is always shown and exported with that
 precision, so "Aug 2017" never turns into "1 Aug 2017".
+
+Shown dates follow the reader's language ("3–5 Nov 2025" / "3–5 nov 2025", "Aug 2017" /
+"ago 2017"); exports, the API and the import format use the ISO forms, whatever the language.
 """
 
 import calendar
@@ -10,6 +13,7 @@ import datetime as dt
 import re
 
 from django.utils import formats
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from .choices import DatePrecision
@@ -48,15 +52,30 @@ def format_partial_date_iso(value: dt.date | None, precision: str) -> str:
     return value.isoformat()
 
 
+# Django date-format strings per language for (day, month, day-and-month without year): Spanish
+# writes abbreviated months in lower case ("3 nov 2025", "ago 2017"); "b" is that form, "M"
+# the capitalised one. Month names come from Django's own catalog for the language.
+_SHOWN_FORMATS = {
+    "en": ("j M Y", "M Y", "j M"),
+    "es": ("j b Y", "b Y", "j b"),
+}
+
+
+def _shown_formats() -> tuple[str, str, str]:
+    language = (get_language() or "en").split("-")[0]
+    return _SHOWN_FORMATS.get(language, _SHOWN_FORMATS["en"])
+
+
 def format_partial_date(value: dt.date | None, precision: str) -> str:
-    """Human form with the real precision: ``3 Nov 2025``, ``Aug 2017`` or ``2012``."""
+    """Human form with the real precision: ``3 Nov 2025``, ``Aug 2017`` or ``2012`` (in Spanish
+    ``3 nov 2025``, ``ago 2017``, ``2012``)."""
     if value is None:
         return ""
     if precision == DatePrecision.YEAR:
         return str(value.year)
     if precision == DatePrecision.MONTH:
-        return formats.date_format(value, "M Y")
-    return formats.date_format(value, "j M Y")
+        return formats.date_format(value, _shown_formats()[1])
+    return formats.date_format(value, _shown_formats()[0])
 
 
 def format_date_range(start: dt.date | None, end: dt.date | None, precision: str) -> str:
@@ -74,7 +93,7 @@ def format_date_range(start: dt.date | None, end: dt.date | None, precision: str
     if (start.year, start.month) == (end.year, end.month):
         return f"{start.day}–{format_partial_date(end, precision)}"
     if start.year == end.year:
-        return f"{formats.date_format(start, 'j M')} – {format_partial_date(end, precision)}"
+        return f"{formats.date_format(start, _shown_formats()[2])} – {format_partial_date(end, precision)}"
     return f"{format_partial_date(start, precision)} – {format_partial_date(end, precision)}"
 
 

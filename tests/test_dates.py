@@ -35,3 +35,28 @@ def test_ranges():
     assert format_date_range(dt.date(2025, 12, 29), dt.date(2026, 1, 2), "day") == "29 Dec 2025 – 2 Jan 2026"
     assert format_date_range(dt.date(2026, 1, 1), None, "month") == "Jan 2026"
     assert format_date_range(None, None, "day") == ""
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "precision", "english", "spanish"),
+    [
+        (dt.date(2025, 11, 3), dt.date(2025, 11, 5), "day", "3–5 Nov 2025", "3–5 nov 2025"),
+        (dt.date(2025, 10, 27), dt.date(2025, 11, 2), "day", "27 Oct – 2 Nov 2025", "27 oct – 2 nov 2025"),
+        (dt.date(2025, 12, 29), dt.date(2026, 1, 2), "day", "29 Dec 2025 – 2 Jan 2026", "29 dic 2025 – 2 ene 2026"),
+        (dt.date(2017, 8, 1), None, "month", "Aug 2017", "ago 2017"),
+        (dt.date(2025, 1, 1), None, "year", "2025", "2025"),
+        (dt.date(2019, 4, 29), None, "day", "29 Apr 2019", "29 abr 2019"),
+    ],
+)
+def test_shown_dates_follow_the_language_and_keep_the_precision(start, end, precision, english, spanish):
+    from django.utils import translation
+
+    with translation.override("en"):
+        assert format_date_range(start, end, precision) == english
+    with translation.override("es"):
+        assert format_date_range(start, end, precision) == spanish
+        # The machine form never changes with the language.
+        assert (
+            format_partial_date_iso(start, precision)
+            == start.isoformat()[: {"day": 10, "month": 7, "year": 4}[precision]]
+        )

@@ -1,5 +1,7 @@
 """The language machinery: which language a reader gets, the switcher, and caches keyed on it."""
 
+import re
+
 import pytest
 from django.conf import settings
 from django.urls import reverse
@@ -80,3 +82,49 @@ def test_urls_are_the_same_in_both_languages(client, site):
     response = client.get("/agreements/india-peru-ta/")
     assert response.status_code == 200
     assert client.get("/es/agreements/india-peru-ta/").status_code == 404
+
+
+API_AND_EXPORTS = [
+    "/api/agreements/",
+    "/api/chapters/",
+    "/api/rounds/",
+    "/api/chapter-progress/",
+    "/api/notes/",
+    "/api/status-events/",
+    "/api/parties/?code=PER",
+    "/api/sources/",
+    "/api/rounds/?format=csv",
+    "/rounds/?format=csv",
+    "/rounds/?format=json",
+    "/agreements/?format=csv",
+    "/chapters/?format=csv",
+    "/api/export/rounds.csv",
+]
+
+
+def body(response) -> bytes:
+    return b"".join(response.streaming_content) if response.streaming else response.content
+
+
+def test_api_and_exports_are_the_same_in_both_languages(client, seeded):
+    """Codes, ISO dates and English names and column names, whoever asks (one seed, every path)."""
+    for path in API_AND_EXPORTS:
+        english = client.get(path, headers={"accept-language": "en"})
+        spanish = client.get(path, headers={"accept-language": "es"})
+        assert english.status_code == spanish.status_code == 200, path
+        assert body(english) == body(spanish), path
+
+
+def test_the_api_gives_both_chapter_names_as_fields_of_their_own(client, seeded):
+    rows = client.get("/api/chapters/?code=ROO", headers={"accept-language": "es"}).json()["results"]
+    roo = next(row for row in rows if row["code"] == "ROO")
+    assert roo["name"] == "Rules of Origin and Origin Procedures"
+    assert roo["name_es"] == "Reglas de origen y procedimientos de origen"
+
+
+def test_timeline_coordinates_are_never_localised(client, site):
+    """Spanish writes 12,5: an SVG coordinate written that way breaks the drawing."""
+    html = client.get("/agreements/india-peru-ta/", headers={"accept-language": "es"}).content.decode()
+    svg = html.split("<svg", 1)[1].split("</svg>", 1)[0]
+    numbers = re.findall(r'\b(?:x|x1|x2|width|viewBox)="([^"]*)"', svg)
+    assert numbers and not any("," in value for value in numbers)

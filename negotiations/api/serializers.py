@@ -128,9 +128,24 @@ class PartySerializer(FixedOnUpdateMixin, serializers.ModelSerializer):
 
 
 class ChapterSerializer(FixedOnUpdateMixin, serializers.ModelSerializer):
+    # Language-neutral: ``name`` and ``description`` are the English ones whatever the reader's
+    # language (``chapter.name`` would follow it); the Spanish ones are fields of their own.
+    name = serializers.CharField(source="name_en", max_length=200)
+    description = serializers.CharField(source="description_en", required=False, allow_blank=True)
+
     class Meta:
         model = Chapter
-        fields = ["code", "name", "description", "order", "cptpp_chapter", "dta_area", "is_active"]
+        fields = [
+            "code",
+            "name",
+            "name_es",
+            "description",
+            "description_es",
+            "order",
+            "cptpp_chapter",
+            "dta_area",
+            "is_active",
+        ]
         fixed_on_update = ["code"]
 
 
@@ -214,7 +229,7 @@ class ProgressBriefSerializer(serializers.ModelSerializer):
     """A chapter's status at a round, as nested in the round."""
 
     chapter = serializers.CharField(source="chapter.code", read_only=True)
-    chapter_name = serializers.CharField(source="chapter.name", read_only=True)
+    chapter_name = serializers.CharField(source="chapter.name_en", read_only=True)  # English in every language
 
     class Meta:
         model = ChapterProgress
