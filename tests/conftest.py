@@ -31,3 +31,13 @@ def empty_cache():
 def fast_password_hashing(settings):
     """Creating users with the real hasher costs ~0.3 s each on this two-core machine."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def english_after_each_test():
+    """A request in Spanish leaves Spanish active in the test thread (LocaleMiddleware activates
+    the request's language and nothing deactivates it): the next test must start in English."""
+    from django.utils import translation
+
+    yield
+    translation.activate("en")
