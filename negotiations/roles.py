@@ -1,14 +1,7 @@
 """The tracker's roles, as Django groups. Created by migration 0002 and kept in step by it."""
 
-from django.utils.translation import gettext_lazy as _
-
 CURATOR = "Curator"
 OFFICIAL = "Official"
-
-ROLE_DESCRIPTIONS = {
-    CURATOR: _("Edits everything, on the site and in the admin; sees confidential notes."),
-    OFFICIAL: _("Edits only the agreements they are assigned to; sees their confidential notes."),
-}
 
 # Model permissions per role; an official's rights are further limited to assigned agreements.
 CURATOR_MODELS = [

@@ -291,10 +291,6 @@ def chapter_list() -> QuerySet:
     return Chapter.objects.all()
 
 
-def stats_cache_seconds() -> int:
-    return settings.STATS_CACHE_SECONDS
-
-
 def chapter_stats() -> dict[int, tuple[int, int]]:
     """Chapter id → (rounds, agreements) that discussed it.
 
@@ -312,7 +308,7 @@ def chapter_stats() -> dict[int, tuple[int, int]]:
         )
         return {chapter_id: (rounds, agreements) for chapter_id, rounds, agreements in rows}
 
-    return cache.get_or_set("negotiations:chapter-stats", compute, stats_cache_seconds())
+    return cache.get_or_set("negotiations:chapter-stats", compute, settings.STATS_CACHE_SECONDS)
 
 
 def attach_chapter_stats(chapters: Iterable[Chapter]) -> None:
@@ -447,7 +443,7 @@ def home_counts() -> dict[str, int]:
             "notes": ProgressNote.objects.filter(visibility=Visibility.PUBLIC).count(),
         }
 
-    return cache.get_or_set("negotiations:home-counts", compute, stats_cache_seconds())
+    return cache.get_or_set("negotiations:home-counts", compute, settings.STATS_CACHE_SECONDS)
 
 
 def home_page() -> dict:

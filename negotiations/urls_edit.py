@@ -1,4 +1,4 @@
-"""Sign-in and editing URLs for officials and curators (issue 4)."""
+"""Sign-in and editing URLs for officials and curators."""
 
 from django.contrib.auth import views as auth_views
 from django.urls import path

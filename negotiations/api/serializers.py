@@ -400,7 +400,7 @@ class NoteSerializer(FixedOnUpdateMixin, serializers.ModelSerializer):
     round = serializers.PrimaryKeyRelatedField(queryset=Round.objects.all())
     chapter = CodeField(slug_field="code", queryset=Chapter.objects.all(), required=False, allow_null=True)
     source = serializers.PrimaryKeyRelatedField(queryset=Source.objects.all(), required=False, allow_null=True)
-    # No default: a PUT that leaves it out must not turn a confidential note public (review finding 6).
+    # No default: a PUT that leaves it out must not turn a confidential note public.
     visibility = serializers.ChoiceField(choices=Visibility.choices, required=False)
 
     class Meta:

@@ -15,7 +15,7 @@ from negotiations.choices import (
     RoundStatus,
     label_of,
 )
-from negotiations.dates import format_date_range, format_partial_date, format_partial_date_iso
+from negotiations.dates import format_partial_date, format_partial_date_iso
 
 register = template.Library()
 
@@ -32,11 +32,6 @@ def partial_date(value, precision):
 def partial_date_iso(value, precision):
     """Machine form for ``<time datetime>``: "2025-11-03", "2017-08", "2012"."""
     return format_partial_date_iso(value, precision or DatePrecision.DAY)
-
-
-@register.simple_tag
-def date_range(start, end, precision):
-    return format_date_range(start, end, precision or DatePrecision.DAY)
 
 
 def _badge(label, background, text, css_class):
