@@ -7,6 +7,7 @@ its slug, a party or chapter by its code. Partial dates are ``YYYY``, ``YYYY-MM`
 """
 
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -362,8 +363,13 @@ class ChapterProgressSerializer(FixedOnUpdateMixin, serializers.ModelSerializer)
     url = LinkField(view_name="api:chapter-progress-detail")
     agreement = serializers.CharField(source="round.agreement.slug", read_only=True)
     round = serializers.PrimaryKeyRelatedField(queryset=Round.objects.all())
-    round_label = serializers.CharField(source="round.label", read_only=True)
+    round_label = serializers.SerializerMethodField()
     chapter = CodeField(slug_field="code", queryset=Chapter.objects.all())
+
+    def get_round_label(self, obj) -> str:
+        """ "Round 9" in every language: the API's data does not change with the reader's language."""
+        with translation.override("en"):
+            return obj.round.label
 
     class Meta:
         model = ChapterProgress
