@@ -40,6 +40,7 @@ import urllib.error
 import urllib.request
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from itertools import zip_longest
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -50,6 +51,7 @@ MAX_REQUESTS = 200_000
 RETRIES = 8  # If-Match attempts on a contended row before a writer gives up on it
 BURST_SIZE = 5
 HOT_ROWS = 3
+ROUND_NUMBER_MAX = 999  # the highest round number the tracker accepts
 REQUEST_TIMEOUT = 60
 
 
@@ -98,8 +100,9 @@ class Plan:
     hot_progress: list[int]
     confidential_notes: list[int]
     public_notes: list[int]
-    progress_keys: list[tuple[int, str]]  # (round, chapter code) not yet recorded: burst targets
-    first_burst_number: int
+    # What each create burst aims at, in turn: a (round id, chapter code) not yet recorded, or a
+    # round number the agreement does not have yet.
+    burst_targets: list[tuple[str, object]]
     chapter_code: str
     statuses: list[str]
     writers: list[Writer]
@@ -174,6 +177,9 @@ def prepare(run_id: str, officials: int, curators: int) -> Plan:
     rounds = hot + own
     keys = [(r.pk, c.code) for c in chapters[HOT_ROWS:] for r in rounds]
     random.Random(run_id).shuffle(keys)
+    numbers = range(len(rounds) + 1, ROUND_NUMBER_MAX + 1)
+    alternating = zip_longest([("progress", key) for key in keys], [("round", number) for number in numbers])
+    targets = [target for pair in alternating for target in pair if target is not None]
     connections.close_all()
     return Plan(
         run_id=run_id,
@@ -186,8 +192,7 @@ def prepare(run_id: str, officials: int, curators: int) -> Plan:
         hot_progress=[p.pk for p in hot_progress],
         confidential_notes=notes[Visibility.CONFIDENTIAL],
         public_notes=notes[Visibility.PUBLIC],
-        progress_keys=keys,
-        first_burst_number=1000,
+        burst_targets=targets,
         chapter_code=chapters[0].code,
         statuses=list(ProgressStatus.values),
         writers=writers,
@@ -464,22 +469,22 @@ def burst_loop(run: Run, plan: Plan, index: int, barrier: threading.Barrier) -> 
     rng = random.Random(f"{plan.run_id}-burst-{index}")
     burst = 0
     try:
-        while run.active():
+        while run.active() and burst < len(plan.burst_targets):
             try:
                 barrier.wait(timeout=REQUEST_TIMEOUT)
             except threading.BrokenBarrierError:
                 return
-            if burst % 2 == 0 and burst // 2 < len(plan.progress_keys):
-                round_pk, chapter = key = plan.progress_keys[burst // 2]
-                kind, path = "progress", "/api/chapter-progress/"
+            kind, key = plan.burst_targets[burst]
+            if kind == "progress":
+                round_pk, chapter = key
+                path = "/api/chapter-progress/"
                 fields = {
                     "status": plan.statuses[index % len(plan.statuses)],
                     "note": f"burst {burst} by {writer.name}",
                 }
                 body = {"round": round_pk, "chapter": chapter, **fields}
             else:
-                key = plan.first_burst_number + burst
-                kind, path = "round", "/api/rounds/"
+                path = "/api/rounds/"
                 fields = {"summary": f"burst {burst} by {writer.name}"}
                 body = {"agreement": plan.slug, "number": key, **fields}
             answer = run.call(f"POST {kind} (burst)", "POST", path, token=writer.token, body=body, expect=None)
