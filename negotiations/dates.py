@@ -78,6 +78,17 @@ def format_partial_date(value: dt.date | None, precision: str) -> str:
     return formats.date_format(value, _shown_formats()[0])
 
 
+def format_shown_datetime(value: dt.datetime | None) -> str:
+    """A moment for people, to the minute in the current time zone: ``3 Nov 2025, 14:05``."""
+    if value is None:
+        return ""
+    from django.utils import timezone
+
+    if timezone.is_aware(value):
+        value = timezone.localtime(value)
+    return f"{format_partial_date(value, DatePrecision.DAY)}, {value:%H:%M}"
+
+
 def format_date_range(start: dt.date | None, end: dt.date | None, precision: str) -> str:
     """``3–5 Nov 2025``, ``27 Oct – 2 Nov 2025``, ``Aug 2017`` or an empty string."""
     if start is None:

@@ -107,7 +107,7 @@ def country_choices(agreement: Agreement) -> tuple[list, dict]:
     """Countries for the venue select, the agreement's own parties first."""
     countries = {p.pk: p for p in Party.objects.filter(kind=PartyKind.COUNTRY).order_by("name")}
     own = {link.party_id for link in agreement.agreement_parties.all()}
-    label = {pk: f"{p.name} ({p.code})" for pk, p in countries.items()}
+    label = {pk: f"{p.local_name} ({p.code})" for pk, p in countries.items()}
     first = [(str(pk), label[pk]) for pk in countries if pk in own]
     rest = [(str(pk), label[pk]) for pk in countries if pk not in own]
     choices = [("", "—")]

@@ -34,6 +34,7 @@ from .choices import (
     label_of,
 )
 from .dates import PLAUSIBLE_MAX, PLAUSIBLE_MIN, format_date_range, format_partial_date
+from .party_names import party_name
 
 plausible_date = [MinValueValidator(PLAUSIBLE_MIN), MaxValueValidator(PLAUSIBLE_MAX)]
 upper_code = RegexValidator(r"^[A-Z][A-Z0-9]*$", _("Use capital letters and digits only, e.g. “ROO”."))
@@ -128,10 +129,15 @@ class Party(models.Model):
         indexes = [models.Index(fields=["kind", "name"])]
 
     def __str__(self):
-        return f"{self.name} ({self.code})"
+        return f"{self.local_name} ({self.code})"
 
     def get_absolute_url(self):
         return reverse("round-list") + f"?party={self.code}"
+
+    @property
+    def local_name(self) -> str:
+        """The name in the reader's language: "Perú", "Alianza del Pacífico" (party_names.py)."""
+        return party_name(self.code, self.name, self.kind == PartyKind.BLOC)
 
 
 class BlocMembership(models.Model):
@@ -462,7 +468,7 @@ class Venue(models.Model):
         indexes = [models.Index(fields=["country", "city"])]
 
     def __str__(self):
-        where = f"{self.city}, {self.country.name}"
+        where = f"{self.city}, {self.country.local_name}"
         return f"{self.place}, {where}" if self.place else where
 
 

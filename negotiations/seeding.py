@@ -20,6 +20,7 @@ from . import services
 from .choices import DatePrecision, PartyKind, RoundFormat, RoundKind, RoundsCoverage, RoundStatus
 from .dates import parse_partial_date
 from .models import Agreement, BlocMembership, Chapter, Party, Source, StatusEvent
+from .party_names import english_country_name
 
 FIXTURES = Path(settings.BASE_DIR) / "fixtures"
 
@@ -52,7 +53,7 @@ def seed_countries() -> int:
     new = [
         Party(
             code=country.alpha_3,
-            name=getattr(country, "common_name", None) or country.name,
+            name=english_country_name(country),
             official_name=getattr(country, "official_name", ""),
             alpha_2=country.alpha_2,
             kind=PartyKind.COUNTRY,

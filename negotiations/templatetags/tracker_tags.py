@@ -15,7 +15,7 @@ from negotiations.choices import (
     RoundStatus,
     label_of,
 )
-from negotiations.dates import format_partial_date, format_partial_date_iso
+from negotiations.dates import format_partial_date, format_partial_date_iso, format_shown_datetime
 
 register = template.Library()
 
@@ -26,6 +26,12 @@ NEUTRAL = ("#d9dde3", "#1d232b")
 def partial_date(value, precision):
     """``{{ event.date|partial_date:event.date_precision }}`` → "3 Nov 2025", "Aug 2017", "2012"."""
     return format_partial_date(value, precision or DatePrecision.DAY)
+
+
+@register.filter
+def shown_datetime(value):
+    """``{{ note.updated_at|shown_datetime }}`` → "3 Nov 2025, 14:05" ("3 nov 2025, 14:05" in Spanish)."""
+    return format_shown_datetime(value)
 
 
 @register.filter
