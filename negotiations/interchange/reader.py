@@ -4,6 +4,7 @@ checked against the kind's columns. Problems are :class:`RowError` with the line
 import csv
 import io
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
@@ -68,9 +69,9 @@ def read_rows(data: bytes, *, fmt: str, kind: str) -> list[tuple[int, dict[str, 
         header = list(dict.fromkeys(key for record in records for key in record)) if records else COLUMNS[kind]
         _check_header(header, kind, line=0)
         return [(index, {k: _cell(v).strip() for k, v in record.items()}) for index, record in enumerate(records, 1)]
-    reader = csv.reader(io.StringIO(text, newline=""))
+    lines = csv_lines(text)
     try:
-        header = next(reader)
+        _line, header = next(lines)
     except StopIteration:
         raise ImportFileError(
             [RowError(1, "", _("The file is empty; the first line must name the columns."))]
@@ -78,26 +79,34 @@ def read_rows(data: bytes, *, fmt: str, kind: str) -> list[tuple[int, dict[str, 
     header = [name.strip().lower() for name in header]
     _check_header(header, kind, line=1)
     rows = []
+    for line, cells in lines:
+        if not any(cell.strip() for cell in cells):
+            continue  # blank lines (often at the end of a spreadsheet export)
+        if len(cells) != len(header):
+            rows.append(
+                (
+                    line,
+                    {
+                        "__error__": _("%(found)s cells, expected %(expected)s")
+                        % {"found": len(cells), "expected": len(header)}
+                    },
+                )
+            )
+            continue
+        rows.append((line, {name: cell.strip() for name, cell in zip(header, cells, strict=True)}))
+    return rows
+
+
+def csv_lines(text: str) -> Iterator[tuple[int, list[str]]]:
+    """Every record of CSV ``text`` as ``(line, cells)``, the line being where the record ends;
+    the cells exactly as the writer wrote them. The tracker's one CSV reader: the interchange
+    importer and the backup restore both read through it."""
+    reader = csv.reader(io.StringIO(text, newline=""))
     try:
         for cells in reader:
-            line = reader.line_num
-            if not any(cell.strip() for cell in cells):
-                continue  # blank lines (often at the end of a spreadsheet export)
-            if len(cells) != len(header):
-                rows.append(
-                    (
-                        line,
-                        {
-                            "__error__": _("%(found)s cells, expected %(expected)s")
-                            % {"found": len(cells), "expected": len(header)}
-                        },
-                    )
-                )
-                continue
-            rows.append((line, {name: cell.strip() for name, cell in zip(header, cells, strict=True)}))
+            yield reader.line_num, cells
     except csv.Error as error:
         raise ImportFileError([RowError(reader.line_num, "", _("Unreadable CSV: %(msg)s") % {"msg": error})]) from None
-    return rows
 
 
 def _check_header(header: list[str], kind: str, *, line: int) -> None:
