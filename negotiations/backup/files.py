@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from ..choices import Visibility
 from ..interchange.reader import ImportFileError, RowError, csv_lines
 from ..interchange.writer import csv_pieces
-from .tables import NOTES, TABLES, cell_from_json, cell_from_value, json_from_value
+from .tables import NOTES, TABLES, cell_from_json
 
 FORMAT = "trade-negotiation-tracker backup"
 # Raise on any change a reader of an older version would misread; a missing column is not one
@@ -88,7 +88,7 @@ def backup_write(directory: Path, *, include_confidential: bool, file_format: st
             if table.name == NOTES and not include_confidential:
                 queryset = queryset.filter(visibility=Visibility.PUBLIC)
             path = directory / f"{table.name}.{file_format}"
-            count = _table_write(path, table.columns, table.values(queryset), file_format)
+            count = _table_write(path, table, table.values(queryset), file_format)
             files[path.name] = {"table": table.name, "rows": count, "sha256": _sha256(path)}
     manifest = {
         "format": FORMAT,
@@ -108,7 +108,7 @@ def backup_write(directory: Path, *, include_confidential: bool, file_format: st
     return manifest
 
 
-def _table_write(path: Path, columns: list[str], values, file_format: str) -> int:
+def _table_write(path: Path, table, values, file_format: str) -> int:
     count = 0
 
     def counted(rows):
@@ -119,13 +119,12 @@ def _table_write(path: Path, columns: list[str], values, file_format: str) -> in
 
     with path.open("w", encoding="utf-8", newline="") as handle:
         if file_format == "csv":
-            cells = ([cell_from_value(v) for v in row] for row in counted(values))
-            for piece in csv_pieces(columns, cells):
+            for piece in csv_pieces(table.columns, (table.cells(row) for row in counted(values))):
                 handle.write(piece)
         else:
             handle.write("[")
             for row in counted(values):
-                record = dict(zip(columns, (json_from_value(v) for v in row), strict=True))
+                record = table.json_record(row)
                 handle.write(("\n" if count == 1 else ",\n") + json.dumps(record, ensure_ascii=False))
             handle.write("\n]\n")
     return count

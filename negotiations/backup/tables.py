@@ -10,6 +10,7 @@ own id, so links to a round or a note still work after a restore.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -35,6 +36,12 @@ from ..models import (
 )
 
 TRUE, FALSE = "true", "false"
+# In a text column that may be null (the translated names: null when never translated), null
+# is written as \N, as PostgreSQL's COPY does, and a text of backslashes before an N gets one
+# more backslash: an empty cell stays the empty text.
+NULL_TEXT = "\\N"
+_ESCAPED_N = re.compile(r"\\+N")
+TEXT_FIELDS = {"CharField", "TextField", "SlugField", "URLField", "EmailField"}
 
 
 def reference_key(model: type[models.Model]) -> str:
@@ -84,6 +91,23 @@ class Table:
             queryset = queryset.rewrite(False)
         return queryset.order_by(*self.order)
 
+    @cached_property
+    def nullable_text(self) -> list[bool]:
+        return [f.null and not f.is_relation and f.get_internal_type() in TEXT_FIELDS for f in self.fields]
+
+    def cells(self, values) -> list[str]:
+        """A record's values as the cells of its row."""
+        return [
+            text_cell(v) if text else cell_from_value(v) for v, text in zip(values, self.nullable_text, strict=True)
+        ]
+
+    def json_record(self, values) -> dict:
+        """A record as a JSON object: null, booleans and numbers as such, the rest as its cell text."""
+        return {
+            column: text_cell(v) if text else json_from_value(v)
+            for column, v, text in zip(self.columns, values, self.nullable_text, strict=True)
+        }
+
     def values(self, queryset=None):
         """Every record (of ``queryset``, else all) as a tuple of column values, streamed."""
         queryset = self.queryset() if queryset is None else queryset
@@ -100,6 +124,18 @@ def cell_from_value(value) -> str:
     if isinstance(value, dt.date):
         return value.isoformat()
     return str(value)
+
+
+def text_cell(value: str | None) -> str:
+    if value is None:
+        return NULL_TEXT
+    return "\\" + value if _ESCAPED_N.fullmatch(value) else value
+
+
+def text_from_cell(cell: str) -> str | None:
+    if cell == NULL_TEXT:
+        return None
+    return cell[1:] if _ESCAPED_N.fullmatch(cell) else cell
 
 
 def json_from_value(value):

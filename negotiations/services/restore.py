@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 from simple_history.models import HistoricalRecords
 
 from ..backup.files import Backup
-from ..backup.tables import FALSE, TABLES, TRUE, reference_key
+from ..backup.tables import FALSE, TABLES, TEXT_FIELDS, TRUE, reference_key, text_from_cell
 from .bulk import created_history_insert, insert_many
 
 INTEGER = re.compile(r"-?\d+")
@@ -157,13 +157,15 @@ def _records_parse(backup: Backup, accounts: dict) -> dict[str, list[dict]]:
         rows = []
         for line, cells in data.rows:
             record = {}
-            for f in table.fields:
+            for f, nullable_text in zip(table.fields, table.nullable_text, strict=True):
                 position = positions.get(f.name)
                 try:
                     if position is None:
                         record[f.attname] = f.get_default()
                     elif f.is_relation:
                         record[f.attname] = _reference(f, cells[position], keys)
+                    elif nullable_text:
+                        record[f.attname] = _value(f, text_from_cell(cells[position]))
                     else:
                         record[f.attname] = _value(f, cells[position])
                 except _BadCell as problem:
@@ -191,9 +193,9 @@ def _reference(f: models.ForeignKey, cell: str, keys: dict):
     return found
 
 
-def _value(f: models.Field, cell: str):
+def _value(f: models.Field, cell: str | None):
     """The value of ``cell`` for field ``f``, checked as strictly as the writer wrote it."""
-    if cell == "" and f.null:
+    if cell is None or cell == "" and f.null and f.get_internal_type() not in TEXT_FIELDS:
         return None
     kind = f.get_internal_type()
     try:
