@@ -1,4 +1,5 @@
-"""``manage.py import_csv``, ``export_all`` and ``issue_token`` from the command line."""
+"""``manage.py import_csv`` and ``issue_token`` from the command line (``export_all`` and
+``import_all``: tests/test_backup_*.py)."""
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -74,16 +75,6 @@ def test_unknown_user_file_and_kind_are_refused(agreement, tmp_path):
         call_command("import_csv", "rounds", str(tmp_path / "missing.csv"))
     with pytest.raises(CommandError):
         call_command("import_csv", "meetings", path)
-
-
-def test_export_all_then_import_csv_round_trip(agreement, tmp_path, capsys):
-    f.round_(agreement, number=1, venue=f.venue())
-    call_command("export_all", str(tmp_path / "out"))
-    files = {p.name for p in (tmp_path / "out").iterdir()}
-    assert files == {"agreements.csv", "status-events.csv", "rounds.csv", "chapter-progress.csv"}
-    Round.objects.all().delete()
-    call_command("import_csv", "rounds", str(tmp_path / "out" / "rounds.csv"))
-    assert Round.objects.get().venue.city == "Lima"
 
 
 def test_issue_token_for_unknown_user(db):

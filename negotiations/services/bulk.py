@@ -127,7 +127,9 @@ def insert_many(model, rows: list[dict]) -> None:
         if connection.vendor == "postgresql":
             # COPY: PostgreSQL's bulk load, far faster than INSERTs (psycopg 3 adapts the values).
             columns = ", ".join(quote(f.column) for f in fields)
-            with cursor.cursor.copy(f"COPY {quote(model._meta.db_table)} ({columns}) FROM STDIN") as copy:
+            # The driver's own cursor: its errors are wrapped here into Django's (IntegrityError…).
+            copy_sql = f"COPY {quote(model._meta.db_table)} ({columns}) FROM STDIN"
+            with connection.wrap_database_errors, cursor.cursor.copy(copy_sql) as copy:
                 for row in params:
                     copy.write_row(row)
         else:

@@ -233,6 +233,8 @@ def _records_write(records: dict[str, list[dict]], *, user, reason: str) -> None
     now = timezone.now()
     for table in TABLES:
         insert_many(table.model, records[table.name])
+    # Foreign keys are checked at commit; check them now, while a refusal can still be reported.
+    connection.check_constraints(table_names=[t.model._meta.db_table for t in TABLES])
     with connection.cursor() as cursor:
         # Ids were written as they are in the backup: new records continue after the highest.
         for sql in connection.ops.sequence_reset_sql(no_style(), [t.model for t in TABLES]):
