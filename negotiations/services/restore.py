@@ -113,9 +113,9 @@ def _accounts_resolve(backup: Backup, create_missing_users: bool, report: Restor
             [
                 _(
                     "The backup names %(count)s user account(s) that this database does not have: %(names)s. "
-                    "Accounts are not part of the backup: create them first (or restore them from pg_dump), "
-                    "or import again with --create-missing-users to create them as inactive accounts without "
-                    "a usable password, for a curator to activate. Nothing was imported."
+                    "Accounts are not part of the backup: create them first (or copy them over as "
+                    "docs/deployment.md, “Backups”, shows), or import again with --create-missing-users to "
+                    "create them as inactive accounts without a usable password, for a curator to activate."
                 )
                 % {"count": len(missing), "names": ", ".join(missing)}
             ]
