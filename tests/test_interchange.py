@@ -23,6 +23,7 @@ from negotiations.choices import (
 from negotiations.interchange import writer
 from negotiations.interchange.columns import KINDS
 from negotiations.interchange.importer import run_import
+from negotiations.interchange.reader import csv_lines
 from negotiations.models import (
     Agreement,
     AgreementSource,
@@ -478,3 +479,15 @@ def test_export_gives_confidential_rows_only_to_those_allowed(db):
     assert "internal" not in _export_all(official, "csv")["chapter-progress"]
     Agreement.objects.get(slug="mexico-peru-tia").editors.add(official)
     assert "internal 2" in _export_all(official, "csv")["chapter-progress"]
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["=SUM(A1)", "+51 1", "-5", "-x", "@x", "\tx", "\rx", "'x", "''=x", " x ", "a,b", 'say "hi"', "line\r\nbreak", ""],
+)
+def test_what_the_csv_writer_writes_the_csv_reader_gives_back(value):
+    """csv_pieces and csv_lines are the tracker's one CSV writer and one reader: whatever the
+    writer does to a cell (quoting, making it safe for spreadsheets), the reader undoes, so
+    every file the tracker writes (a backup, an export) reads back as the values written."""
+    text = "".join(writer.csv_pieces(["column"], [[value], ["next"]]))
+    assert [cells for _line, cells in csv_lines(text)] == [["column"], [value], ["next"]]

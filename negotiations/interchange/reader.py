@@ -98,9 +98,12 @@ def read_rows(data: bytes, *, fmt: str, kind: str) -> list[tuple[int, dict[str, 
 
 
 def csv_lines(text: str) -> Iterator[tuple[int, list[str]]]:
-    """Every record of CSV ``text`` as ``(line, cells)``, the line being where the record ends;
-    the cells exactly as the writer wrote them. The tracker's one CSV reader: the interchange
-    importer and the backup restore both read through it."""
+    """Every record of CSV ``text`` as ``(line, cells)``, the line being where the record ends.
+
+    The tracker's one CSV reader, the counterpart of ``writer.csv_pieces``: whatever that writer
+    does to a cell (quoting it, making a formula-like cell safe for spreadsheets) is undone here,
+    so the interchange importer and the backup restore, which both read through it, get back
+    exactly the values written."""
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         for cells in reader:
