@@ -21,6 +21,7 @@ from .choices import DatePrecision, PartyKind, RoundFormat, RoundKind, RoundsCov
 from .dates import parse_partial_date
 from .models import Agreement, BlocMembership, Chapter, Party, Source, StatusEvent
 from .party_names import english_country_name
+from .services.common import history_stamp, record_delete
 
 FIXTURES = Path(settings.BASE_DIR) / "fixtures"
 
@@ -65,21 +66,53 @@ def seed_countries() -> int:
     return len(new)
 
 
-def _source(data: dict) -> Source:
-    published, precision = _partial(data.get("published"))
+def _identity(data: dict) -> dict:
     # Title, publisher and URL identify a source: two outlets may share a (paraphrased) headline.
-    return _upsert(
-        Source,
+    return {"title": data["title"], "publisher": data.get("publisher", ""), "url": data.get("url", "")}
+
+
+def _source(data: dict) -> Source:
+    """The source, found by its identity or by one it had before ("formerly": a corrected
+    headline, a URL found later), and brought up to date in place, so that a database seeded
+    earlier keeps one row per source and every citation follows the correction."""
+    published, precision = _partial(data.get("published"))
+    found = Source.objects.filter(**_identity(data)).first()
+    for former in data.get("formerly", []):
+        if found is not None:
+            break
+        found = Source.objects.filter(**_identity(former)).first()
+    if found is None:
+        found = Source(**_identity(data))
+    return _upsert_instance(
+        found,
         {
+            **_identity(data),
             "published_on": published,
             "published_precision": precision,
             "language": data.get("language", ""),
             "note": data.get("note", ""),
         },
-        title=data["title"],
-        publisher=data.get("publisher", ""),
-        url=data.get("url", ""),
     )
+
+
+def _upsert_instance(obj, values: dict):
+    """Save ``obj`` with ``values`` only if it is new or something differs (history only then)."""
+    if obj.pk is not None and all(getattr(obj, key) == value for key, value in values.items()):
+        return obj
+    for key, value in values.items():
+        setattr(obj, key, value)
+    obj.full_clean()
+    history_stamp(obj, reason="seed data")
+    obj.save()
+    return obj
+
+
+def _prune_citations(owner, listed: list, seed_sources: set) -> None:
+    """Drop the owner's citations of seed sources the fixture no longer lists for it (a
+    correction moved or removed them); citations a curator added to other sources stay."""
+    keep = {(item[0] if isinstance(item, tuple) else item).pk for item in listed}
+    for citation in owner.citations.filter(source_id__in=seed_sources).exclude(source_id__in=keep):
+        record_delete(citation, expected_version=None, user=None, reason="seed data: no longer cited")
 
 
 def seed_blocs() -> None:
@@ -149,7 +182,8 @@ class SeedError(ValueError):
 
 # The keys each object of the seed format may have (fixtures/README.md); keys starting with
 # "_" are comments. A misspelt key is refused rather than silently dropping a fact.
-SOURCE_KEYS = {"title", "publisher", "url", "published", "language", "note"}
+SOURCE_KEYS = {"title", "publisher", "url", "published", "language", "note", "formerly"}
+FORMER_SOURCE_KEYS = {"title", "publisher", "url"}
 CITATION_KEYS = {"key", "note", "conflicting"}
 AGREEMENT_KEYS = {
     "slug",
@@ -163,11 +197,13 @@ AGREEMENT_KEYS = {
     "summary",
     "sources",
     "coverage",
+    "retracted_status_events",
     "status_events",
     "rounds",
 }
 COVERAGE_KEYS = {"rounds", "note", "checked"}
 EVENT_KEYS = {"status", "date", "planned", "sequence", "note", "sources"}
+RETRACTED_EVENT_KEYS = {"status", "date", "planned", "note"}
 ROUND_KEYS = {
     "number",
     "kind",
@@ -221,6 +257,8 @@ def _read_negotiation_files(paths) -> tuple[dict, list]:
                     "source keys are global across fixture files (prefix them with the agreement slug)."
                 )
             _check_keys(value, SOURCE_KEYS, f"{path.name}, source {key!r}")
+            for former in value.get("formerly", []):
+                _check_keys(former, FORMER_SOURCE_KEYS, f"{path.name}, source {key!r}, formerly")
             source_file[key] = path.name
             sources[key] = value
         for item in data.get("agreements", []):
@@ -278,18 +316,20 @@ def seed_negotiations(paths=None) -> None:
     """Every agreement of fixtures/negotiations.json and fixtures/negotiations/*.json."""
     raw_sources, agreements = _read_negotiation_files(negotiation_files() if paths is None else paths)
     sources = {key: _source(value) for key, value in raw_sources.items()}
+    seed_sources = {source.pk for source in sources.values()}
     chapters = {chapter.code: chapter for chapter in Chapter.objects.all()}
     for file_name, item in _in_dependency_order(agreements):
         where = f"{file_name}, agreement {item.get('slug')!r}"
         _check_keys(item, AGREEMENT_KEYS, where)
         try:
-            _seed_agreement(item, sources, chapters, where)
+            _seed_agreement(item, sources, chapters, where, seed_sources)
         except ValidationError as error:
             raise SeedError(f"{where}: {'; '.join(error.messages)}") from None
 
 
-def _seed_agreement(item: dict, sources: dict, chapters: dict, where: str) -> None:
+def _seed_agreement(item: dict, sources: dict, chapters: dict, where: str, seed_sources: set) -> None:
     predecessor = Agreement.objects.get(slug=item["predecessor"]) if item.get("predecessor") else None
+    agreement_citations = _citations(item.get("sources", []), sources, where)
     agreement, _ = services.agreement_upsert(
         slug=item["slug"],
         name=item["name"],
@@ -300,10 +340,26 @@ def _seed_agreement(item: dict, sources: dict, chapters: dict, where: str) -> No
         predecessor=predecessor,
         predecessor_relation=item.get("predecessor_relation", ""),
         summary=item.get("summary", ""),
-        sources=_citations(item.get("sources", []), sources, where),
+        sources=agreement_citations,
         coverage=_coverage(item.get("coverage"), where),
         reason="seed data",
     )
+    _prune_citations(agreement, agreement_citations, seed_sources)
+    # A corrected fact whose date or status changed is a different event: the fixture names the
+    # one it replaces, and a database seeded before the correction loses it (before the new one
+    # is added, so both get the same same-day order as on a fresh database).
+    for gone in item.get("retracted_status_events", []):
+        _check_keys(gone, RETRACTED_EVENT_KEYS, f"{where}, retracted status event")
+        date, precision = _parse_date(gone["date"], f"{where}, retracted status event")
+        old = StatusEvent.objects.filter(
+            agreement=agreement,
+            status=gone["status"],
+            date=date,
+            date_precision=precision,  # "2025-04" is not the event of 1 April 2025 that replaced it
+            planned=gone.get("planned", False),
+        ).first()
+        if old is not None:
+            services.status_event_delete(event=old, reason="seed data: retracted")
     for event in item["status_events"]:
         event_where = f"{where}, status event {event.get('status')} {event.get('date')}"
         _check_keys(event, EVENT_KEYS, event_where)
@@ -329,10 +385,13 @@ def _seed_agreement(item: dict, sources: dict, chapters: dict, where: str) -> No
             if (existing.note, existing.date_precision) != (event.get("note", ""), precision):
                 services.status_event_update(event=existing, note=event.get("note", ""), date_precision=precision)
             services.citations_set(owner=existing, sources=citations)
+        if existing is not None:
+            _prune_citations(existing, citations, seed_sources)
     for row in item.get("rounds", []):
         round_where = f"{where}, round {row.get('number') or row.get('title')}"
         _check_keys(row, ROUND_KEYS, round_where)
-        _seed_round(agreement, row, sources, chapters, round_where)
+        round_, citations = _seed_round(agreement, row, sources, chapters, round_where)
+        _prune_citations(round_, citations, seed_sources)
 
 
 def _parse_date(text: str, where: str):
@@ -342,7 +401,8 @@ def _parse_date(text: str, where: str):
         raise SeedError(f"{where}: {error}") from None
 
 
-def _seed_round(agreement, row: dict, sources: dict, chapters: dict, where: str) -> None:
+def _seed_round(agreement, row: dict, sources: dict, chapters: dict, where: str) -> tuple:
+    """The round with its chapters and notes; returns it with the citations it was given."""
     start, precision = _parse_date(row["start"], where) if row.get("start") else (None, DatePrecision.DAY)
     end = _parse_date(row["end"], where)[0] if row.get("end") else None
     venue = None
@@ -350,6 +410,7 @@ def _seed_round(agreement, row: dict, sources: dict, chapters: dict, where: str)
         venue = services.venue_get_or_create(
             city=row["city"], country=_parties([row.get("country")], where)[0], place=row.get("place", "")
         )
+    citations = _citations(row.get("sources", []), sources, where)
     round_, _ = services.round_upsert(
         agreement=agreement,
         number=row.get("number"),
@@ -365,7 +426,7 @@ def _seed_round(agreement, row: dict, sources: dict, chapters: dict, where: str)
         status=row.get("status", RoundStatus.HELD),
         summary=row.get("summary", ""),
         chief_negotiators=row.get("chief_negotiators", ""),
-        sources=_citations(row.get("sources", []), sources, where),
+        sources=citations,
         reason="seed data",
     )
     for chapter_row in row.get("chapters", []):
@@ -389,6 +450,7 @@ def _seed_round(agreement, row: dict, sources: dict, chapters: dict, where: str)
                 source=sources[note_row["source"]] if note_row.get("source") else None,
                 reason="seed data",
             )
+    return round_, citations
 
 
 def _chapter(chapters: dict, code: str, where: str) -> Chapter:

@@ -148,3 +148,65 @@ def test_every_round_and_event_of_the_seed_has_a_source_or_a_note(seeded):
         assert event.citations.exists(), event
     for round_ in Round.objects.all():
         assert round_.citations.exists() or round_.dates_note or round_.summary, round_
+
+
+def _record_snapshot():
+    """The six first agreements' record without database ids: what a reader sees."""
+    slugs = [
+        "india-peru-ta",
+        "india-chile-pta",
+        "india-chile-cepa",
+        "mexico-peru-ace8",
+        "mexico-peru-tia",
+        "pacific-alliance",
+    ]
+    events = set(
+        StatusEvent.objects.filter(agreement__slug__in=slugs).values_list(
+            "agreement__slug", "status", "date", "date_precision", "sequence", "note"
+        )
+    )
+    rounds = set(
+        Round.objects.filter(agreement__slug__in=slugs).values_list(
+            "agreement__slug", "number", "title", "start_date", "date_precision", "status", "format", "venue__city"
+        )
+    )
+    rows = set(
+        ChapterProgress.objects.filter(round__agreement__slug__in=slugs).values_list(
+            "round__agreement__slug", "round__number", "round__title", "chapter__code", "status", "note"
+        )
+    )
+    citations = set()
+    for model, owner in ((StatusEvent, "citations"), (Round, "citations"), (Agreement, "citations")):
+        prefix = "" if model is Agreement else "agreement__"
+        citations |= {
+            (model.__name__, *row)
+            for row in model.objects.filter(**{f"{prefix}slug__in": slugs}).values_list(
+                f"{prefix}slug", f"{owner}__source__title", f"{owner}__source__url", f"{owner}__conflicting"
+            )
+        }
+    return events, rounds, rows, citations, Source.objects.count()
+
+
+def test_a_database_seeded_before_the_corrections_ends_as_a_fresh_one(db):
+    """Reseeding a database loaded from the first seed retracts the replaced events, updates
+    sources in place (no duplicates) and drops citations the corrections removed."""
+    from pathlib import Path
+
+    from negotiations import seeding
+
+    first_seed = Path(__file__).parent / "data" / "negotiations_first_seed.json"
+    seeding.seed_countries()
+    seeding.seed_blocs()
+    seeding.seed_chapters()
+    seeding.seed_negotiations([first_seed])
+    assert StatusEvent.objects.filter(agreement__slug="india-peru-ta", date=dt.date(2019, 12, 1)).exists()
+    current = [seeding.FIXTURES / "negotiations.json"]
+    seeding.seed_negotiations(current)
+    upgraded = _record_snapshot()
+    assert not StatusEvent.objects.filter(agreement__slug="india-peru-ta", date=dt.date(2019, 12, 1)).exists()
+
+    Agreement.objects.filter(predecessor__isnull=False).delete()  # successors first: PROTECT
+    Agreement.objects.all().delete()
+    Source.objects.all().delete()
+    seeding.seed_negotiations(current)
+    assert _record_snapshot() == upgraded

@@ -157,7 +157,7 @@ class SourceSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Source
-        fields = ["id", "url", "title", "publisher", "published_on", "note"]
+        fields = ["id", "url", "title", "publisher", "published_on", "language", "note"]
 
 
 # --- Agreements and their timeline --------------------------------------------------------
@@ -191,11 +191,15 @@ class AgreementSerializer(FixedOnUpdateMixin, serializers.ModelSerializer):
             "summary",
             "current_status",
             "status_date",
+            "rounds_coverage",
+            "coverage_note",
+            "coverage_checked_on",
             "sources",
             "version",
             "updated_at",
         ]
-        read_only_fields = ["version", "updated_at"]
+        # Coverage is the curators' assessment of the public record (admin, seed), not API input.
+        read_only_fields = ["version", "updated_at", "rounds_coverage", "coverage_note", "coverage_checked_on"]
         fixed_on_update = ["slug"]
         extra_kwargs = {"slug": {"validators": []}}
 
