@@ -508,3 +508,15 @@ def test_list_pages_keep_their_sort_links(client, site):
     page = text_of(client.get("/rounds/"))
     assert '<a href="?ordering=-start_date" aria-current="true">newest first</a>' in page
     assert '<a href="?ordering=start_date">oldest first</a>' in page
+
+
+@pytest.mark.django_db
+def test_sources_name_their_language_and_say_why_there_is_no_link(client):
+    agreement = f.agreement("mexico-peru-tia", parties=("MEX", "PER"))
+    spanish = f.source(title="Entra en vigor nuevo tratado", language="es")
+    unlinked = f.source(title="Decree approving the agreement", url="", note="No public copy was found.")
+    AgreementSource.objects.create(agreement=agreement, source=spanish)
+    AgreementSource.objects.create(agreement=agreement, source=unlinked)
+    html = client.get(agreement.get_absolute_url()).content.decode()
+    assert f'href="{spanish.url}" rel="noopener" hreflang="es" lang="es">Entra en vigor nuevo tratado</a>' in html
+    assert "No link: No public copy was found." in html
