@@ -169,6 +169,14 @@ class RoundsCoverage(models.TextChoices):
     NONE_FOUND = "none_found", _("None found in public sources")
 
 
+class NoteLanguage(models.TextChoices):
+    """The language a note is written in. Notes are shown as written, never translated; a note
+    in another language than the page's is marked with its language."""
+
+    ENGLISH = "en", _("English")
+    SPANISH = "es", _("Spanish")
+
+
 class Visibility(models.TextChoices):
     PUBLIC = "public", _("Public")
     CONFIDENTIAL = "confidential", _("Confidential")

@@ -10,11 +10,13 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.forms import formset_factory
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from .choices import (
     AgreementStatus,
     DatePrecision,
+    NoteLanguage,
     PartyKind,
     ProgressStatus,
     RoundFormat,
@@ -330,6 +332,18 @@ class BaseChapterFormSet(forms.BaseFormSet):
 ChapterFormSet = formset_factory(ChapterRowForm, formset=BaseChapterFormSet, extra=0, can_delete=True)
 
 
+def note_language_field() -> forms.ChoiceField:
+    """The language a note is written in; a new note defaults to the page's language (the
+    writer's), since notes are never translated."""
+    return forms.ChoiceField(
+        label=_("Written in"),
+        choices=NoteLanguage.choices,
+        required=False,  # left out (older clients): a new note is English, an edited one keeps its language
+        initial=lambda: (get_language() or NoteLanguage.ENGLISH).split("-")[0],
+        help_text=_("Notes are shown as written; readers of the other language see which language it is."),
+    )
+
+
 class NoteRowForm(forms.Form):
     """A new note on the round; a row without text is ignored."""
 
@@ -341,6 +355,7 @@ class NoteRowForm(forms.Form):
         initial=Visibility.CONFIDENTIAL,
         help_text=_("Confidential: only curators and this agreement's officials see it."),
     )
+    language = note_language_field()
 
     def __init__(self, *args, chapters, **kwargs):
         super().__init__(*args, **kwargs)
@@ -366,7 +381,12 @@ class NoteRowForm(forms.Form):
 class BaseNoteFormSet(forms.BaseFormSet):
     def lines(self) -> list[NoteLine]:
         return [
-            NoteLine(text=d["text"], visibility=d["visibility"], chapter=d.get("chapter"))
+            NoteLine(
+                text=d["text"],
+                visibility=d["visibility"],
+                chapter=d.get("chapter"),
+                language=d.get("language") or NoteLanguage.ENGLISH,
+            )
             for d in (form.cleaned_data for form in self.forms)
             if d.get("text", "").strip()
         ]
@@ -679,6 +699,7 @@ class NoteForm(VersionedForm):
         choices=Visibility.choices,
         help_text=_("Confidential: only curators and this agreement's officials see it."),
     )
+    language = note_language_field()
     reason = reason_field()
 
     def __init__(self, *args, note: ProgressNote, **kwargs):
@@ -689,6 +710,7 @@ class NoteForm(VersionedForm):
                 "version": note.version,
                 "text": note.text,
                 "visibility": note.visibility,
+                "language": note.language,
                 "chapter": str(note.chapter_id or ""),
             },
         )
@@ -701,13 +723,14 @@ class NoteForm(VersionedForm):
             objects=objects,
             unknown=_("Unknown chapter; choose one from the list."),
         )
-        self.order_fields(["version", "text", "visibility", "chapter", "reason"])
+        self.order_fields(["version", "text", "language", "visibility", "chapter", "reason"])
 
     def service_kwargs(self) -> dict:
         data = self.cleaned_data
         return {
             "text": data["text"],
             "visibility": data["visibility"],
+            "language": data.get("language") or self.note.language,
             "chapter": data["chapter"],
             "reason": data["reason"],
         }
@@ -720,6 +743,11 @@ class NoteForm(VersionedForm):
                 self.fields["visibility"].label, Visibility(mine["visibility"]).label, current.get_visibility_display()
             ),
             conflict_row(self.fields["chapter"].label, mine["chapter"] or "—", current.chapter or "—"),
+            conflict_row(
+                self.fields["language"].label,
+                NoteLanguage(mine.get("language") or current.language).label,
+                current.get_language_display(),
+            ),
         ]
 
 

@@ -24,6 +24,7 @@ from .choices import (
     AgreementRelation,
     AgreementStatus,
     DatePrecision,
+    NoteLanguage,
     PartyKind,
     ProgressStatus,
     RoundFormat,
@@ -648,6 +649,13 @@ class ProgressNote(models.Model):
         verbose_name=_("author"),
     )
     visibility = models.CharField(_("visibility"), max_length=12, choices=Visibility.choices, default=Visibility.PUBLIC)
+    language = models.CharField(
+        _("language"),
+        max_length=5,
+        choices=NoteLanguage.choices,
+        default=NoteLanguage.ENGLISH,
+        help_text=_("The language the note is written in; it is shown as written, never translated."),
+    )
     source = models.ForeignKey(
         Source, on_delete=models.PROTECT, null=True, blank=True, related_name="notes", verbose_name=_("source")
     )
@@ -675,6 +683,11 @@ class ProgressNote(models.Model):
                 condition=Q(visibility__in=Visibility.values),
                 name="note_known_visibility",
                 violation_error_message=_("Unknown visibility."),
+            ),
+            models.CheckConstraint(
+                condition=Q(language__in=NoteLanguage.values),
+                name="note_known_language",
+                violation_error_message=_("Unknown note language."),
             ),
         ]
 

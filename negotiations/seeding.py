@@ -17,7 +17,7 @@ from django.db import transaction
 from simple_history.utils import bulk_create_with_history
 
 from . import services
-from .choices import DatePrecision, PartyKind, RoundFormat, RoundKind, RoundsCoverage, RoundStatus
+from .choices import DatePrecision, NoteLanguage, PartyKind, RoundFormat, RoundKind, RoundsCoverage, RoundStatus
 from .dates import parse_partial_date
 from .models import Agreement, BlocMembership, Chapter, Party, Source, StatusEvent
 from .party_names import english_country_name
@@ -224,7 +224,7 @@ ROUND_KEYS = {
     "notes",
 }
 CHAPTER_ROW_KEYS = {"code", "status", "note"}
-NOTE_KEYS = {"text", "chapter", "source"}
+NOTE_KEYS = {"text", "chapter", "source", "language"}
 
 
 def _check_keys(obj: dict, allowed: set, where: str) -> None:
@@ -448,6 +448,7 @@ def _seed_round(agreement, row: dict, sources: dict, chapters: dict, where: str)
                 text=note_row["text"],
                 chapter=_chapter(chapters, note_row["chapter"], where) if note_row.get("chapter") else None,
                 source=sources[note_row["source"]] if note_row.get("source") else None,
+                language=note_row.get("language", NoteLanguage.ENGLISH),
                 reason="seed data",
             )
     return round_, citations

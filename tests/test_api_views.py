@@ -514,6 +514,7 @@ def test_notes_csv_columns_and_values(notes_data):
         "round",
         "chapter",
         "text",
+        "language",
         "visibility",
         "source",
         "created_at",
@@ -528,6 +529,7 @@ def test_notes_csv_columns_and_values(notes_data):
         assert row["round"] == str(note.round_id)
         assert row["chapter"] == (note.chapter.code if note.chapter_id else "")
         assert row["text"] == note.text
+        assert row["language"] == note.language == "en"
         assert row["visibility"] == "public"
         assert row["source"] == (str(note.source_id) if note.source_id else "")
         assert row["created_at"] == note.created_at.isoformat().replace("+00:00", "Z")

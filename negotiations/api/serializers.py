@@ -128,11 +128,20 @@ class PartySerializer(FixedOnUpdateMixin, serializers.ModelSerializer):
         return sorted(m.code for m in obj.members.all())
 
 
+class BlankForNullCharField(serializers.CharField):
+    """Text whose column is nullable (django-modeltranslation's per-language columns) but which
+    the API gives as a string: null reads as ""."""
+
+    def get_attribute(self, instance):
+        value = super().get_attribute(instance)
+        return "" if value is None else value
+
+
 class ChapterSerializer(FixedOnUpdateMixin, serializers.ModelSerializer):
     # Language-neutral: ``name`` and ``description`` are the English ones whatever the reader's
     # language (``chapter.name`` would follow it); the Spanish ones are fields of their own.
-    name = serializers.CharField(source="name_en", max_length=200)
-    description = serializers.CharField(source="description_en", required=False, allow_blank=True)
+    name = BlankForNullCharField(source="name_en", max_length=200)
+    description = BlankForNullCharField(source="description_en", required=False, allow_blank=True)
 
     class Meta:
         model = Chapter
@@ -249,7 +258,7 @@ class NoteBriefSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ProgressNote
-        fields = ["id", "chapter", "text", "visibility", "created_at", "version"]
+        fields = ["id", "chapter", "text", "language", "visibility", "created_at", "version"]
         read_only_fields = fields
 
 
@@ -422,6 +431,7 @@ class NoteSerializer(FixedOnUpdateMixin, serializers.ModelSerializer):
             "round",
             "chapter",
             "text",
+            "language",
             "visibility",
             "source",
             "created_at",

@@ -24,7 +24,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from .. import services
-from ..choices import PartyKind, RoundFormat, Visibility
+from ..choices import NoteLanguage, PartyKind, RoundFormat, Visibility
 from ..filtersets import (
     AgreementFilterSet,
     ChapterFilterSet,
@@ -324,6 +324,7 @@ class NoteViewSet(TrackerViewSet):
             text=data["text"],
             chapter=data.get("chapter"),
             visibility=data.get("visibility", Visibility.PUBLIC),
+            language=data.get("language", NoteLanguage.ENGLISH),
             source=data.get("source"),
             user=self.request.user,
             reason=self.reason(),

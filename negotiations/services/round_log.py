@@ -16,7 +16,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
 
-from ..choices import DatePrecision, ProgressStatus, RoundFormat, RoundKind, RoundStatus, Visibility
+from ..choices import DatePrecision, NoteLanguage, ProgressStatus, RoundFormat, RoundKind, RoundStatus, Visibility
 from ..models import Agreement, Chapter, ChapterProgress, Party, ProgressNote, Round, Source, Venue
 from .common import citations_set, history_stamp, version_claim
 from .rounds import venue_get_or_create
@@ -41,6 +41,7 @@ class NoteLine:
     text: str
     visibility: str = Visibility.PUBLIC
     chapter: Chapter | None = None
+    language: str = NoteLanguage.ENGLISH
     source: Source | None = None
 
 
@@ -257,6 +258,7 @@ def _notes_add(*, round: Round, lines: list[NoteLine], user, reason: str) -> Non
             chapter=line.chapter,
             text=line.text.strip(),
             visibility=line.visibility,
+            language=line.language,
             source=line.source,
             author=author,
         )
@@ -295,14 +297,15 @@ def note_update(
     expected_version: int | None,
     text=_UNSET,
     visibility=_UNSET,
+    language=_UNSET,
     chapter=_UNSET,
     source=_UNSET,
     user=None,
     reason: str = "",
 ) -> ProgressNote:
-    """Change a note's text, visibility, chapter or source; refused if it changed meanwhile."""
+    """Change a note's text, visibility, language, chapter or source; refused if it changed meanwhile."""
     _check_reason(reason)
-    changes = {"text": text, "visibility": visibility, "chapter": chapter, "source": source}
+    changes = {"text": text, "visibility": visibility, "language": language, "chapter": chapter, "source": source}
     with transaction.atomic():
         version_claim(note, expected_version=expected_version)
         for name, value in changes.items():

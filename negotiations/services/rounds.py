@@ -5,7 +5,7 @@ from collections.abc import Iterable
 
 from django.db import transaction
 
-from ..choices import DatePrecision, ProgressStatus, RoundFormat, RoundKind, RoundStatus, Visibility
+from ..choices import DatePrecision, NoteLanguage, ProgressStatus, RoundFormat, RoundKind, RoundStatus, Visibility
 from ..models import Agreement, Chapter, ChapterProgress, Party, ProgressNote, Round, Source, Venue
 from .agreements import _assign_changed
 from .common import citations_set, history_stamp, record_delete, record_update, version_claim
@@ -111,6 +111,7 @@ def note_add(
     text: str,
     chapter: Chapter | None = None,
     visibility: str = Visibility.PUBLIC,
+    language: str = NoteLanguage.ENGLISH,
     source: Source | None = None,
     author=None,
     user=None,
@@ -122,6 +123,7 @@ def note_add(
         chapter=chapter,
         text=text,
         visibility=visibility,
+        language=language,
         source=source,
         author=author or (user if getattr(user, "is_authenticated", False) else None),
     )
