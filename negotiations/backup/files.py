@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -77,11 +78,7 @@ def backup_write(directory: Path, *, include_confidential: bool, file_format: st
     directory.mkdir(parents=True, exist_ok=True)
     (directory / MANIFEST).unlink(missing_ok=True)
     files = {}
-    snapshot = connection.vendor == "postgresql" and not connection.in_atomic_block
-    with transaction.atomic():
-        if snapshot:
-            with connection.cursor() as cursor:
-                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+    with _snapshot():
         written_at = timezone.now()
         for table in TABLES:
             queryset = table.queryset()
@@ -106,6 +103,32 @@ def backup_write(directory: Path, *, include_confidential: bool, file_format: st
     }
     (directory / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return manifest
+
+
+@contextmanager
+def _snapshot():
+    """One consistent read of the primary database that blocks no writer."""
+    connection = connections[DEFAULT_DB_ALIAS]
+    if connection.in_atomic_block:  # the caller's transaction already is one
+        yield
+    elif connection.vendor == "postgresql":
+        with transaction.atomic(using=DEFAULT_DB_ALIAS):
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            yield
+    elif connection.vendor == "sqlite":
+        # A deferred transaction reads one snapshot of the WAL without taking the write lock,
+        # which the tracker's IMMEDIATE transactions would hold for the whole export.
+        with connection.cursor() as cursor:
+            cursor.execute("BEGIN DEFERRED")
+        try:
+            yield
+        finally:
+            with connection.cursor() as cursor:
+                cursor.execute("COMMIT")
+    else:
+        with transaction.atomic(using=DEFAULT_DB_ALIAS):
+            yield
 
 
 def _table_write(path: Path, table, values, file_format: str) -> int:

@@ -16,7 +16,7 @@ from functools import cached_property
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from django.db import models
+from django.db import DEFAULT_DB_ALIAS, models
 
 from ..models import (
     Agreement,
@@ -83,8 +83,8 @@ class Table:
         return out
 
     def queryset(self):
-        manager = self.model._base_manager
-        queryset = manager.all()
+        # The primary, where the export's snapshot transaction is.
+        queryset = self.model._base_manager.using(DEFAULT_DB_ALIAS)
         if hasattr(queryset, "rewrite"):
             # django-modeltranslation would read ``name`` as the active language's column;
             # the backup wants each stored column as it is.
