@@ -152,7 +152,7 @@ PROGRESS_STATUS_COLOUR = {
     ProgressStatus.NOT_STARTED: ("#d9dde3", "#1d232b"),
     ProgressStatus.TEXT_EXCHANGED: ("#cfe5f7", "#0d2c47"),
     ProgressStatus.UNDER_NEGOTIATION: ("#2f6fb3", "#ffffff"),
-    ProgressStatus.SUBSTANTIAL_PROGRESS: ("#138a82", "#ffffff"),
+    ProgressStatus.SUBSTANTIAL_PROGRESS: ("#0f766e", "#ffffff"),
     ProgressStatus.CONVERGENCE: ("#c5d86d", "#1d2b05"),
     ProgressStatus.CLOSED: ("#1e7b34", "#ffffff"),
     ProgressStatus.PARKED: ("#f0b429", "#2b1d00"),

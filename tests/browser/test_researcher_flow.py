@@ -87,7 +87,13 @@ def test_researcher_flow(live_server, seeded, browser_page):
 def test_pages_work_on_a_phone_without_horizontal_page_scroll(live_server, seeded, browser_page):
     page = browser_page
     page.set_viewport_size({"width": 390, "height": 844})
-    for path, name in [("/", "home"), ("/agreements/india-peru-ta/", "agreement"), ("/rounds/", "rounds")]:
+    pages = [
+        ("/", "home"),
+        ("/agreements/india-peru-ta/", "agreement"),
+        ("/rounds/", "rounds"),
+        ("/about/coverage/", "coverage"),
+    ]
+    for path, name in pages:
         page.goto(live_server.url + path)
         overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
         assert overflow <= 1, (path, overflow)
