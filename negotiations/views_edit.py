@@ -31,6 +31,7 @@ from .services import (
     status_event_record,
     status_event_update,
 )
+from .timeline import event_order_key
 
 CONFLICT = 409
 
@@ -199,7 +200,8 @@ def status_event_new(request, slug):
     agreement = get_object_or_404(Agreement, slug=slug)
     _require_editor(request.user, agreement)
     form = StatusEventForm(request.POST or None)
-    timeline = StatusEvent.objects.filter(agreement=agreement).order_by("-date", "-sequence", "-id")
+    # Newest first in the public timeline's order (an event known to the year or month at its period's end).
+    timeline = sorted(StatusEvent.objects.filter(agreement=agreement), key=event_order_key, reverse=True)
     status = 200
     if request.method == "POST":
         status = 400
