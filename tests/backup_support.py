@@ -1,9 +1,14 @@
-"""Helpers for the backup tests: a canonical dump of every domain table, and emptying them."""
+"""Helpers for the backup tests: a canonical dump of every domain table, emptying them, and
+changing a backup's file."""
+
+import hashlib
+import json
 
 from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.db import connection
 
+from negotiations.backup.files import MANIFEST
 from negotiations.backup.tables import TABLES
 
 # A readable unique field per model; records of other models are named by all their fields.
@@ -78,3 +83,12 @@ def domain_tables_empty() -> None:
     with connection.cursor() as cursor:
         for table in reversed(TABLES):
             cursor.execute(f"DELETE FROM {connection.ops.quote_name(table.model._meta.db_table)}")
+
+
+def file_rewrite(directory, name: str, text: str, *, fix_checksum: bool = True) -> None:
+    """Change a backup's file and (like a careful forger) its checksum in the manifest."""
+    (directory / name).write_text(text, encoding="utf-8")
+    if fix_checksum:
+        manifest = json.loads((directory / MANIFEST).read_text())
+        manifest["files"][name]["sha256"] = hashlib.sha256(text.encode()).hexdigest()
+        (directory / MANIFEST).write_text(json.dumps(manifest))

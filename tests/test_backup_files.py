@@ -11,7 +11,7 @@ from negotiations.backup.files import FORMAT_VERSION, MANIFEST
 from negotiations.choices import Visibility
 from negotiations.models import Agreement, ProgressNote
 from tests import factories
-from tests.backup_support import domain_tables_empty
+from tests.backup_support import domain_tables_empty, file_rewrite
 
 
 @pytest.fixture
@@ -25,15 +25,6 @@ def small_record(db):
 def _export(directory, *options):
     call_command("export_all", str(directory), *options, verbosity=0)
     return json.loads((directory / MANIFEST).read_text())
-
-
-def _rewrite(directory, name, text, *, fix_checksum=True):
-    """Change a file, and (like a careful forger) its manifest entry."""
-    (directory / name).write_text(text, encoding="utf-8")
-    if fix_checksum:
-        manifest = json.loads((directory / MANIFEST).read_text())
-        manifest["files"][name]["sha256"] = hashlib.sha256(text.encode()).hexdigest()
-        (directory / MANIFEST).write_text(json.dumps(manifest))
 
 
 def _import_refused(directory) -> str:
@@ -74,7 +65,7 @@ def test_a_newer_format_version_is_refused(small_record, tmp_path):
 def test_a_changed_file_is_refused_by_its_checksum(small_record, tmp_path):
     _export(tmp_path, "--include-confidential")
     text = (tmp_path / "notes.csv").read_text().replace("secret", "SECRET")
-    _rewrite(tmp_path, "notes.csv", text, fix_checksum=False)
+    file_rewrite(tmp_path, "notes.csv", text, fix_checksum=False)
     message = _import_refused(tmp_path)
     assert "notes.csv does not match its checksum" in message
 
@@ -90,9 +81,10 @@ def test_a_missing_file_or_manifest_is_refused(small_record, tmp_path):
 def test_an_unknown_column_or_a_wrong_count_is_refused(small_record, tmp_path):
     _export(tmp_path)
     lines = (tmp_path / "parties.csv").read_text().splitlines()
-    _rewrite(tmp_path, "parties.csv", "\n".join([lines[0] + ",colour"] + [line + ",red" for line in lines[1:]]) + "\n")
+    coloured = [lines[0] + ",colour"] + [line + ",red" for line in lines[1:]]
+    file_rewrite(tmp_path, "parties.csv", "\n".join(coloured) + "\n")
     assert "columns this tracker does not have (colour)" in _import_refused(tmp_path)
-    _rewrite(tmp_path, "parties.csv", "\n".join(lines[:-1]) + "\n")
+    file_rewrite(tmp_path, "parties.csv", "\n".join(lines[:-1]) + "\n")
     assert "the manifest says" in _import_refused(tmp_path)
 
 
@@ -101,7 +93,7 @@ def test_a_missing_column_restores_as_the_field_default(small_record, tmp_path):
     _export(tmp_path)
     rows = [line.split(",") for line in (tmp_path / "parties.csv").read_text().splitlines()]
     drop = rows[0].index("official_name")
-    _rewrite(tmp_path, "parties.csv", "\n".join(",".join(r[:drop] + r[drop + 1 :]) for r in rows) + "\n")
+    file_rewrite(tmp_path, "parties.csv", "\n".join(",".join(r[:drop] + r[drop + 1 :]) for r in rows) + "\n")
     domain_tables_empty()
     call_command("import_all", str(tmp_path), verbosity=0)
     assert Agreement.objects.get().agreement_parties.count() == 2

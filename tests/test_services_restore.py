@@ -1,7 +1,6 @@
 """Restoring a backup: only into an empty database, all or nothing, every problem named; the
 accounts and groups it names; the audit trail of what it wrote."""
 
-import hashlib
 import json
 
 import pytest
@@ -9,12 +8,12 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management import CommandError, call_command
 
-from negotiations.backup.files import MANIFEST, backup_read
+from negotiations.backup.files import MANIFEST, BackupError, backup_read
 from negotiations.choices import Visibility
 from negotiations.models import Agreement, Party, ProgressNote, Round
-from negotiations.services.restore import RestoreRefused, backup_restore
+from negotiations.services.restore import backup_restore
 from tests import factories
-from tests.backup_support import domain_tables_empty
+from tests.backup_support import domain_tables_empty, file_rewrite
 
 
 @pytest.fixture
@@ -32,13 +31,6 @@ def backup_dir(db, tmp_path):
     return tmp_path
 
 
-def _rewrite(directory, name, text):
-    (directory / name).write_text(text, encoding="utf-8")
-    manifest = json.loads((directory / MANIFEST).read_text())
-    manifest["files"][name]["sha256"] = hashlib.sha256(text.encode()).hexdigest()
-    (directory / MANIFEST).write_text(json.dumps(manifest))
-
-
 def _nothing_restored():
     assert not Agreement.objects.exists() and not Round.objects.exists() and not ProgressNote.objects.exists()
 
@@ -54,10 +46,10 @@ def test_a_bad_cell_anywhere_names_file_line_and_column_and_nothing_is_written(b
     notes = (backup_dir / "notes.csv").read_text().splitlines()
     notes[2] = notes[2].replace(",confidential,", ",hidden,")
     rounds = (backup_dir / "rounds.csv").read_text().replace(",2025-11-03,", ",3 Nov 2025,")
-    _rewrite(backup_dir, "notes.csv", "\n".join(notes) + "\n")
-    _rewrite(backup_dir, "rounds.csv", rounds)
+    file_rewrite(backup_dir, "notes.csv", "\n".join(notes) + "\n")
+    file_rewrite(backup_dir, "rounds.csv", rounds)
     domain_tables_empty()
-    with pytest.raises(RestoreRefused) as refused:
+    with pytest.raises(BackupError) as refused:
         backup_restore(backup=backup_read(backup_dir))
     problems = "\n".join(refused.value.problems)
     assert "notes.csv, line 3, visibility: “hidden” is not one of the choices" in problems
@@ -70,9 +62,9 @@ def test_a_reference_to_a_record_not_in_the_backup_is_refused(backup_dir):
     notes = (backup_dir / "notes.csv").read_text().splitlines()
     cells = notes[1].split(",")
     cells[1] = "999"  # the round
-    _rewrite(backup_dir, "notes.csv", "\n".join([notes[0], ",".join(cells), *notes[2:]]) + "\n")
+    file_rewrite(backup_dir, "notes.csv", "\n".join([notes[0], ",".join(cells), *notes[2:]]) + "\n")
     domain_tables_empty()
-    with pytest.raises(RestoreRefused, match="notes.csv, line 2, round: no round “999” in the backup"):
+    with pytest.raises(BackupError, match="notes.csv, line 2, round: no round “999” in the backup"):
         backup_restore(backup=backup_read(backup_dir))
     _nothing_restored()
 
@@ -81,7 +73,7 @@ def test_what_the_database_refuses_rolls_everything_back(backup_dir):
     parties = (backup_dir / "parties.csv").read_text().splitlines()
     duplicate = parties[1].split(",")
     duplicate[0] = "900"  # a new id, the same code: the database's unique constraint says no
-    _rewrite(backup_dir, "parties.csv", "\n".join([*parties, ",".join(duplicate)]) + "\n")
+    file_rewrite(backup_dir, "parties.csv", "\n".join([*parties, ",".join(duplicate)]) + "\n")
     manifest = json.loads((backup_dir / MANIFEST).read_text())
     manifest["files"]["parties.csv"]["rows"] += 1
     (backup_dir / MANIFEST).write_text(json.dumps(manifest))

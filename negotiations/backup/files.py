@@ -36,7 +36,7 @@ NOT_INCLUDED = [
 
 
 class BackupError(Exception):
-    """The backup cannot be read or is not this tracker's to restore; nothing was written."""
+    """The backup cannot be read or restored here; ``problems`` says why. Nothing was written."""
 
     def __init__(self, problems: list[str]):
         self.problems = problems

@@ -28,19 +28,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.models import HistoricalRecords
 
-from ..backup.files import Backup
+from ..backup.files import Backup, BackupError
 from ..backup.tables import FALSE, TABLES, TEXT_FIELDS, TRUE, reference_key, text_from_cell
 from .bulk import created_history_insert, insert_many
 
 INTEGER = re.compile(r"-?\d+")
-
-
-class RestoreRefused(Exception):
-    """The backup was not restored; ``problems`` says why. Nothing was written."""
-
-    def __init__(self, problems: list[str]):
-        self.problems = problems
-        super().__init__("\n".join(problems))
 
 
 @dataclass
@@ -66,7 +58,7 @@ def backup_restore(*, backup: Backup, create_missing_users: bool = False, user=N
     with transaction.atomic():
         used = tables_in_use()
         if used:
-            raise RestoreRefused(
+            raise BackupError(
                 [
                     _(
                         "The database is not empty (%(tables)s hold records): a backup is restored only into an "
@@ -81,7 +73,7 @@ def backup_restore(*, backup: Backup, create_missing_users: bool = False, user=N
         try:
             _records_write(records, user=user, reason=reason)
         except DatabaseError as error:
-            raise RestoreRefused([_("The database refused the backup: %(error)s") % {"error": error}]) from None
+            raise BackupError([_("The database refused the backup: %(error)s") % {"error": error}]) from None
         report.counts = {name: len(rows) for name, rows in records.items()}
     return report
 
@@ -109,7 +101,7 @@ def _accounts_resolve(backup: Backup, create_missing_users: bool, report: Restor
     users = dict(user_model._base_manager.filter(**{f"{username}__in": usernames}).values_list(username, "pk"))
     missing = sorted(usernames - set(users))
     if missing and not create_missing_users:
-        raise RestoreRefused(
+        raise BackupError(
             [
                 _(
                     "The backup names %(count)s user account(s) that this database does not have: %(names)s. "
@@ -173,7 +165,7 @@ def _records_parse(backup: Backup, accounts: dict) -> dict[str, list[dict]]:
             rows.append(record)
         records[table.name] = rows
     if problems:
-        raise RestoreRefused(problems)
+        raise BackupError(problems)
     return records
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from negotiations.backup.files import BackupError, backup_read
-from negotiations.services.restore import RestoreRefused, backup_restore
+from negotiations.services.restore import backup_restore
 
 
 class Command(BaseCommand):
@@ -28,7 +28,7 @@ class Command(BaseCommand):
         try:
             backup = backup_read(Path(directory))
             report = backup_restore(backup=backup, create_missing_users=create_missing_users)
-        except (BackupError, RestoreRefused) as error:
+        except BackupError as error:
             raise CommandError("Nothing was imported.\n" + "\n".join(error.problems)) from None
         for name, count in report.counts.items():
             self.stdout.write(f"{name}: {count}")
