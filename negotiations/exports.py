@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from django.db.models import Prefetch, QuerySet
 from django.http import HttpResponseBadRequest, JsonResponse, QueryDict, StreamingHttpResponse
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from .dates import format_partial_date_iso
 from .interchange import writer
@@ -241,6 +241,7 @@ def _citation(citation, request=None) -> dict:
     }
 
 
+@translation.override("en")  # a data export: the same in every language (labels, chapter names)
 def agreement_record(agreement: Agreement, request=None) -> dict:
     """Everything public about one agreement: parties, relations, status timeline, rounds with
     chapter progress, public notes and sources. Confidential notes are never read."""

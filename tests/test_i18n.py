@@ -99,6 +99,7 @@ API_AND_EXPORTS = [
     "/agreements/?format=csv",
     "/chapters/?format=csv",
     "/api/export/rounds.csv",
+    "/agreements/india-peru-ta/export.json",
 ]
 
 
