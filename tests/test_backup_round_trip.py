@@ -36,6 +36,7 @@ def record(seeded, django_user_model):
     chapter = Chapter.objects.get(code="ROO")
     services.reference_save(instance=chapter, name_es="Reglas de origen (revisadas)")
     services.note_add(round=round_obj, chapter=chapter, text="Public: rules of origin text exchanged.", author=official)
+    services.note_add(round=round_obj, text="Se intercambiaron ofertas de bienes.", language="es", author=official)
     services.note_add(
         round=round_obj, text="Confidential, no chapter: " + HOSTILE_TEXTS[2], visibility=Visibility.CONFIDENTIAL
     )
