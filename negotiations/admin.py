@@ -489,3 +489,7 @@ class TrackerUserAdmin(UserAdmin):
         queryset = super().get_queryset(request)
         # A curator may not take over (or reset the password of) a superuser account.
         return queryset if request.user.is_superuser else queryset.filter(is_superuser=False)
+
+
+# API tokens: issued and revoked by curators, never readable (their own module).
+from . import admin_tokens  # noqa: E402, F401

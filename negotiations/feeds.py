@@ -45,10 +45,20 @@ def filter_description(request) -> str:
     return CONTROL_CHARACTERS.sub("", ", ".join(parts))
 
 
+class PlainTextAtomFeed(Atom1Feed):
+    """Atom with each entry's summary as ``type="text"``: it is written by officials, and Django's
+    default ``type="html"`` would have feed readers render any markup in it as live HTML."""
+
+    def add_item_elements(self, handler, item):
+        super().add_item_elements(handler, {**item, "description": None})
+        if item["description"] is not None:
+            handler.addQuickElement("summary", item["description"], {"type": "text"})
+
+
 class RoundsFeed(Feed):
     """Rounds recently added or changed, newest change first."""
 
-    feed_type = Atom1Feed
+    feed_type = PlainTextAtomFeed
 
     def __call__(self, request, *args, **kwargs):
         filterset = round_filterset(request)

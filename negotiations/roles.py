@@ -31,21 +31,21 @@ OFFICIAL_MODELS = [
     "venue",
 ]
 
-# Curators manage accounts (create officials, assign roles) and API tokens, but cannot grant
-# superuser status or raw permissions: the admin keeps those fields read-only for them.
+# Curators manage accounts (create officials, assign roles), issue and revoke API tokens (never
+# read them: only their digest is stored) and unlock sign-ins locked after too many failures,
+# but cannot grant superuser status or raw permissions: the admin keeps those fields read-only.
 CURATOR_ACCOUNT_PERMISSIONS = [
     ("auth", "add_user"),
     ("auth", "change_user"),
     ("auth", "view_user"),
     ("auth", "view_group"),
-    ("authtoken", "add_token"),
-    ("authtoken", "change_token"),
-    ("authtoken", "delete_token"),
-    ("authtoken", "view_token"),
-    ("authtoken", "add_tokenproxy"),
-    ("authtoken", "change_tokenproxy"),
-    ("authtoken", "delete_tokenproxy"),
-    ("authtoken", "view_tokenproxy"),
+    ("knox", "add_authtoken"),
+    ("knox", "delete_authtoken"),
+    ("knox", "view_authtoken"),
+    ("axes", "view_accessattempt"),
+    ("axes", "delete_accessattempt"),
+    ("axes", "view_accessfailurelog"),
+    ("axes", "view_accesslog"),
 ]
 
 

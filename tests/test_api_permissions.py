@@ -8,6 +8,7 @@ and alpha's official.
 
 import pytest
 from django.core.cache import cache
+from django.http import HttpRequest
 from rest_framework.test import APIClient
 
 from negotiations import roles, services
@@ -314,7 +315,11 @@ def test_a_curator_may_not_delete_reference_data_in_use(world):
 
 def test_session_writes_need_the_csrf_token(world):
     client = APIClient(enforce_csrf_checks=True)
-    client.login(username=world["users"]["curator"].username, password="correct horse battery")
+    # django-axes checks every sign-in against its lock-outs, which needs the request.
+    signed_in = client.login(
+        request=HttpRequest(), username=world["users"]["curator"].username, password="correct horse battery"
+    )
+    assert signed_in
     response = client.post("/api/chapters/", {"code": "CSRF", "name": "x"}, format="json")
     assert response.status_code == 403
     assert "CSRF" in response.json()["detail"]

@@ -13,7 +13,7 @@ import pytest
 import schemathesis
 from django.core.cache import cache
 from hypothesis import HealthCheck, settings
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 from rest_framework.throttling import AnonRateThrottle
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance, status_code_conformance
@@ -70,7 +70,8 @@ schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", application,
 @pytest.fixture
 def curator_token(db):
     user = f.user(role=roles.CURATOR)
-    return Token.objects.create(user=user).key
+    _row, token = AuthToken.objects.create(user=user)
+    return token
 
 
 @pytest.mark.fuzz

@@ -7,7 +7,6 @@ import io
 
 import pytest
 from django.core.cache import cache
-from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
@@ -270,29 +269,6 @@ def test_official_note_is_stored_with_its_author(db):
 
 
 # --- Authentication and throttling -------------------------------------------------------
-
-
-def test_issued_token_authenticates_writes(db, capsys):
-    user = f.user("ministry", role=roles.CURATOR)
-    call_command("issue_token", user.username)
-    key = capsys.readouterr().out.strip()
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
-    assert client.post("/api/chapters/", {"code": "TOK", "name": "Token chapter"}, format="json").status_code == 201
-    client.credentials(HTTP_AUTHORIZATION="Token not-a-token")
-    response = client.get("/api/chapters/")
-    assert response.status_code == 401
-    assert response["WWW-Authenticate"] == "Token"
-
-
-def test_issue_token_rotate_replaces_the_key(db, capsys):
-    user = f.user("ministry2")
-    call_command("issue_token", user.username)
-    first = capsys.readouterr().out.strip()
-    call_command("issue_token", user.username)
-    assert capsys.readouterr().out.strip() == first
-    call_command("issue_token", user.username, "--rotate")
-    assert capsys.readouterr().out.strip() != first
 
 
 def test_anonymous_clients_are_throttled(anon, monkeypatch):

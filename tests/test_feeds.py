@@ -188,3 +188,33 @@ def test_control_characters_in_the_query_never_break_the_feed(client, site, url)
     assert response.status_code in (200, 400)
     if response.status_code == 200:
         assert "\x00" not in response.content.decode() and "\x01" not in response.content.decode()
+
+
+HOSTILE = '<img src=x onerror="alert(document.cookie)"> & <b>bold</b>'
+
+
+def test_user_written_text_in_the_atom_feed_is_plain_text(client, site):
+    """A feed reader shows an official's summary as text: it never becomes a live element."""
+    round_9 = site["r9"]
+    round_9.summary = HOSTILE
+    round_9.title = "<script>alert(1)</script>"
+    round_9.save()
+    root = ET.fromstring(client.get("/feeds/rounds.atom?agreement=india-peru-ta").content)
+    url = f"http://testserver{round_9.get_absolute_url()}"
+    [entry] = [e for e in root.findall(f"{ATOM}entry") if e.find(f"{ATOM}link").get("href") == url]
+    assert "<script>alert(1)</script>" in entry.find(f"{ATOM}title").text
+    summary = entry.find(f"{ATOM}summary")
+    assert summary.get("type") == "text"
+    assert summary.text.endswith(HOSTILE)  # the very characters the official typed, as text
+    assert all(s.get("type") == "text" for s in root.iter(f"{ATOM}summary"))
+    assert {t.get("type") for t in root.iter(f"{ATOM}title")} <= {None, "text"}
+
+
+def test_user_written_text_in_the_calendar_stays_escaped(client, site):
+    site["ic4"].dates_note = HOSTILE + "\nBEGIN:VEVENT"
+    site["ic4"].save()
+    text = client.get("/calendar/rounds.ics").content.decode()
+    assert "\r\nBEGIN:VEVENT\r\n" in text  # the real events
+    unfolded = text.replace("\r\n ", "")
+    assert ics_escape(HOSTILE) + "\\nBEGIN:VEVENT" in unfolded  # the typed one, escaped into the text
+    assert text.count("BEGIN:VEVENT\r\n") == len(events(text))

@@ -4,7 +4,23 @@ from django.contrib.auth.management import create_permissions
 from django.db import migrations
 from django.db.models import Q
 
-from negotiations.roles import CURATOR, CURATOR_ACCOUNT_PERMISSIONS
+CURATOR = "Curator"
+# As they were when this migration was written (DRF's clear-text tokens); 0013 moves curators
+# to knox's hashed tokens and django-axes' lock-outs.
+CURATOR_ACCOUNT_PERMISSIONS = [
+    ("auth", "add_user"),
+    ("auth", "change_user"),
+    ("auth", "view_user"),
+    ("auth", "view_group"),
+    ("authtoken", "add_token"),
+    ("authtoken", "change_token"),
+    ("authtoken", "delete_token"),
+    ("authtoken", "view_token"),
+    ("authtoken", "add_tokenproxy"),
+    ("authtoken", "change_tokenproxy"),
+    ("authtoken", "delete_tokenproxy"),
+    ("authtoken", "view_tokenproxy"),
+]
 
 
 def grant(apps, schema_editor):
