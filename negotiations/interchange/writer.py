@@ -27,6 +27,7 @@ from ..models import (
 )
 from ..permissions import notes_visible_to
 from .columns import AGREEMENTS, CHAPTER_PROGRESS, LIST_SEPARATOR, ROUNDS, STATUS_EVENTS, file_columns
+from .spreadsheet import neutralise_cell
 
 BATCH_ROWS = 500  # rows written out as one piece of a response or file
 
@@ -171,12 +172,13 @@ def export_table(kind: str, queryset: QuerySet | None = None, *, user=None) -> I
 
 def csv_pieces(header: list[str], rows: Iterable[list]) -> Iterator[str]:
     """The header, then the rows ``BATCH_ROWS`` at a time, written by one csv.writer into one
-    reused buffer: a piece (and a write to the client) per row made the row itself cost double."""
+    reused buffer: a piece (and a write to the client) per row made the row itself cost double.
+    Every cell is made safe to open in a spreadsheet (:mod:`.spreadsheet`)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(header)
+    writer.writerow([neutralise_cell(name) for name in header])
     yield buffer.getvalue()
-    rows = iter(rows)
+    rows = ([neutralise_cell(cell) for cell in row] for row in rows)
     while True:
         buffer.seek(0)
         buffer.truncate()
