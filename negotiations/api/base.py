@@ -26,9 +26,12 @@ from rest_framework import exceptions, status, viewsets
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.pagination import PageNumberPagination
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.renderers import BaseRenderer, BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
+
+from tracker.input_guard import control_character_errors
 
 from .. import services
 from ..exports import split_export_format
@@ -74,6 +77,26 @@ class FilterBackend(DjangoFilterBackend):
         kwargs = super().get_filterset_kwargs(request, queryset, view)
         kwargs["data"] = split_export_format(request.query_params)[1]
         return kwargs
+
+    def filter_queryset(self, request, queryset, view):
+        filterset = self.get_filterset(request, queryset, view)
+        if filterset is None:
+            return queryset
+        if not filterset.is_valid():
+            # The form's own rendered messages: django-filter's translation re-applies "%"
+            # formatting to each message, which fails on input quoted without parameters.
+            raise exceptions.ValidationError({name: list(errors) for name, errors in filterset.errors.items()})
+        return filterset.qs
+
+
+class JSONBodyParser(JSONParser):
+    """JSON request bodies; one nested beyond Python's recursion limit is a 400, not a crash."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        try:
+            return super().parse(stream, media_type, parser_context)
+        except RecursionError:
+            raise exceptions.ParseError(_("JSON parse error - nested too deeply.")) from None
 
 
 class Pagination(PageNumberPagination):
@@ -224,6 +247,7 @@ class TrackerViewSet(viewsets.ModelViewSet):
     # ``WWW-Authenticate: Token`` (session-first would make both a bare 403).
     authentication_classes = [TokenAuthentication, SessionAuthentication]
     permission_classes = [TrackerPermission]
+    parser_classes = [JSONBodyParser, FormParser, MultiPartParser]
     filter_backends = [FilterBackend]
     pagination_class = Pagination
     content_negotiation_class = ExportFormatNegotiation
@@ -359,6 +383,14 @@ class TrackerViewSet(viewsets.ModelViewSet):
 
     def write_delete(self, instance, expected: int | None) -> None:
         services.reference_delete(instance=instance, user=self.request.user, reason=self.reason())
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        if request.method in ("POST", "PUT", "PATCH"):
+            # Checked before any lookup: a NUL in a slug or code would fail in PostgreSQL.
+            errors = control_character_errors(request.data)
+            if errors:
+                raise exceptions.ValidationError(errors)
 
     def handle_exception(self, exc):
         """Map the services' exceptions to HTTP: 400 invalid, 409 protected, 412 stale."""

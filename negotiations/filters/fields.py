@@ -42,7 +42,8 @@ class PartialDateField(forms.CharField):
         try:
             return parse_partial_date(text)
         except ValueError as error:
-            raise forms.ValidationError(str(error), code="invalid") from None
+            # The reason quotes the input: as a parameter, a "%" typed in it is not a format.
+            raise forms.ValidationError("%(reason)s", code="invalid", params={"reason": str(error)}) from None
 
 
 class CodeChoiceField(forms.ModelChoiceField):

@@ -9,7 +9,10 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
+from tracker.input_guard import CONTROL_CHARACTERS, control_message, nul_message
+
 from .columns import COLUMNS, LIST_SEPARATOR, OPTIONAL_COLUMNS
+from .spreadsheet import restore_cell
 
 
 @dataclass(frozen=True)
@@ -47,15 +50,71 @@ def _cell(value) -> str:
     return str(value)
 
 
+MAX_JSON_DEPTH = 32  # a record is a list of objects of values or lists: far less deep
+MAX_REPORTED = 20  # errors listed for one file
+
+
+def _deepest_line(text: str) -> int | None:
+    """The line where JSON nesting passes MAX_JSON_DEPTH (strings skipped), or None."""
+    depth, line, in_string, escaped = 0, 1, False, False
+    for char in text:
+        if char == "\n":
+            line += 1
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            if depth > MAX_JSON_DEPTH:
+                return line
+        elif char in "]}":
+            depth -= 1
+    return None
+
+
+def _unsafe_characters(rows: list[tuple[int, dict[str, str]]]) -> list[RowError]:
+    """NUL and other control characters (tab and line breaks aside) in any cell."""
+    errors = []
+    for line, row in rows:
+        for column, value in row.items():
+            if column != "__error__" and CONTROL_CHARACTERS.search(value):
+                message = nul_message() if "\x00" in value else control_message()
+                errors.append(RowError(line, column, message))
+                if len(errors) >= MAX_REPORTED:
+                    return errors
+    return errors
+
+
 def read_rows(data: bytes, *, fmt: str, kind: str) -> list[tuple[int, dict[str, str]]]:
-    """Decode a CSV or JSON file into ``(line, row)`` pairs after checking its columns."""
+    """Decode a CSV or JSON file into ``(line, row)`` pairs after checking its columns; a file
+    with a NUL or other control character in a cell is refused whole, with each place named."""
+    rows = _decode_rows(data, fmt=fmt, kind=kind)
+    errors = _unsafe_characters(rows)
+    if errors:
+        raise ImportFileError(errors)
+    return rows
+
+
+def _decode_rows(data: bytes, *, fmt: str, kind: str) -> list[tuple[int, dict[str, str]]]:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
         raise ImportFileError(
-            [RowError(0, "", _("The file is not UTF-8 text (byte %(pos)s).") % {"pos": error.start})]
+            [RowError(line, "", _("The file is not UTF-8 text (byte %(pos)s).") % {"pos": error.start})]
         ) from None
     if fmt == "json":
+        deep = _deepest_line(text)
+        if deep is not None:
+            raise ImportFileError(
+                [RowError(deep, "", _("Nested more than %(depth)s levels deep.") % {"depth": MAX_JSON_DEPTH})]
+            )
         try:
             records = json.loads(text)
         except json.JSONDecodeError as error:
@@ -107,7 +166,7 @@ def csv_lines(text: str) -> Iterator[tuple[int, list[str]]]:
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         for cells in reader:
-            yield reader.line_num, cells
+            yield reader.line_num, [restore_cell(cell) for cell in cells]
     except csv.Error as error:
         raise ImportFileError([RowError(reader.line_num, "", _("Unreadable CSV: %(msg)s") % {"msg": error})]) from None
 
