@@ -112,7 +112,7 @@ def prepare(run_id: str, officials: int, curators: int) -> Plan:
     """The soak's own agreement, rows, users and tokens, written through the services."""
     from django.contrib.auth.models import Group, User
     from django.db import connections
-    from rest_framework.authtoken.models import Token
+    from knox.models import AuthToken
 
     from negotiations import roles, services
     from negotiations.choices import AgreementKind, ProgressStatus, Visibility
@@ -129,8 +129,8 @@ def prepare(run_id: str, officials: int, curators: int) -> Plan:
         for index in range(count):
             user = User.objects.create_user(f"soak-{run_id}-{role.lower()}-{index}", is_staff=role == roles.CURATOR)
             user.groups.add(Group.objects.get(name=role))
-            token, _created = Token.objects.get_or_create(user=user)
-            writers.append(Writer(user.username, role, token.key))
+            _row, token = AuthToken.objects.create(user=user)  # only its digest is stored
+            writers.append(Writer(user.username, role, token))
             users.append(user)
     setup_user, reason = users[-1], "soak setup"
 
