@@ -14,7 +14,7 @@ from knox.models import AuthToken, get_digest_token
 from knox.settings import CONSTANTS, knox_settings
 from rest_framework.authtoken.models import TokenProxy
 
-# DRF's clear-text tokens are no longer used (their table is emptied by migration 0013).
+# DRF's clear-text tokens are no longer used (their table is emptied by migration 0014).
 if admin.site.is_registered(TokenProxy):
     admin.site.unregister(TokenProxy)
 if admin.site.is_registered(AuthToken):

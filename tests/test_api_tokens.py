@@ -20,7 +20,7 @@ from rest_framework.test import APIClient
 from negotiations import roles
 from tests import factories as f
 
-MIGRATION = "0013_hashed_tokens_and_sign_in_locks"
+MIGRATION = "0014_hashed_tokens_and_sign_in_locks"
 
 
 def issue(capsys, username, *options) -> str:

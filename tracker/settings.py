@@ -60,7 +60,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_filters",
     "rest_framework",
-    # Only so that migration 0013 can move the old clear-text tokens into knox: nothing
+    # Only so that migration 0014 can move the old clear-text tokens into knox: nothing
     # authenticates with DRF's tokens any more and their table stays empty.
     "rest_framework.authtoken",
     "knox",

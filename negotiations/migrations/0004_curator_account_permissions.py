@@ -5,7 +5,7 @@ from django.db import migrations
 from django.db.models import Q
 
 CURATOR = "Curator"
-# As they were when this migration was written (DRF's clear-text tokens); 0013 moves curators
+# As they were when this migration was written (DRF's clear-text tokens); 0014 moves curators
 # to knox's hashed tokens and django-axes' lock-outs.
 CURATOR_ACCOUNT_PERMISSIONS = [
     ("auth", "add_user"),

@@ -70,7 +70,7 @@ def backward(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("negotiations", "0012_chapter_translations_agreement_spanish_name"),
+        ("negotiations", "0013_note_language"),
         ("authtoken", "0004_alter_tokenproxy_options"),
         ("knox", "0009_extend_authtoken_field"),
         ("axes", "0010_accessattemptexpiration"),
