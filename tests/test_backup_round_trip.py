@@ -88,6 +88,9 @@ def test_everything_comes_back_and_without_confidential_everything_but_those_not
         with translation.override("es"):  # the stored columns, whatever the language
             call_command("export_all", str(tmp_path / name), *options, verbosity=0)
 
+    # Safe to open in a spreadsheet (the one CSV writer's apostrophe), yet restored as typed.
+    assert "'" + HOSTILE_TITLE.replace('"', '""') in (tmp_path / "csv" / "rounds.csv").read_text()
+
     for name in ("csv", "json"):
         _restore(tmp_path / name)
         after = canonical_dump()
