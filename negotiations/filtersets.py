@@ -96,11 +96,11 @@ class BaseFilterSet(filters.FilterSet):
 
         if "party" in form.fields:
             used = Party.objects.filter(Q(party_agreements__isnull=False) | asked("party"))
-            used = used.only("code", "name").distinct().order_by("name")
+            used = used.only("code", "name", "kind").distinct().order_by("name")
             form.fields["party"].widget.choices = [(p.code, str(p)) for p in used]
         if "host_country" in form.fields:
             hosts = Party.objects.filter(Q(venues__isnull=False) | asked("host_country"))
-            hosts = hosts.only("code", "name").distinct().order_by("name")
+            hosts = hosts.only("code", "name", "kind").distinct().order_by("name")
             form.fields["host_country"].widget.choices = [(p.code, str(p)) for p in hosts]
 
     def search(self, queryset, name, value):
