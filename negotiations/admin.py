@@ -444,8 +444,8 @@ class ChapterProgressAdmin(VersionedAdmin):
 
 @admin.register(ProgressNote)
 class ProgressNoteAdmin(VersionedAdmin):
-    list_display = ["round", "chapter", "visibility", "author", "created_at", "excerpt"]
-    list_filter = ["visibility", ("chapter", admin.RelatedOnlyFieldListFilter)]
+    list_display = ["round", "chapter", "visibility", "language", "author", "created_at", "excerpt"]
+    list_filter = ["visibility", "language", ("chapter", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["text", "round__agreement__name", "chapter__code"]
     autocomplete_fields = ["round", "chapter", "source", "author"]
     date_hierarchy = "created_at"

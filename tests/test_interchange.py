@@ -491,3 +491,27 @@ def test_what_the_csv_writer_writes_the_csv_reader_gives_back(value):
     every file the tracker writes (a backup, an export) reads back as the values written."""
     text = "".join(writer.csv_pieces(["column"], [[value], ["next"]]))
     assert [cells for _line, cells in csv_lines(text)] == [["column"], [value], ["next"]]
+
+
+def test_a_confidential_note_keeps_its_language_through_import_and_export(db):
+    """The optional note_language column: the note is stored with it and written back with it."""
+    ip = f.agreement("india-peru", ("IND", "PER"))
+    f.round_(ip, 9)
+    f.chapter("ROO")
+    text = (
+        "agreement,round_number,chapter,status,note,visibility,note_language\n"
+        "india-peru,9,ROO,,Posición interna,confidential,es\n"
+        "india-peru,9,ROO,,Internal view,confidential,\n"
+    )
+    report = run("chapter-progress", text)
+    assert report.ok, report.errors
+    assert dict(ProgressNote.objects.values_list("text", "language")) == {
+        "Posición interna": "es",
+        "Internal view": "en",
+    }
+    curator = f.user("curator-lang", role=roles.CURATOR)
+    rows = list(writer.export_table("chapter-progress", user=curator))
+    assert rows[0][-1] == "note_language"
+    assert ["india-peru", "9", "ROO", "", "Posición interna", "confidential", "es"] in rows
+    bad = run("chapter-progress", text.replace(",es\n", ",fr\n"))
+    assert (2, "note_language") in errors_of(bad)

@@ -19,7 +19,8 @@ chapter-progress   agreement, round_number, chapter, status, note, visibility   
 
 Optional columns, written by the export so that nothing is lost on the way back:
 agreements ``predecessor, predecessor_relation``; rounds ``place, venue_note, dates_note,
-chief_negotiators``. Any other column is an error.
+chief_negotiators``; chapter-progress ``note_language`` (``en``, the default, or ``es``: the
+language a confidential row's note is written in). Any other column is an error.
 
 - ``parties`` and ``source_url`` hold several values separated by ``;``.
 - Dates are ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``; the form sets the precision. A round's

@@ -29,7 +29,8 @@ OPTIONAL_COLUMNS = {
     AGREEMENTS: ["predecessor", "predecessor_relation"],
     STATUS_EVENTS: [],
     ROUNDS: ["place", "venue_note", "dates_note", "chief_negotiators"],
-    CHAPTER_PROGRESS: [],
+    # The language of a confidential row's note ("en" when left out); empty on public rows.
+    CHAPTER_PROGRESS: ["note_language"],
 }
 KINDS = list(COLUMNS)
 FORMATS = ("csv", "json")

@@ -19,6 +19,7 @@ from ..choices import (
     AgreementRelation,
     AgreementStatus,
     DatePrecision,
+    NoteLanguage,
     PartyKind,
     ProgressStatus,
     RoundFormat,
@@ -58,6 +59,7 @@ LABEL_ROUND_KIND = gettext_lazy("round kind")
 LABEL_ROUND_STATUS = gettext_lazy("round status")
 LABEL_STATUS = gettext_lazy("status")
 LABEL_VISIBILITY = gettext_lazy("visibility")
+LABEL_NOTE_LANGUAGE = gettext_lazy("note language")
 
 
 @dataclass
@@ -575,6 +577,7 @@ class ChapterProgressImporter(BaseImporter):
             or ""
         )
         note = checker.row.get("note", "")
+        language = checker.choice("note_language", NoteLanguage, what=LABEL_NOTE_LANGUAGE, default=NoteLanguage.ENGLISH)
         if confidential and not note:
             checker.error("note", _("A confidential row carries a note."))
         if round_obj is None or chapter is None or checker.failed:
@@ -598,7 +601,8 @@ class ChapterProgressImporter(BaseImporter):
                 self.existing += 1
             self.items.append(("progress", cell, status, None if confidential else note, checker.line))
         if confidential:
-            self.items.append(("note", cell, "", note, checker.line))
+            # For a note, the item's third place holds the note's language instead of a status.
+            self.items.append(("note", cell, language, note, checker.line))
 
     def write(self, *, user, reason):
         merged: dict[tuple[int, int], ChapterProgress] = {}
@@ -607,7 +611,11 @@ class ChapterProgressImporter(BaseImporter):
             if what == "note":
                 notes.append(
                     ProgressNote(
-                        round_id=round_id, chapter_id=chapter_id, text=note, visibility=Visibility.CONFIDENTIAL
+                        round_id=round_id,
+                        chapter_id=chapter_id,
+                        text=note,
+                        visibility=Visibility.CONFIDENTIAL,
+                        language=status,  # see above: a note's language
                     )
                 )
                 continue

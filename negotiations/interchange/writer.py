@@ -111,7 +111,7 @@ def export_round(r: Round) -> list[str]:
 
 
 def export_chapter_progress(p: ChapterProgress) -> list[str]:
-    return [p.round.agreement.slug, _round_ref(p.round), p.chapter.code, p.status, p.note, Visibility.PUBLIC.value]
+    return [p.round.agreement.slug, _round_ref(p.round), p.chapter.code, p.status, p.note, Visibility.PUBLIC.value, ""]
 
 
 EXPORTERS = {
@@ -167,6 +167,7 @@ def export_table(kind: str, queryset: QuerySet | None = None, *, user=None) -> I
                 "",
                 n.text,
                 Visibility.CONFIDENTIAL.value,
+                n.language,
             ]
 
 
