@@ -48,7 +48,7 @@ class PartialDateField(forms.CharField):
         kwargs.setdefault("max_length", 10)
         kwargs.setdefault("help_text", _("YYYY-MM-DD, or YYYY-MM / YYYY if only the month or year is known."))
         super().__init__(**kwargs)
-        self.widget.attrs.update({"placeholder": "YYYY-MM-DD", "inputmode": "numeric", "autocomplete": "off"})
+        self.widget.attrs.update({"placeholder": _("YYYY-MM-DD"), "inputmode": "numeric", "autocomplete": "off"})
 
     def prepare_value(self, value):
         if isinstance(value, tuple):

@@ -31,7 +31,7 @@ class PartialDateField(forms.CharField):
     """``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``; cleans to ``(date, precision)``."""
 
     def __init__(self, *args, **kwargs):
-        kwargs.setdefault("widget", forms.TextInput(attrs={"placeholder": "YYYY-MM-DD", "inputmode": "numeric"}))
+        kwargs.setdefault("widget", forms.TextInput(attrs={"placeholder": _("YYYY-MM-DD"), "inputmode": "numeric"}))
         kwargs.setdefault("help_text", _("YYYY, YYYY-MM or YYYY-MM-DD"))
         super().__init__(*args, **kwargs)
 
