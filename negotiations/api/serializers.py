@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from ..choices import PartyKind, RoundKind, Visibility
+from ..choices import PartyKind, RoundKind, RoundsCoverage, Visibility
 from ..dates import format_partial_date_iso, parse_partial_date
 from ..models import Agreement, Chapter, ChapterProgress, Party, ProgressNote, Round, Source, StatusEvent
 
@@ -178,6 +178,8 @@ class AgreementSerializer(FixedOnUpdateMixin, serializers.ModelSerializer):
         many=True, slug_field="code", queryset=Party.objects.all(), help_text=_("ISO alpha-3 or bloc codes.")
     )
     predecessor = AgreementSlugField(required=False, allow_null=True)
+    # Blank until a curator has assessed how complete the public round record is.
+    rounds_coverage = serializers.ChoiceField(choices=RoundsCoverage.choices, allow_blank=True, read_only=True)
     status_date = PartialDateField(
         date_field="status_date", precision_field="status_date_precision", read_only=True, allow_null=True
     )
