@@ -17,6 +17,8 @@ The parameter names are public (bookmarked URLs, scripts, the API): never rename
   widen them.
 """
 
+import unicodedata
+
 import django_filters as filters
 from django import forms
 from django.db.models import Q
@@ -70,6 +72,12 @@ def filter_errors(filterset) -> list[str]:
     return messages
 
 
+def by_label(choices: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Choices in the order of their labels as the reader sees them: party names are shown in
+    the reader's language ("Alianza del Pacífico"), the database orders them by the English name."""
+    return sorted(choices, key=lambda choice: unicodedata.normalize("NFKD", choice[1]).casefold())
+
+
 class FilterForm(forms.Form):
     """The filter form: labels without a trailing colon (they read better above the inputs)."""
 
@@ -97,11 +105,11 @@ class BaseFilterSet(filters.FilterSet):
         if "party" in form.fields:
             used = Party.objects.filter(Q(party_agreements__isnull=False) | asked("party"))
             used = used.only("code", "name", "kind").distinct().order_by("name")
-            form.fields["party"].widget.choices = [(p.code, str(p)) for p in used]
+            form.fields["party"].widget.choices = by_label([(p.code, str(p)) for p in used])
         if "host_country" in form.fields:
             hosts = Party.objects.filter(Q(venues__isnull=False) | asked("host_country"))
             hosts = hosts.only("code", "name", "kind").distinct().order_by("name")
-            form.fields["host_country"].widget.choices = [(p.code, str(p)) for p in hosts]
+            form.fields["host_country"].widget.choices = by_label([(p.code, str(p)) for p in hosts])
 
     def search(self, queryset, name, value):
         value = value.strip()

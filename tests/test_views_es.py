@@ -223,3 +223,14 @@ def test_feed_and_calendar_titles_follow_the_language(client, site):
     assert 'xml:lang="es"' in feed
     calendar = text_of(client.get("/calendar/rounds.ics", headers={"accept-language": "es"}))
     assert "X-WR-CALNAME:Rondas de negociación previstas" in calendar
+
+
+def test_party_choices_are_in_the_order_of_their_spanish_names(spanish, site):
+    from negotiations.choices import PartyKind
+
+    f.party("PA", "Pacific Alliance", kind=PartyKind.BLOC)
+    f.agreement("pa-test", ("PA", "PER"))
+    html = page(spanish, "/agreements/")
+    select = html.split('name="party"', 1)[1].split("</select>", 1)[0]
+    labels = re.findall(r">([^<]+ \([A-Z]+\))</option>", select)
+    assert labels == ["Alianza del Pacífico (PA)", "India (IND)", "Perú (PER)"]
