@@ -112,12 +112,24 @@ class RoundStatus(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
+# Not a stored status: a planned round whose dates have passed with no outcome recorded
+# (``Round.is_overdue``). Shown in badges, feeds and calendars instead of "Planned".
+OVERDUE = "overdue"
+
 ROUND_STATUS_COLOUR = {
     RoundStatus.PLANNED: "#1f5fa8",
     RoundStatus.HELD: "#1e6b1e",
     RoundStatus.POSTPONED: "#9a5b00",
     RoundStatus.CANCELLED: "#8b1e1e",
+    OVERDUE: "#5c4a8a",
 }
+
+
+def round_status_label(status: str) -> str:
+    """A round status's label, with the shown-only ``overdue``."""
+    if status == OVERDUE:
+        return str(_("Date passed — outcome not recorded"))
+    return str(label_of(RoundStatus, status))
 
 
 class RoundKind(models.TextChoices):

@@ -12,6 +12,7 @@ import calendar
 import datetime as dt
 import re
 
+from django.db.models import Q
 from django.utils import formats
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -115,3 +116,12 @@ def period_end(value: dt.date, precision: str) -> dt.date:
     if precision == DatePrecision.MONTH:
         return value.replace(day=calendar.monthrange(value.year, value.month)[1])
     return value
+
+
+def starts_on_or_after_q(day: dt.date, field: str = "start_date", precision_field: str = "date_precision") -> Q:
+    """Dates on or after ``day``; a month- or year-precision date counts from its whole period."""
+    return (
+        Q(**{f"{field}__gte": day})
+        | Q(**{precision_field: DatePrecision.MONTH, f"{field}__gte": day.replace(day=1)})
+        | Q(**{precision_field: DatePrecision.YEAR, f"{field}__gte": day.replace(month=1, day=1)})
+    )

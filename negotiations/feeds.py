@@ -93,13 +93,13 @@ class RoundsFeed(Feed):
         return f"{item.agreement}: {item.label}"
 
     def item_description(self, item: Round):
-        lines = [item.dates_display, venue_display(item), item.get_status_display()]
+        lines = [item.dates_display, venue_display(item), item.shown_status_label]
         chapters = [f"{p.chapter.name}: {p.get_status_display()}" for p in item.progress.all()]
         if chapters:
             lines.append(_("Chapters") + ": " + "; ".join(chapters))
         if item.summary:
             lines.append(item.summary)
-        return " — ".join(line for line in lines if line)
+        return " — ".join(str(line) for line in lines if line)
 
     def item_link(self, item: Round):
         return item.get_absolute_url()
@@ -170,10 +170,12 @@ def round_event_span(item: Round) -> tuple[dt.date, dt.date, bool]:
 def round_vevent(item: Round, request) -> list[str]:
     start, end, approximate = round_event_span(item)
     summary = f"{item.agreement}: {item.label}"
-    if approximate:
+    if item.is_overdue:
+        summary += " " + _("(date passed — outcome not recorded)")
+    elif approximate:
         summary += " " + _("(dates to be confirmed)")
     where = venue_display(item)
-    description = [item.get_status_display(), item.dates_display]
+    description = [item.shown_status_label, item.dates_display]
     if item.dates_note:
         description.append(item.dates_note)
     chapters = [p.chapter.name for p in item.progress.all()]
@@ -193,8 +195,11 @@ def round_vevent(item: Round, request) -> list[str]:
         f"DESCRIPTION:{ics_escape(chr(10).join(description))}",
         f"URL;VALUE=URI:{url}",
         "TRANSP:TRANSPARENT",
-        f"STATUS:{ICS_STATUS.get(item.status, 'CONFIRMED')}",
     ]
+    # An overdue round is no longer tentative: its date passed and nobody recorded what happened,
+    # which the description says; calendars have no status for that, so none is given.
+    if not item.is_overdue:
+        lines.append(f"STATUS:{ICS_STATUS.get(item.status, 'CONFIRMED')}")
     if where:
         lines.append(f"LOCATION:{ics_escape(where)}")
     lines.append("END:VEVENT")

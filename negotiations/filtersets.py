@@ -57,6 +57,7 @@ from .models import (
     Round,
     Source,
     StatusEvent,
+    overdue_round_q,
 )
 from .queries import agreements_of_parties, starts_on_or_after_q
 
@@ -202,6 +203,11 @@ class RoundFilterSet(BaseFilterSet):
     start_after = PartialDateFilter(method="filter_start_after", label=_("Starts on or after"))
     start_before = PartialDateFilter(method="filter_start_before", label=_("Starts on or before"))
     upcoming = FlagFilter(method="filter_upcoming", label=_("Upcoming only"))
+    overdue = FlagFilter(
+        method="filter_overdue",
+        label=_("Date passed — outcome not recorded"),
+        help_text=_("Planned rounds whose dates have passed without a recorded outcome."),
+    )
     ordering = NullsLastOrderingFilter(
         fields=(("start_date", "start_date"), ("number", "number")),
         field_labels={"start_date": _("Date"), "number": _("Number")},
@@ -237,6 +243,7 @@ class RoundFilterSet(BaseFilterSet):
             "start_after",
             "start_before",
             "upcoming",
+            "overdue",
         ]
 
     def filter_nothing(self, queryset, name, value):
@@ -279,6 +286,13 @@ class RoundFilterSet(BaseFilterSet):
             return queryset
         upcoming = Q(status=RoundStatus.PLANNED) & starts_on_or_after_q(timezone.localdate())
         return queryset.filter(upcoming) if value else queryset.exclude(upcoming)
+
+    def filter_overdue(self, queryset, name, value):
+        """Planned rounds whose dates have passed (``Round.is_overdue``, as a query)."""
+        if value is None:
+            return queryset
+        overdue = overdue_round_q(timezone.localdate())
+        return queryset.filter(overdue) if value else queryset.exclude(overdue)
 
 
 # --- The other models ---------------------------------------------------------------------

@@ -5,6 +5,8 @@ Business rules that touch several rows (recomputing an agreement's current statu
 round with its chapters) live in the ``services`` package; careful reads live in ``selectors.py``.
 """
 
+import datetime as dt
+
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
@@ -12,13 +14,14 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from .choices import (
     AGREEMENT_STATUS_COLOUR,
     AGREEMENT_STATUS_STAGE,
+    OVERDUE,
     PROGRESS_STATUS_COLOUR,
     AgreementKind,
     AgreementRelation,
@@ -33,8 +36,16 @@ from .choices import (
     RoundStatus,
     Visibility,
     label_of,
+    round_status_label,
 )
-from .dates import PLAUSIBLE_MAX, PLAUSIBLE_MIN, format_date_range, format_partial_date
+from .dates import (
+    PLAUSIBLE_MAX,
+    PLAUSIBLE_MIN,
+    format_date_range,
+    format_partial_date,
+    period_end,
+    starts_on_or_after_q,
+)
 from .party_names import party_name
 
 plausible_date = [MinValueValidator(PLAUSIBLE_MIN), MaxValueValidator(PLAUSIBLE_MAX)]
@@ -473,6 +484,20 @@ class Venue(models.Model):
         return f"{self.place}, {where}" if self.place else where
 
 
+def overdue_round_q(today: dt.date) -> Q:
+    """Planned rounds whose end (or start, without an end) has passed, period by period: a round
+    planned for "Jan 2026" is overdue from 1 Feb 2026. The one rule for "date passed — outcome
+    not recorded"; ``Round.is_overdue`` is the same test on one row."""
+    ended = Q(end_date__isnull=False) & ~starts_on_or_after_q(today, "end_date")
+    started = Q(end_date__isnull=True, start_date__isnull=False) & ~starts_on_or_after_q(today)
+    return Q(status=RoundStatus.PLANNED) & (ended | started)
+
+
+class RoundQuerySet(models.QuerySet):
+    def overdue(self, today: dt.date | None = None):
+        return self.filter(overdue_round_q(today or timezone.localdate()))
+
+
 class Round(models.Model):
     """A negotiating round or other meeting of an agreement's negotiators.
 
@@ -504,6 +529,8 @@ class Round(models.Model):
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
 
     history = HistoricalRecords()
+
+    objects = RoundQuerySet.as_manager()
 
     class Meta:
         ordering = ["agreement", "start_date", "number", "id"]
@@ -561,6 +588,23 @@ class Round(models.Model):
     @property
     def dates_display(self) -> str:
         return format_date_range(self.start_date, self.end_date, self.date_precision) or str(_("date unknown"))
+
+    @property
+    def is_overdue(self) -> bool:
+        """Still planned though its dates (by their precision) have passed: see ``overdue_round_q``."""
+        if self.status != RoundStatus.PLANNED or self.start_date is None:
+            return False
+        last = period_end(self.end_date or self.start_date, self.date_precision)
+        return last < timezone.localdate()
+
+    @property
+    def shown_status(self) -> str:
+        """The status to show: ``overdue`` for a planned round whose date passed, else ``status``."""
+        return OVERDUE if self.is_overdue else self.status
+
+    @property
+    def shown_status_label(self) -> str:
+        return round_status_label(self.shown_status)
 
 
 class RoundSource(Citation):

@@ -6,18 +6,8 @@ import datetime as dt
 from django.db.models import Min, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce, Least
 
-from .choices import DatePrecision
-from .dates import period_end
+from .dates import period_end, starts_on_or_after_q  # noqa: F401 (re-exported)
 from .models import AgreementParty, BlocMembership, Round, StatusEvent
-
-
-def starts_on_or_after_q(day: dt.date, field: str = "start_date", precision_field: str = "date_precision") -> Q:
-    """Dates on or after ``day``; a month- or year-precision date counts from its whole period."""
-    return (
-        Q(**{f"{field}__gte": day})
-        | Q(**{precision_field: DatePrecision.MONTH, f"{field}__gte": day.replace(day=1)})
-        | Q(**{precision_field: DatePrecision.YEAR, f"{field}__gte": day.replace(month=1, day=1)})
-    )
 
 
 def agreements_of_parties(parties, *, include_members: bool) -> QuerySet:

@@ -17,7 +17,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from .choices import PartyKind, RoundStatus
-from .dates import period_end
 from .models import (
     Agreement,
     AgreementParty,
@@ -116,19 +115,16 @@ def calendar_problems(today: dt.date) -> list[Problem]:
                 % {"round": round_.label, "date": round_.dates_display},
             )
         )
-    # Coarse filter in the database (the period's first day has passed), exact check on the period's end here.
-    planned = Round.objects.filter(status=RoundStatus.PLANNED, start_date__lt=today, dates_note="")
-    planned = planned.select_related("agreement")
+    planned = Round.objects.overdue(today).filter(dates_note="").select_related("agreement")
     for round_ in planned:
-        if period_end(round_.end_date or round_.start_date, round_.date_precision) < today:
-            problems.append(
-                Problem(
-                    "planned-in-past",
-                    round_.agreement.slug,
-                    _("%(round)s is still planned for %(date)s, which has passed; say what is known in its dates note.")
-                    % {"round": round_.label, "date": round_.dates_display},
-                )
+        problems.append(
+            Problem(
+                "planned-in-past",
+                round_.agreement.slug,
+                _("%(round)s is still planned for %(date)s, which has passed; say what is known in its dates note.")
+                % {"round": round_.label, "date": round_.dates_display},
             )
+        )
     return problems
 
 

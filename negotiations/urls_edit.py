@@ -10,6 +10,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path("accounts/password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
+    path("todo/", views_edit.editor_todo, name="editor-todo"),
     path("agreements/<slug:slug>/rounds/new/", views_edit.round_new, name="round-new"),
     path("agreements/<slug:slug>/status/new/", views_edit.status_event_new, name="status-event-new"),
     path("status/<int:pk>/edit/", views_edit.status_event_edit, name="status-event-edit"),

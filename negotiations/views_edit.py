@@ -10,18 +10,20 @@ otherwise). The views parse input with ``forms`` and save through ``services``; 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, F
+from django.db.models import Count, Exists, F, OuterRef, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from . import services
+from .choices import RoundStatus
 from .forms import ConfirmDeleteForm, NoteForm, RoundLogForm, StatusEventForm, round_conflict_rows
 from .history import agreement_history
-from .models import Agreement, ProgressNote, Round, RoundSource, StatusEvent
-from .permissions import can_edit_agreement
+from .models import Agreement, ChapterProgress, ProgressNote, Round, RoundSource, StatusEvent, overdue_round_q
+from .permissions import can_edit_agreement, editable_agreements_q
 from .services import (
     ConcurrencyConflict,
     note_delete,
@@ -358,3 +360,22 @@ def agreement_history_view(request, slug):
             "can_edit": can_edit_agreement(request.user, agreement),
         },
     )
+
+
+@login_required
+def editor_todo(request):
+    """What the signed-in editor's agreements are missing: planned rounds whose date passed
+    with no outcome, and rounds with no chapters or no sources; each one click from its form."""
+    editable = Agreement.objects.filter(editable_agreements_q(request.user)).values("pk")
+    has_chapters = Exists(ChapterProgress.objects.filter(round=OuterRef("pk")))
+    has_sources = Exists(RoundSource.objects.filter(round=OuterRef("pk")))
+    rounds = (
+        Round.objects.filter(agreement__in=editable)
+        .select_related("agreement", "venue__country")
+        .annotate(has_chapters=has_chapters, has_sources=has_sources)
+    )
+    overdue = list(rounds.filter(overdue_round_q(timezone.localdate())).order_by("start_date", "pk"))
+    overdue_ids = {r.pk for r in overdue}
+    missing = rounds.exclude(status=RoundStatus.CANCELLED).filter(Q(has_chapters=False) | Q(has_sources=False))
+    incomplete = [r for r in missing.order_by(F("start_date").desc(nulls_last=True), "pk") if r.pk not in overdue_ids]
+    return render(request, "negotiations/edit/todo.html", {"overdue": overdue, "incomplete": incomplete})

@@ -515,6 +515,7 @@ def test_parameter_names_are_the_published_contract():
         "start_after",
         "start_before",
         "upcoming",
+        "overdue",
         "ordering",
     }
 

@@ -12,8 +12,8 @@ from negotiations.choices import (
     AgreementStatus,
     DatePrecision,
     ProgressStatus,
-    RoundStatus,
     label_of,
+    round_status_label,
 )
 from negotiations.dates import format_partial_date, format_partial_date_iso, format_shown_datetime
 
@@ -57,7 +57,8 @@ def agreement_status_badge(status):
 
 @register.simple_tag
 def round_status_badge(status):
-    label = label_of(RoundStatus, status)
+    """A round's status; pass ``round.shown_status`` so an overdue planned round says so."""
+    label = round_status_label(status)
     return _badge(label, ROUND_STATUS_COLOUR.get(status, "#5f6b7a"), "#ffffff", f"badge-round badge-{status}")
 
 
