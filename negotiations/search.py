@@ -18,9 +18,11 @@ from operator import and_, or_
 from django.db import connection
 from django.db.models import BooleanField, Case, ExpressionWrapper, FloatField, Q, QuerySet, Value, When
 from django.db.models.expressions import RawSQL
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 
-from .models import Agreement, Chapter, ProgressNote, Round, Venue
+from .models import Agreement, Chapter, Party, ProgressNote, Round, Venue
 
 SEARCH_CONFIG = "simple"  # names, places and codes in several languages: no English stemming
 MAX_QUERY_LENGTH = 200
@@ -29,12 +31,65 @@ MAX_TERMS = 8
 
 @dataclass
 class SearchHit:
-    kind: str  # "agreement", "round", "chapter" or "note"
+    kind: str  # "agreement", "party", "chapter", "round" or "note"
     title: str
     url: str
     snippet: str
     rank: float
     obj: object
+    meta: str = ""  # the dates and agreement of a round or note
+
+    @property
+    def direct(self) -> bool:
+        """Catalog entries (chapters, parties, agreements) are listed above rounds and notes."""
+        return self.kind in DIRECT_KINDS
+
+
+DIRECT_KINDS = ("chapter", "party", "agreement")
+
+# Words people use for a chapter that its names do not contain: a query containing one finds
+# the chapter by code (and ranks it first). Lower case; several words match as a phrase.
+CHAPTER_SYNONYMS = {
+    "roo": "ROO",
+    "rules of origin": "ROO",
+    "origin": "ROO",
+    "reglas de origen": "ROO",
+    "sps": "SPS",
+    "tbt": "TBT",
+    "ipr": "IPR",
+    "intellectual property": "IPR",
+    "e-commerce": "ECOM",
+    "ecommerce": "ECOM",
+    "gp": "GP",
+    "procurement": "GP",
+    "dispute settlement": "DS",
+    "isds": "INV",
+}
+
+
+def synonym_codes(query: str) -> set[str]:
+    text = " ".join(query.lower().replace('"', " ").split())
+    words = set(text.split())
+    return {
+        code for phrase, code in CHAPTER_SYNONYMS.items() if (phrase in words if " " not in phrase else phrase in text)
+    }
+
+
+def highlight(text: str, terms: list[str]):
+    """``text`` escaped, with each query word wrapped in ``<mark>`` (like PostgreSQL's
+    ``ts_headline``, the same on every database; only public text ever reaches it)."""
+    words = sorted({t.strip('"').lstrip("-") for t in terms if t.lower() != "or"} - {""}, key=len, reverse=True)
+    words = [w for w in words if re.search(r"[^\W_]", w)]
+    if not text or not words:
+        return escape(text)
+    pattern = re.compile("|".join(re.escape(w) for w in words), re.IGNORECASE)
+    out, last = [], 0
+    for match in pattern.finditer(text):
+        out.append(escape(text[last : match.start()]))
+        out.append(f"<mark>{escape(match.group(0))}</mark>")
+        last = match.end()
+    out.append(escape(text[last:]))
+    return mark_safe("".join(out))  # every piece escaped above
 
 
 def terms_of(query: str) -> list[str]:
@@ -120,6 +175,7 @@ ROUND_FIELDS = [
     ("venue_note", "D"),
 ]
 NOTE_FIELDS = [("text", "A")]
+PARTY_FIELDS = [("code", "A"), ("name", "A"), ("official_name", "B")]
 # The round's own text fields, GIN-indexed on PostgreSQL (migration 0005): the expression must
 # stay exactly this for the index to be used.
 ROUND_OWN_FIELDS = [("title", "A"), ("summary", "C"), ("chief_negotiators", "C"), ("venue_note", "D")]
@@ -278,7 +334,18 @@ def search_results(query: str, *, limit: int = 30) -> SearchResults:
         return SearchResults([])
     terms = terms_of(query)
     agreements = ranked(Agreement.objects.all(), AGREEMENT_FIELDS, query)[:limit]
-    chapters = ranked(Chapter.objects.all(), CHAPTER_FIELDS, query)[:limit]  # a small catalog: no index
+    # A small catalog (no index): ranked matches plus the chapters a synonym or a code names.
+    chapters = list(ranked(Chapter.objects.all(), CHAPTER_FIELDS, query)[:limit])
+    codes = synonym_codes(query) | {t.upper() for t in terms if t.isalnum() and len(t) <= 10}
+    found = {c.pk for c in chapters}
+    named = Chapter.objects.filter(code__in=codes).exclude(pk__in=found) if codes else Chapter.objects.none()
+    for chapter in named:
+        chapter.rank = 1.0
+        chapters.append(chapter)
+    for chapter in chapters:
+        if chapter.code in codes:
+            chapter.rank = float(chapter.rank or 0) + 10.0  # named outright: the first hit
+    parties = ranked(Party.objects.all(), PARTY_FIELDS, query)[:limit]
     rounds = ranked(_round_candidates(query), ROUND_FIELDS, query)[:limit]
     notes, notes_by_date = _best_notes(query, limit)
     hits = []
@@ -286,6 +353,8 @@ def search_results(query: str, *, limit: int = 30) -> SearchResults:
         hits.append(
             SearchHit("agreement", str(item), item.get_absolute_url(), _snippet(item.summary, terms), item.rank, item)
         )
+    for item in parties:
+        hits.append(SearchHit("party", str(item), item.get_absolute_url(), "", item.rank, item))
     for item in chapters:
         hits.append(
             SearchHit(
@@ -304,9 +373,10 @@ def search_results(query: str, *, limit: int = 30) -> SearchResults:
                 "round",
                 f"{item.agreement}: {item.label}{where}",
                 item.get_absolute_url(),
-                _snippet(item.summary or item.dates_display, terms),
+                _snippet(item.summary, terms),
                 item.rank,
                 item,
+                meta=item.dates_display,
             )
         )
     for item in notes:
@@ -316,8 +386,17 @@ def search_results(query: str, *, limit: int = 30) -> SearchResults:
             title += f" — {item.chapter.name}"
         hits.append(
             SearchHit(
-                "note", title, item.round.get_absolute_url() + anchor, _snippet(item.text, terms), item.rank, item
+                "note",
+                title,
+                item.round.get_absolute_url() + anchor,
+                _snippet(item.text, terms),
+                item.rank,
+                item,
+                meta=item.round.dates_display,
             )
         )
-    hits.sort(key=lambda h: -float(h.rank or 0))
+    for hit in hits:
+        hit.title_html = highlight(hit.title, terms)
+        hit.snippet_html = highlight(hit.snippet, terms)
+    hits.sort(key=lambda h: (not h.direct, -float(h.rank or 0)))
     return SearchResults(hits, notes_by_date)

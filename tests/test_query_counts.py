@@ -92,8 +92,9 @@ BUDGET = {
     "chapter-list": 4,
     "chapter-detail": 6,
     # Agreements, chapters, rounds, whether more notes match than are ranked, note ranks, the best
-    # notes in full; plus two small look-ups (venues, agreements) that find candidate rounds on PostgreSQL.
-    "search": 8,
+    # notes in full; plus two small look-ups (venues, agreements) that find candidate rounds on PostgreSQL;
+    # parties, and the chapters a code or synonym names ("ROO", "rules of origin").
+    "search": 10,
     "feed": 2,
     "calendar": 2,
     "round-csv": 2,

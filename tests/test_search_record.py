@@ -1,0 +1,68 @@
+"""Search across the record: chapters by code and synonyms, parties and agreements as direct
+hits above rounds and notes; highlighted words; dates; confidential text never in a snippet."""
+
+import datetime as dt
+
+import pytest
+
+from negotiations.choices import Visibility
+from negotiations.search import search
+from tests import factories as f
+
+SECRET = "zebracodeword"
+
+
+@pytest.fixture
+def record(db):
+    f.chapter("ROO", "Rules of Origin", name_es="Reglas de origen")
+    f.chapter("TBT", "Technical Barriers to Trade")
+    f.party("PER", "Peru")
+    a = f.agreement("india-peru-ta", name="India–Peru TA")
+    r = f.round_(a, 3, summary="Negotiators discussed rules of origin for textiles.", start_date=dt.date(2024, 5, 6))
+    f.note(r, text="Rules of origin: product-specific rules exchanged.", chapter_code="ROO")
+    f.note(r, text=f"Origin {SECRET} internal position", visibility=Visibility.CONFIDENTIAL, chapter_code="ROO")
+    return {"agreement": a, "round": r}
+
+
+def test_roo_finds_the_chapter_first(record):
+    hits = search("ROO")
+    assert hits[0].kind == "chapter" and hits[0].url == "/chapters/ROO/"
+
+
+def test_rules_of_origin_lists_the_chapter_above_rounds_and_notes(record):
+    hits = search("rules of origin")
+    kinds = [h.kind for h in hits]
+    assert kinds[0] == "chapter" and hits[0].obj.code == "ROO"
+    assert "round" in kinds and "note" in kinds
+    assert kinds.index("round") > kinds.index("chapter")
+    round_hit = next(h for h in hits if h.kind == "round")
+    assert round_hit.meta == "6–8 May 2024" or "May 2024" in round_hit.meta or "2024" in round_hit.meta
+    assert "<mark>" in str(round_hit.snippet_html)
+
+
+def test_origin_alone_names_the_chapter(record):
+    assert search("origin")[0].obj.code == "ROO"
+
+
+def test_party_by_name_and_code(record):
+    for query in ("Peru", "PER"):
+        kinds = {h.kind for h in search(query)}
+        assert "party" in kinds
+
+
+def test_confidential_text_never_in_a_snippet(client, record):
+    for query in ("origin", SECRET, f"origin {SECRET}"):
+        for hit in search(query):
+            assert SECRET not in hit.snippet and SECRET not in str(hit.snippet_html)
+        page = client.get("/search/", {"q": query}).content.decode()
+        results = page.split('<ol class="search-results">', 1)[1].split("</ol>", 1)[0]
+        assert SECRET not in results
+
+
+def test_page_highlights_and_escapes(client, record):
+    f.note(record["round"], text="Rules <b>bold</b> claim", chapter_code="TBT")
+    page = client.get("/search/", {"q": "rules"}).content.decode()
+    results = page.split('<ol class="search-results">', 1)[1].split("</ol>", 1)[0]
+    assert "<mark>Rules</mark>" in results and "<mark>rules</mark>" in results
+    assert "<b>bold</b>" not in results and "&lt;b&gt;bold&lt;/b&gt;" in results
+    assert "May 2024" in results  # the round's dates
