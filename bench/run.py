@@ -383,7 +383,7 @@ def import_rounds(server: str, seed: int, rows: int = 20_000) -> dict:
         writer.writerow([*columns, "status", "summary", "source_url"])
         for index in range(rows):
             slug = slugs[index % len(slugs)]
-            number = 1000 + index // len(slugs)  # clear of the synthetic rounds' numbers
+            number = 500 + index // len(slugs)  # clear of the synthetic rounds' numbers (at most 999)
             code, city = by_agreement[slug][number % len(by_agreement[slug])]
             day = start + dt.timedelta(days=index // len(slugs) * 3)
             writer.writerow(

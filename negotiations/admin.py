@@ -9,6 +9,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Count, F
 from django.template.response import TemplateResponse
@@ -20,6 +21,8 @@ from simple_history.admin import SimpleHistoryAdmin
 from . import services
 from .choices import RoundStatus
 from .models import (
+    DUPLICATE_CHAPTER_MESSAGE,
+    UNKNOWN_CHAPTER_MESSAGE,
     Agreement,
     AgreementParty,
     AgreementSource,
@@ -59,14 +62,197 @@ class EventYearListFilter(YearListFilter):
     date_field = "date"
 
 
+def _reason_rule(value: str) -> None:
+    try:
+        services.reason_check(value)
+    except ValidationError as error:
+        raise ValidationError(error.message_dict["reason"]) from None
+
+
+class ReasonForm(forms.ModelForm):
+    """An admin form with the reason for the change, kept in the audit trail (the services'
+    length rule)."""
+
+    change_reason = forms.CharField(
+        label=_("Reason for change"),
+        required=False,
+        validators=[_reason_rule],
+        help_text=_("Optional; shown in the history."),
+    )
+
+
 class VersionedAdmin(SimpleHistoryAdmin):
-    """Bumps ``version`` on every admin save so concurrent site edits see the change."""
+    """Saves through the services (the same writers as the site and the API), with the reason
+    the curator gives; every save bumps ``version`` so concurrent site edits see the change.
+
+    Subclasses name their writer in :meth:`write`; the default saves the record as the
+    ModelForm validated it (reference data and agreements)."""
+
+    form = ReasonForm
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if self.fieldsets and not any("change_reason" in opts.get("fields", ()) for _name, opts in fieldsets):
+            fieldsets = [*fieldsets, (None, {"fields": ["change_reason"]})]
+        return fieldsets
+
+    def reason(self, request) -> str:
+        return getattr(request, "_admin_change_reason", "") or ""
+
+    def save_form(self, request, form, change):
+        request._admin_change_reason = form.cleaned_data.get("change_reason", "")
+        return super().save_form(request, form, change)
 
     def save_model(self, request, obj, form, change):
-        services.history_stamp(obj, user=request.user)
-        super().save_model(request, obj, form, change)
-        if change and hasattr(obj, "version"):
-            services.version_claim(obj, expected_version=None)
+        writer = WRITERS.get(self.model)
+        if writer is not None:
+            writer.save(obj, user=request.user, reason=self.reason(request))
+            return
+        with transaction.atomic():
+            services.history_stamp(obj, user=request.user, reason=self.reason(request))
+            obj.save()
+            if change and hasattr(obj, "version"):
+                services.version_claim(obj, expected_version=None)
+
+    def delete_model(self, request, obj):
+        writer = WRITERS.get(self.model)
+        if writer is None:
+            return super().delete_model(request, obj)
+        writer.delete(obj, user=request.user, reason=gettext("deleted in the admin"))
+
+    def delete_queryset(self, request, queryset):
+        if WRITERS.get(self.model) is None:
+            return super().delete_queryset(request, queryset)
+        with transaction.atomic():
+            for obj in queryset:
+                self.delete_model(request, obj)
+
+    def save_formset(self, request, form, formset, change):
+        """Inline rows go through their own writers (chapter progress, notes, status events)."""
+        writer = INLINE_WRITERS.get(formset.model)
+        if writer is None:
+            for obj in formset.save(commit=False):
+                services.history_stamp(obj, user=request.user, reason=self.reason(request))
+                obj.save()
+            for obj in formset.deleted_objects:
+                services.history_stamp(obj, user=request.user, reason=self.reason(request))
+                obj.delete()
+            formset.save_m2m()
+            return
+        instances = formset.save(commit=False)
+        for obj in formset.deleted_objects:
+            writer.delete(obj, user=request.user, reason=self.reason(request))
+        for obj in instances:
+            writer.save(obj, user=request.user, reason=self.reason(request))
+        formset.save_m2m()
+
+
+def _adopt(obj, saved) -> None:
+    """Give the admin's unsaved instance the identity of the row a service created."""
+    obj.pk, obj.version = saved.pk, saved.version
+    obj._state.adding = False
+
+
+class _ProgressWriter:
+    @staticmethod
+    def save(obj, *, user, reason):
+        if obj.pk is None:
+            _adopt(
+                obj,
+                services.chapter_progress_create(
+                    round=obj.round, chapter=obj.chapter, status=obj.status, note=obj.note, user=user, reason=reason
+                ),
+            )
+        else:
+            services.chapter_progress_update(
+                progress=obj,
+                expected_version=None,
+                chapter=obj.chapter,
+                status=obj.status,
+                note=obj.note,
+                user=user,
+                reason=reason,
+            )
+
+    @staticmethod
+    def delete(obj, *, user, reason):
+        services.chapter_progress_delete(progress=obj, expected_version=None, user=user, reason=reason)
+
+
+class _NoteWriter:
+    @staticmethod
+    def save(obj, *, user, reason):
+        if obj.pk is None:
+            _adopt(
+                obj,
+                services.note_add(
+                    round=obj.round,
+                    text=obj.text,
+                    chapter=obj.chapter,
+                    visibility=obj.visibility,
+                    source=obj.source,
+                    author=obj.author,
+                    user=user,
+                    reason=reason,
+                ),
+            )
+        else:
+            services.note_update(
+                note=obj,
+                expected_version=None,
+                text=obj.text,
+                visibility=obj.visibility,
+                chapter=obj.chapter,
+                source=obj.source,
+                user=user,
+                reason=reason,
+            )
+
+    @staticmethod
+    def delete(obj, *, user, reason):
+        services.note_delete(note=obj, expected_version=None, user=user, reason=reason)
+
+
+class _StatusEventWriter:
+    FIELDS = ("status", "date", "date_precision", "planned", "sequence", "note")
+
+    @classmethod
+    def save(cls, obj, *, user, reason):
+        fields = {name: getattr(obj, name) for name in cls.FIELDS}
+        if obj.pk is None:
+            _adopt(obj, services.status_event_record(agreement=obj.agreement, user=user, reason=reason, **fields))
+        else:
+            services.status_event_update(
+                event=obj, expected_version=None, agreement=obj.agreement, user=user, reason=reason, **fields
+            )
+
+    @staticmethod
+    def delete(obj, *, user, reason):
+        services.status_event_delete(event=obj, user=user, reason=reason)
+
+
+class _RoundWriter:
+    @staticmethod
+    def save(obj, *, user, reason):
+        services.round_log(agreement=obj.agreement, round=obj, **services.round_fields(obj), user=user, reason=reason)
+
+    @staticmethod
+    def delete(obj, *, user, reason):
+        services.round_delete(round=obj, user=user, reason=reason)
+
+
+INLINE_WRITERS = {ChapterProgress: _ProgressWriter, ProgressNote: _NoteWriter, StatusEvent: _StatusEventWriter}
+WRITERS = {Round: _RoundWriter, **INLINE_WRITERS}
+
+
+class OneRowPerChapterFormSet(forms.BaseInlineFormSet):
+    """The round's chapter rows: a chapter listed twice gets the model's own message."""
+
+    def get_unique_error_message(self, unique_check):
+        return str(DUPLICATE_CHAPTER_MESSAGE)
+
+    def get_form_error(self):
+        return str(DUPLICATE_CHAPTER_MESSAGE)
 
 
 class MergeActionMixin:
@@ -174,9 +360,15 @@ class RoundInline(admin.TabularInline):
 
 class ChapterProgressInline(admin.TabularInline):
     model = ChapterProgress
+    formset = OneRowPerChapterFormSet
     extra = 0
     fields = ["chapter", "status", "note"]
     autocomplete_fields = ["chapter"]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "chapter":
+            kwargs["error_messages"] = {"invalid_choice": UNKNOWN_CHAPTER_MESSAGE}
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("round__agreement", "chapter")
@@ -372,14 +564,6 @@ class StatusEventAdmin(VersionedAdmin):
         if previous and previous != form.instance.agreement_id:
             # The event moved to another agreement: the one it left needs its status recomputed too.
             services.agreement_status_recompute(agreement=Agreement.objects.get(pk=previous))
-
-    def delete_model(self, request, obj):
-        services.status_event_delete(event=obj, user=request.user, reason=gettext("deleted in the admin"))
-
-    def delete_queryset(self, request, queryset):
-        with transaction.atomic():
-            for event in queryset.select_related("agreement"):
-                services.status_event_delete(event=event, user=request.user, reason=gettext("deleted in the admin"))
 
 
 # --- Rounds, progress and notes ------------------------------------------------------------------

@@ -42,6 +42,14 @@ def parse_partial_date(text: str) -> tuple[dt.date, str]:
     return value, precision
 
 
+def range_precision(start_precision: str | None, end_precision: str | None) -> str | None:
+    """The one precision of a date range (a round stores one): the end date must be written
+    with the start date's. Raises ``ValueError`` with a readable message otherwise."""
+    if start_precision and end_precision and start_precision != end_precision:
+        raise ValueError(_("Write the end date with the same precision as the start date."))
+    return start_precision or end_precision
+
+
 def format_partial_date_iso(value: dt.date | None, precision: str) -> str:
     """The inverse of :func:`parse_partial_date`: ``2017-08`` for August 2017."""
     if value is None:

@@ -9,7 +9,7 @@ formset, so a form with ten chapter rows costs the same queries as one with a si
 from django import forms
 from django.core.exceptions import ValidationError
 from django.forms import formset_factory
-from django.utils import timezone
+from django.http import QueryDict
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -24,9 +24,29 @@ from .choices import (
     RoundStatus,
     Visibility,
 )
-from .dates import PLAUSIBLE_MAX, PLAUSIBLE_MIN, format_partial_date_iso, parse_partial_date
-from .models import Agreement, Chapter, Party, ProgressNote, Round, Source, StatusEvent
-from .services.round_log import REASON_MAX_LENGTH, ChapterLine, NoteLine, SourceLine, round_next_number
+from .dates import PLAUSIBLE_MAX, PLAUSIBLE_MIN, format_partial_date_iso, parse_partial_date, range_precision
+from .models import (
+    DUPLICATE_CHAPTER_MESSAGE,
+    ROUND_NUMBER_MAX,
+    ROUND_NUMBER_MIN,
+    UNKNOWN_CHAPTER_MESSAGE,
+    Agreement,
+    Chapter,
+    Party,
+    ProgressNote,
+    Round,
+    Source,
+    StatusEvent,
+)
+from .services.common import REASON_MAX_LENGTH, reason_check
+from .services.round_log import (
+    ChapterLine,
+    NoteLine,
+    SourceLine,
+    round_next_number,
+    round_snapshot,
+    snapshot_changes,
+)
 
 # Blank rows offered at the end of each part of the round form.
 CHAPTER_ROWS_NEW = 12
@@ -71,11 +91,20 @@ class PartialDateField(forms.CharField):
         return date, precision
 
 
+def _reason_rule(value: str) -> None:
+    try:
+        reason_check(value)
+    except ValidationError as error:
+        raise ValidationError(error.message_dict["reason"]) from None
+
+
 def reason_field() -> forms.CharField:
+    """The reason for a change; its length rule is the services' (``reason_check``)."""
     return forms.CharField(
         label=_("Reason for change"),
         required=False,
-        max_length=REASON_MAX_LENGTH,
+        validators=[_reason_rule],
+        widget=forms.TextInput(attrs={"maxlength": REASON_MAX_LENGTH}),
         help_text=_("Optional; shown in the history, e.g. “joint statement published”."),
     )
 
@@ -147,10 +176,21 @@ class LookupChoiceField(forms.ChoiceField):
 
 
 class RoundForm(forms.Form):
-    """The round's own fields; the chapters, notes and sources are formsets beside it."""
+    """The round's own fields; the chapters, notes and sources are formsets beside it.
+
+    Every field also carries the value it was loaded with (Django's hidden initial), so that
+    after a conflict the form knows which fields the user changed: those keep the user's
+    value, the others take the colleague's (see :meth:`RoundLogForm.rebased`)."""
 
     version = version_field()
-    number = forms.IntegerField(label=_("Round number"), required=False, min_value=1, max_value=999)
+    snapshot = forms.CharField(widget=forms.HiddenInput, required=False)
+    number = forms.IntegerField(
+        label=_("Round number"),
+        required=False,
+        # The model's own rule (its validators), so that any number it accepts can be edited here.
+        validators=Round._meta.get_field("number").validators,
+        widget=forms.NumberInput(attrs={"min": ROUND_NUMBER_MIN, "max": ROUND_NUMBER_MAX}),
+    )
     kind = forms.ChoiceField(label=_("Kind"), choices=RoundKind.choices, initial=RoundKind.NUMBERED)
     title = forms.CharField(
         label=_("Title"), required=False, max_length=200, help_text=_("Only for meetings without a number.")
@@ -195,38 +235,22 @@ class RoundForm(forms.Form):
         order.remove("venue_country")
         order.insert(order.index("venue_city") + 1, "venue_country")
         self.order_fields(order)
+        for name in ROUND_FORM_FIELDS:
+            self.fields[name].show_hidden_initial = True
 
     def clean(self):
+        # The round's rules (dates, venue, number) are the model's and the service's: their
+        # errors come back onto these fields (``RoundLogForm.add_service_errors``). Only what
+        # the form itself parses is checked here.
         data = super().clean()
         start, end = data.get("start"), data.get("end")
-        if end and not start and "start" not in self.errors:
-            self.add_error("start", _("Give the start date too (the same day if it lasted one day)."))
         if start and end:
-            if start[1] != end[1]:
-                self.add_error("end", _("Write the end date with the same precision as the start date."))
-            elif end[0] < start[0]:
-                self.add_error("end", _("The end date is before the start date."))
-        number = data.get("number")
-        if number is not None:
-            others = Round.objects.filter(agreement=self.agreement, number=number)
-            if self.round is not None:
-                others = others.exclude(pk=self.round.pk)
-            if others.exists():
-                self.add_error(
-                    "number",
-                    _("This agreement already has round %(number)s; choose another number.") % {"number": number},
-                )
-        elif data.get("kind") == RoundKind.NUMBERED:
-            self.add_error("number", _("A numbered round needs its number (or choose another kind of meeting)."))
+            try:
+                range_precision(start[1], end[1])
+            except ValueError as error:
+                self.add_error("end", str(error))
         if self.round is not None and data.get("version") is None:
             self.add_error(None, _("The form is missing its version; open the round again and redo the change."))
-        city, country = data.get("venue_city", "").strip(), data.get("venue_country")
-        if city and country is None and "venue_country" not in self.errors:
-            self.add_error("venue_country", _("Say which country the city is in."))
-        if country is not None and not city:
-            self.add_error("venue_city", _("Give the city."))
-        if city and data.get("format") == RoundFormat.VIRTUAL:
-            self.add_error("format", _("A virtual round has no venue; choose hybrid if it also met in person."))
         return data
 
     def service_fields(self) -> dict:
@@ -251,11 +275,31 @@ class RoundForm(forms.Form):
         }
 
 
+# The round's fields in the form (each with its hidden initial value).
+ROUND_FORM_FIELDS = [
+    "number",
+    "kind",
+    "title",
+    "status",
+    "format",
+    "start",
+    "end",
+    "dates_note",
+    "venue_city",
+    "venue_country",
+    "venue_place",
+    "venue_note",
+    "chief_negotiators",
+    "summary",
+]
+
+
 def round_initial(round: Round) -> dict:
     """The round form's initial values for an existing round."""
     venue = round.venue
     return {
         "version": round.version,
+        "snapshot": round_snapshot(round),
         "number": round.number,
         "kind": round.kind,
         "title": round.title,
@@ -276,9 +320,15 @@ def round_initial(round: Round) -> dict:
 # --- Chapter rows, notes, sources ------------------------------------------------------------
 
 
-class ChapterRowForm(forms.Form):
-    """One chapter discussed at the round. A row without a chapter is ignored."""
+CHAPTER_ROW_FIELDS = ["chapter", "status", "note"]
 
+
+class ChapterRowForm(forms.Form):
+    """One chapter discussed at the round. A row without a chapter is ignored; an existing row
+    (``id``, with the ``version`` it was loaded at) whose chapter is cleared is removed."""
+
+    id = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
     status = forms.ChoiceField(
         label=_("Progress"), choices=ProgressStatus.choices, initial=ProgressStatus.UNDER_NEGOTIATION
     )
@@ -292,13 +342,15 @@ class ChapterRowForm(forms.Form):
             required=False,
             choices=choices,
             objects=objects,
-            unknown=_("Unknown chapter; choose one from the list."),
+            unknown=UNKNOWN_CHAPTER_MESSAGE,
         )
-        self.order_fields(["chapter", "status", "note"])
+        self.order_fields(["chapter", "status", "note", "id", "version"])
+        for name in CHAPTER_ROW_FIELDS:
+            self.fields[name].show_hidden_initial = True
 
     def has_changed(self):
         # A blank row is empty whatever its status select shows (it always sends a value).
-        return bool(self["chapter"].value() or (self["note"].value() or "").strip())
+        return bool(self["id"].value() or self["chapter"].value() or (self["note"].value() or "").strip())
 
     def clean(self):
         data = super().clean()
@@ -317,7 +369,7 @@ class BaseChapterFormSet(forms.BaseFormSet):
             if chapter is None:
                 continue
             if chapter.pk in seen:
-                form.add_error("chapter", _("%(code)s is already listed above.") % {"code": chapter.code})
+                form.add_error("chapter", DUPLICATE_CHAPTER_MESSAGE)
             seen[chapter.pk] = form
 
     def lines(self) -> list[ChapterLine]:
@@ -325,8 +377,25 @@ class BaseChapterFormSet(forms.BaseFormSet):
         for form in self.forms:
             data = form.cleaned_data
             if data.get("chapter") is not None and not self._should_delete_form(form):
-                lines.append(ChapterLine(chapter=data["chapter"], status=data["status"], note=data["note"]))
+                lines.append(
+                    ChapterLine(
+                        chapter=data["chapter"],
+                        status=data["status"],
+                        note=data["note"],
+                        id=data.get("id"),
+                        version=data.get("version"),
+                    )
+                )
         return lines
+
+    def removed(self) -> list[tuple[int, int | None]]:
+        """``(id, version)`` of the loaded rows the user removed (ticked, or chapter cleared)."""
+        return [
+            (form.cleaned_data["id"], form.cleaned_data.get("version"))
+            for form in self.forms
+            if form.cleaned_data.get("id")
+            and (self._should_delete_form(form) or form.cleaned_data.get("chapter") is None)
+        ]
 
 
 ChapterFormSet = formset_factory(ChapterRowForm, formset=BaseChapterFormSet, extra=0, can_delete=True)
@@ -365,7 +434,7 @@ class NoteRowForm(forms.Form):
             required=False,
             choices=choices,
             objects=objects,
-            unknown=_("Unknown chapter; choose one from the list."),
+            unknown=UNKNOWN_CHAPTER_MESSAGE,
         )
 
     def has_changed(self):
@@ -457,6 +526,7 @@ _SERVICE_FIELD = {
     "venue": "venue_city",
     "venue_city": "venue_city",
     "venue_country": "venue_country",
+    "venue_place": "venue_place",
     "venue_note": "venue_note",
     "summary": "summary",
     "chief_negotiators": "chief_negotiators",
@@ -479,6 +549,7 @@ class RoundLogForm:
         if source_round is not None and data is None:
             initial_rows = [
                 {"chapter": str(p.chapter_id), "status": p.status, "note": p.note if round is not None else ""}
+                | ({"id": p.pk, "version": p.version} if round is not None else {})
                 for p in source_round.progress.order_by("chapter__order", "chapter__code")
             ]
         extra = CHAPTER_ROWS_EDIT if initial_rows or round is not None else CHAPTER_ROWS_NEW
@@ -508,6 +579,11 @@ class RoundLogForm:
         return self.main.cleaned_data.get("version")
 
     @property
+    def expected_snapshot(self) -> str | None:
+        # An edit always checks the rows it loaded: a post without the snapshot is stale.
+        return self.main.cleaned_data.get("snapshot") or ("missing" if self.round is not None else None)
+
+    @property
     def reason(self) -> str:
         return self.main.cleaned_data.get("reason", "")
 
@@ -516,6 +592,7 @@ class RoundLogForm:
         return {
             **self.main.service_fields(),
             "chapters": self.chapters.lines(),
+            "remove_chapters": self.chapters.removed(),
             "notes": self.notes.lines(),
             "sources": self.sources.lines(),
             "reason": self.reason,
@@ -533,16 +610,71 @@ class RoundLogForm:
                 else:
                     self.main.add_error(None, message)
 
-    def keep_input_after_conflict(self, current: Round) -> None:
-        """After a conflict: keep what the user typed, but carry the current version, so that
-        saving again (after reading what changed) is a deliberate choice."""
-        data = self.main.data.copy()
-        data["version"] = str(current.version)
-        for part in self.parts:
-            part.data = data
-            if hasattr(part, "forms"):
-                for form in part.forms:
-                    form.data = data
+    def rebased(self, current: Round) -> "RoundLogForm":
+        """After a conflict: the form again, on top of what is saved now.
+
+        Each field the user changed (against the value it was loaded with) keeps the user's
+        input; every other field takes the saved value, so saving again never reverts a
+        colleague's change the user did not touch. Chapter rows likewise, field by field; rows a
+        colleague added are shown (and kept), rows the user added stay. The versions and the
+        snapshot are the current ones, so saving again is a deliberate choice."""
+        posted = self.main.data
+        data = QueryDict(mutable=True)
+        for key in ("csrfmiddlewaretoken", "reason"):
+            if key in posted:
+                data[key] = posted[key]
+        saved = round_initial(current)
+        changed = set(self.main.changed_data)
+        for name in ROUND_FORM_FIELDS:
+            theirs = "" if saved[name] is None else str(saved[name])
+            data[name] = posted.get(name, "") if name in changed else theirs
+            data[f"initial-{name}"] = theirs
+        data["version"], data["snapshot"] = str(saved["version"]), saved["snapshot"]
+
+        current_rows = {p.pk: p for p in current.progress.order_by("chapter__order", "chapter__code")}
+        rows, seen = [], set()
+        for form in self.chapters.forms:
+            row_id = form["id"].value()
+            row_id = int(row_id) if str(row_id or "").isdigit() else None
+            touched = set(form.changed_data) & set(CHAPTER_ROW_FIELDS)
+            deleting = self.chapters._should_delete_form(form)
+            mine = {name: form[name].value() or "" for name in CHAPTER_ROW_FIELDS}
+            if row_id is None:
+                if form.has_changed():
+                    rows.append({**mine, "DELETE": deleting})
+                continue
+            seen.add(row_id)
+            row = current_rows.get(row_id)
+            if row is None:  # removed by the colleague: keep it only if the user edited it
+                if touched and not deleting:
+                    rows.append(mine)
+                continue
+            theirs = {"chapter": str(row.chapter_id), "status": row.status, "note": row.note}
+            values = {name: (mine[name] if name in touched else theirs[name]) for name in CHAPTER_ROW_FIELDS}
+            rows.append({**values, "id": row.pk, "version": row.version, "initial": theirs, "DELETE": deleting})
+        for row_id, row in current_rows.items():
+            if row_id not in seen:  # added by the colleague
+                theirs = {"chapter": str(row.chapter_id), "status": row.status, "note": row.note}
+                rows.append({**theirs, "id": row.pk, "version": row.version, "initial": theirs})
+        rows.sort(key=lambda r: "id" not in r)  # loaded rows first: the formset's initial forms
+        extra = CHAPTER_ROWS_EDIT
+        prefix = self.chapters.prefix
+        for index, row in enumerate(rows + [{}] * extra):
+            for name in ("chapter", "status", "note", "id", "version"):
+                if name in row:
+                    data[f"{prefix}-{index}-{name}"] = str(row[name])
+            for name, value in row.get("initial", {}).items():
+                data[f"initial-{prefix}-{index}-{name}"] = value
+            if row.get("DELETE"):
+                data[f"{prefix}-{index}-DELETE"] = "on"
+        data[f"{prefix}-TOTAL_FORMS"] = str(len(rows) + extra)
+        data[f"{prefix}-INITIAL_FORMS"] = str(sum(1 for row in rows if "id" in row))
+        data[f"{prefix}-MIN_NUM_FORMS"], data[f"{prefix}-MAX_NUM_FORMS"] = "0", "1000"
+        for part in (self.notes, self.sources):
+            for key, value in posted.items():
+                if key.startswith(f"{part.prefix}-"):
+                    data[key] = value
+        return RoundLogForm(data, agreement=self.agreement, round=current)
 
 
 def round_conflict_rows(form: RoundLogForm, current: Round) -> list[dict]:
@@ -583,6 +715,17 @@ def round_conflict_rows(form: RoundLogForm, current: Round) -> list[dict]:
         mine_text = f"{ProgressStatus(mine.status).label}{' — ' + mine.note if mine.note else ''}" if mine else "—"
         theirs_text = f"{theirs.get_status_display()}{' — ' + theirs.note if theirs.note else ''}" if theirs else "—"
         rows.append({"label": code, "mine": mine_text, "theirs": theirs_text, "changed": mine_text != theirs_text})
+    moved = snapshot_changes(submitted.get("snapshot") or "", saved["snapshot"])
+    for kind, label in (("notes", _("Notes")), ("sources", _("Sources"))):
+        if kind in moved:
+            rows.append(
+                {
+                    "label": label,
+                    "mine": _("as they were when you opened the form"),
+                    "theirs": _("changed since: see the list in the form below"),
+                    "changed": True,
+                }
+            )
     return rows
 
 
@@ -601,14 +744,43 @@ def _display(field, value, countries) -> str:
 
 
 class VersionedForm(forms.Form):
-    """A form editing one versioned record: after a conflict it keeps what the user typed but
-    carries the record's current version, so that saving again (after reading what changed)
-    is a deliberate choice."""
+    """A form editing one versioned record.
 
-    def keep_input_after_conflict(self, current) -> None:
+    Its ``tracked_fields`` carry the value they were loaded with (Django's hidden initial).
+    After a conflict, :meth:`rebase` keeps what the user changed, takes the saved value in
+    every other field and carries the record's current version, so that saving again (after
+    reading what changed) never reverts a colleague's change the user did not touch."""
+
+    tracked_fields: tuple[str, ...] = ()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in self.tracked_fields:
+            if name in self.fields:  # fields added by a subclass's __init__ set it themselves
+                self.fields[name].show_hidden_initial = True
+
+    def initial_for(self, current) -> dict:
+        raise NotImplementedError
+
+    def rebase(self, current) -> None:
+        saved = self.initial_for(current)
+        changed = set(self.changed_data)
         data = self.data.copy()
+        for name in self.tracked_fields:
+            theirs = saved[name]
+            if name not in changed:
+                if isinstance(self.fields[name], forms.BooleanField):
+                    data.pop(name, None)
+                    if theirs:
+                        data[name] = "on"
+                else:
+                    data[name] = "" if theirs is None else str(theirs)
+            data[f"initial-{name}"] = "" if theirs is None else str(theirs)
         data["version"] = str(current.version)
         self.data = data
+        # The re-shown form is validated again against the merged values.
+        if hasattr(self, "_errors"):
+            self._errors = None
 
 
 def conflict_row(label, mine, theirs) -> dict:
@@ -635,17 +807,21 @@ class StatusEventForm(VersionedForm):
     note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
     reason = reason_field()
 
+    tracked_fields = ("status", "date", "planned", "note")
+
     def __init__(self, *args, event: StatusEvent | None = None, **kwargs):
         self.event = event
         if event is not None:
             kwargs.setdefault("initial", status_event_initial(event))
         super().__init__(*args, **kwargs)
 
+    def initial_for(self, current: StatusEvent) -> dict:
+        return status_event_initial(current)
+
     def clean(self):
+        # A future date for an event that has happened is refused by the model (its rule,
+        # shared by every door); the error comes back on the date field.
         data = super().clean()
-        date = data.get("date")
-        if date and not data.get("planned") and date[0] > timezone.localdate():
-            self.add_error("planned", _("This date is in the future: tick “planned”, or correct the date."))
         if self.event is not None and data.get("version") is None:
             self.add_error(None, _("The form is missing its version; open the event again and redo the change."))
         return data
@@ -702,18 +878,11 @@ class NoteForm(VersionedForm):
     language = note_language_field()
     reason = reason_field()
 
+    tracked_fields = ("text", "visibility", "language", "chapter")
+
     def __init__(self, *args, note: ProgressNote, **kwargs):
         self.note = note
-        kwargs.setdefault(
-            "initial",
-            {
-                "version": note.version,
-                "text": note.text,
-                "visibility": note.visibility,
-                "language": note.language,
-                "chapter": str(note.chapter_id or ""),
-            },
-        )
+        kwargs.setdefault("initial", self.initial_for(note))
         super().__init__(*args, **kwargs)
         choices, objects = chapter_choices()
         self.fields["chapter"] = LookupChoiceField(
@@ -721,9 +890,19 @@ class NoteForm(VersionedForm):
             required=False,
             choices=choices,
             objects=objects,
-            unknown=_("Unknown chapter; choose one from the list."),
+            unknown=UNKNOWN_CHAPTER_MESSAGE,
         )
         self.order_fields(["version", "text", "language", "visibility", "chapter", "reason"])
+        self.fields["chapter"].show_hidden_initial = True
+
+    def initial_for(self, current: ProgressNote) -> dict:
+        return {
+            "version": current.version,
+            "text": current.text,
+            "visibility": current.visibility,
+            "language": current.language,
+            "chapter": str(current.chapter_id or ""),
+        }
 
     def service_kwargs(self) -> dict:
         data = self.cleaned_data

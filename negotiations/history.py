@@ -42,7 +42,7 @@ from .permissions import can_read_confidential, is_curator
 PAGE_SIZE = 50
 
 # Bookkeeping fields that change on every save and say nothing to a reader.
-_SKIPPED_FIELDS = {"id", "version", "created_at", "updated_at"}
+_SKIPPED_FIELDS = {"id", "version", "created_at", "updated_at", "idempotency_key"}
 # The link to the parent is implied by the row (a round's note is listed under its round).
 _PARENT_FIELDS = {"agreement", "round", "event"}
 # Precision fields are folded into the date they qualify.

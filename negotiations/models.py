@@ -11,10 +11,12 @@ from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
-from django.db import models
+from django.db import models, router
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.functional import lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -50,6 +52,52 @@ from .party_names import party_name
 
 plausible_date = [MinValueValidator(PLAUSIBLE_MIN), MaxValueValidator(PLAUSIBLE_MAX)]
 upper_code = RegexValidator(r"^[A-Z][A-Z0-9]*$", _("Use capital letters and digits only, e.g. “ROO”."))
+
+
+# Round numbers as negotiators use them: the 1st to the 999th round (a four-digit round number
+# is a typing error). The field's validators and the database constraint share these bounds.
+ROUND_NUMBER_MIN, ROUND_NUMBER_MAX = 1, 999
+ROUND_NUMBER_MESSAGE = lazy(
+    lambda: gettext("Round numbers run from %(min)s to %(max)s.") % {"min": ROUND_NUMBER_MIN, "max": ROUND_NUMBER_MAX},
+    str,
+)()
+
+
+class RuleKeyedModel(models.Model):
+    """A model whose rules are written once and reported on the field they are about.
+
+    - ``CONSTRAINT_FIELDS``: constraint name → the field its violation is reported on (Django
+      reports a multi-field unique constraint above the form, not on the field to correct).
+    - ``CHECKED_IN_CLEAN``: check constraints whose rule ``clean()`` (or a field validator)
+      already reports with a field and the same message; the database constraint stays as the
+      last line of defence, and ``full_clean`` does not report the rule twice.
+    """
+
+    CONSTRAINT_FIELDS: dict[str, str] = {}
+    CHECKED_IN_CLEAN: frozenset[str] = frozenset()
+
+    class Meta:
+        abstract = True
+
+    def validate_constraints(self, exclude=None):
+        errors = {}
+        using = router.db_for_write(type(self), instance=self)
+        for model_class, constraints in self.get_constraints():
+            for constraint in constraints:
+                if constraint.name in self.CHECKED_IN_CLEAN:
+                    continue
+                try:
+                    constraint.validate(model_class, self, exclude=exclude, using=using)
+                except ValidationError as error:
+                    field = self.CONSTRAINT_FIELDS.get(constraint.name)
+                    if field is None and getattr(error, "code", None) == "unique" and len(constraint.fields) == 1:
+                        field = constraint.fields[0]
+                    if field is not None:
+                        errors.setdefault(field, []).extend(error.messages)
+                    else:
+                        errors = error.update_error_dict(errors)
+        if errors:
+            raise ValidationError(errors)
 
 
 def precision_field(verbose_name=None):
@@ -196,6 +244,11 @@ class BlocMembership(models.Model):
     def clean(self):
         if self.bloc_id and self.member_id and self.bloc_id == self.member_id:
             raise ValidationError({"member": _("A bloc cannot be a member of itself.")})
+
+
+# Every door that names a chapter (a select, a code in the API or a file) refuses an unknown one
+# with this message.
+UNKNOWN_CHAPTER_MESSAGE = _("Unknown chapter: use one from the chapter catalog.")
 
 
 class Chapter(models.Model):
@@ -389,7 +442,10 @@ class AgreementSource(Citation):
         constraints = [models.UniqueConstraint(fields=["agreement", "source"], name="agreement_source_unique")]
 
 
-class StatusEvent(models.Model):
+FUTURE_ACTUAL_MESSAGE = _("This date is in the future: tick “planned”, or correct the date.")
+
+
+class StatusEvent(RuleKeyedModel):
     """A dated step in an agreement's lifecycle: launched, paused, signed, in force…
 
     Planned events are drawn on the timeline but never change the current status.
@@ -434,6 +490,12 @@ class StatusEvent(models.Model):
     def __str__(self):
         prefix = _("planned") + " " if self.planned else ""
         return f"{prefix}{self.get_status_display()} — {self.date_display}"
+
+    def clean(self):
+        # An event that has happened cannot be dated in the future; an expected one is "planned"
+        # (and never changes the current status). Not a database constraint: "today" moves.
+        if self.date and not self.planned and self.date > timezone.localdate():
+            raise ValidationError({"date": FUTURE_ACTUAL_MESSAGE})
 
     @property
     def date_display(self) -> str:
@@ -498,7 +560,14 @@ class RoundQuerySet(models.QuerySet):
         return self.filter(overdue_round_q(today or timezone.localdate()))
 
 
-class Round(models.Model):
+DUPLICATE_NUMBER_MESSAGE = _("This agreement already has a round with this number.")
+END_WITHOUT_START_MESSAGE = _("An end date needs a start date (the same day if it lasted one day).")
+END_BEFORE_START_MESSAGE = _("The end date cannot be before the start date.")
+NUMBER_OR_TITLE_MESSAGE = _("A numbered round needs its number; a meeting without one needs a title.")
+VIRTUAL_VENUE_MESSAGE = _("A virtual round has no venue; choose hybrid if it also met in person.")
+
+
+class Round(RuleKeyedModel):
     """A negotiating round or other meeting of an agreement's negotiators.
 
     ``number`` is blank for special rounds and intersessional meetings. Dates carry a
@@ -506,7 +575,15 @@ class Round(models.Model):
     """
 
     agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="rounds")
-    number = models.PositiveSmallIntegerField(_("number"), null=True, blank=True)
+    number = models.PositiveSmallIntegerField(
+        _("number"),
+        null=True,
+        blank=True,
+        validators=[
+            MinValueValidator(ROUND_NUMBER_MIN, ROUND_NUMBER_MESSAGE),
+            MaxValueValidator(ROUND_NUMBER_MAX, ROUND_NUMBER_MESSAGE),
+        ],
+    )
     kind = models.CharField(_("kind"), max_length=20, choices=RoundKind.choices, default=RoundKind.NUMBERED)
     title = models.CharField(_("title"), max_length=200, blank=True, help_text=_("For rounds without a number."))
     venue = models.ForeignKey(
@@ -547,17 +624,22 @@ class Round(models.Model):
             models.UniqueConstraint(
                 fields=["agreement", "number"],
                 name="round_number_unique_per_agreement",
-                violation_error_message=_("This agreement already has a round with this number."),
+                violation_error_message=DUPLICATE_NUMBER_MESSAGE,
             ),
             models.CheckConstraint(
                 condition=Q(end_date__isnull=True) | Q(start_date__isnull=False) & Q(end_date__gte=F("start_date")),
                 name="round_end_not_before_start",
-                violation_error_message=_("The end date cannot be before the start date."),
+                violation_error_message=END_BEFORE_START_MESSAGE,
             ),
             models.CheckConstraint(
-                condition=Q(number__isnull=True) | Q(number__gte=1),
-                name="round_number_positive",
-                violation_error_message=_("Round numbers start at 1."),
+                condition=Q(number__isnull=True) | Q(number__gte=ROUND_NUMBER_MIN, number__lte=ROUND_NUMBER_MAX),
+                name="round_number_range",
+                violation_error_message=ROUND_NUMBER_MESSAGE,
+            ),
+            models.CheckConstraint(
+                condition=~Q(format=RoundFormat.VIRTUAL) | Q(venue__isnull=True),
+                name="round_virtual_has_no_venue",
+                violation_error_message=VIRTUAL_VENUE_MESSAGE,
             ),
             models.CheckConstraint(
                 condition=Q(status__in=RoundStatus.values),
@@ -572,9 +654,34 @@ class Round(models.Model):
     def get_absolute_url(self):
         return reverse("round-detail", args=[self.pk])
 
+    # The rules below are checked in Python by clean() (cheap enough for a 20,000-row import)
+    # and enforced by the database constraints of the same names.
+    CONSTRAINT_FIELDS = {
+        "round_number_unique_per_agreement": "number",
+        "round_end_not_before_start": "end_date",
+        "round_number_range": "number",
+        "round_virtual_has_no_venue": "format",
+    }
+    CHECKED_IN_CLEAN = frozenset({"round_end_not_before_start", "round_number_range", "round_virtual_has_no_venue"})
+
     def clean(self):
-        if self.format == RoundFormat.VIRTUAL and self.venue_id:
-            raise ValidationError({"venue": _("A virtual round has no venue; choose hybrid if it also met in person.")})
+        errors = {}
+        if self.end_date is not None:
+            if self.start_date is None:
+                errors["end_date"] = END_WITHOUT_START_MESSAGE
+            elif self.end_date < self.start_date:
+                errors["end_date"] = END_BEFORE_START_MESSAGE
+        if self.format == RoundFormat.VIRTUAL and self.has_venue:
+            errors["format"] = VIRTUAL_VENUE_MESSAGE
+        if self.kind == RoundKind.NUMBERED and self.number is None and not self.title:
+            errors["number"] = NUMBER_OR_TITLE_MESSAGE
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def has_venue(self) -> bool:
+        # An importer attaches a venue that is saved only just before the round.
+        return self.venue_id is not None or (Round.venue.is_cached(self) and self.venue is not None)
 
     @property
     def label(self) -> str:
@@ -620,7 +727,10 @@ class RoundSource(Citation):
         constraints = [models.UniqueConstraint(fields=["round", "source"], name="round_source_unique")]
 
 
-class ChapterProgress(models.Model):
+DUPLICATE_CHAPTER_MESSAGE = _("This chapter is already recorded for this round.")
+
+
+class ChapterProgress(RuleKeyedModel):
     """How far one chapter got at one round. A chapter's rows over rounds are its timeline."""
 
     round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="progress")
@@ -645,7 +755,7 @@ class ChapterProgress(models.Model):
             models.UniqueConstraint(
                 fields=["round", "chapter"],
                 name="progress_one_per_round_chapter",
-                violation_error_message=_("This chapter is already recorded for this round."),
+                violation_error_message=DUPLICATE_CHAPTER_MESSAGE,
             ),
             models.CheckConstraint(
                 condition=Q(status__in=ProgressStatus.values),
@@ -653,6 +763,8 @@ class ChapterProgress(models.Model):
                 violation_error_message=_("Unknown chapter progress status."),
             ),
         ]
+
+    CONSTRAINT_FIELDS = {"progress_one_per_round_chapter": "chapter"}
 
     def __str__(self):
         return f"{self.chapter.code} at {self.round}: {self.get_status_display()}"
@@ -672,7 +784,7 @@ class ProgressNoteQuerySet(models.QuerySet):
         return self.filter(visibility=Visibility.PUBLIC)
 
 
-class ProgressNote(models.Model):
+class ProgressNote(RuleKeyedModel):
     """A note on a round (and optionally one chapter): the negotiation's journal.
 
     Confidential notes are shown only to curators and the agreement's assigned editors;
@@ -706,9 +818,12 @@ class ProgressNote(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+    # The API client's Idempotency-Key for the POST that created the note: a retried POST finds
+    # the note instead of adding it twice. Unique per author.
+    idempotency_key = models.CharField(_("idempotency key"), max_length=100, null=True, blank=True, editable=False)
 
     objects = ProgressNoteQuerySet.as_manager()
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["idempotency_key"])
 
     class Meta:
         ordering = ["round", "created_at", "id"]
@@ -733,7 +848,14 @@ class ProgressNote(models.Model):
                 name="note_known_language",
                 violation_error_message=_("Unknown note language."),
             ),
+            models.UniqueConstraint(
+                fields=["author", "idempotency_key"],
+                name="note_idempotency_key_unique",
+                violation_error_message=_("You already created a note with this idempotency key."),
+            ),
         ]
+
+    CONSTRAINT_FIELDS = {"note_idempotency_key_unique": "idempotency_key"}
 
     def __str__(self):
         return f"{self.round}: {self.text[:60]}"

@@ -129,17 +129,16 @@ def round_edit(request, pk):
                 agreement=agreement,
                 round=round_obj,
                 expected_version=form.expected_version,
+                expected_snapshot=form.expected_snapshot,
                 user=request.user,
                 **form.service_kwargs(),
             )
         except ConcurrencyConflict:
-            current = Round.objects.select_related("venue__country").get(pk=round_obj.pk)
+            current = Round.objects.select_related("agreement", "venue__country").get(pk=round_obj.pk)
             rows = round_conflict_rows(form, current)
-            form.keep_input_after_conflict(current)
-            form.round = current
             return _render_round_form(
                 request,
-                form,
+                form.rebased(current),
                 status=CONFLICT,
                 conflict_rows=rows,
                 last_change=_last_change(current),
@@ -252,7 +251,7 @@ def _versioned_edit(request, form, *, save, reload, template: str, context: dict
                     "conflict_rows": form.conflict_rows(current),
                     "last_change": _last_change(current),
                 }
-                form.keep_input_after_conflict(current)
+                form.rebase(current)
                 status = CONFLICT
             except ValidationError as error:
                 _form_errors_from(form, error)

@@ -196,13 +196,14 @@ def test_wrong_file_type_and_encoding(base):
 
 
 def test_ten_thousand_rounds_import_in_one_transaction(base, django_assert_max_num_queries):
-    agreements = [f.agreement(slug=f"bulk-{i}", parties=("PER",)) for i in range(10)]
+    # Round numbers run to 999: 20 agreements of 500 rounds.
+    agreements = [f.agreement(slug=f"bulk-{i}", parties=("PER",)) for i in range(20)]
     f.party("CHL")
     lines = [ROUNDS_HEADER]
     for i in range(10_000):
-        slug = agreements[i % 10].slug
+        slug = agreements[i % 20].slug
         city, country = ("Lima", "PER") if i % 2 else ("Santiago", "CHL")
-        lines.append(f"{slug},{i // 10 + 1},numbered,,{city},{country},in_person,2020-03-0{i % 9 + 1},,held,Round {i},")
+        lines.append(f"{slug},{i // 20 + 1},numbered,,{city},{country},in_person,2020-03-0{i % 9 + 1},,held,Round {i},")
     data = "\n".join(lines) + "\n"
     started = time.perf_counter()
     # Bulk writes in batches, not queries per row (SQLite caps the parameters of one query, so

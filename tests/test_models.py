@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 
 from negotiations.choices import AgreementRelation, RoundFormat, Visibility
-from negotiations.models import Chapter, ChapterProgress, Party, ProgressNote, Round, StatusEvent
+from negotiations.models import VIRTUAL_VENUE_MESSAGE, Chapter, ChapterProgress, Party, ProgressNote, Round, StatusEvent
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -98,7 +98,7 @@ def test_virtual_round_has_no_venue():
     )
     with pytest.raises(ValidationError) as error:
         round_.full_clean()
-    assert "venue" in error.value.message_dict
+    assert error.value.message_dict == {"format": [VIRTUAL_VENUE_MESSAGE]}
 
 
 def test_predecessor_needs_a_relation_and_the_reverse():

@@ -10,6 +10,7 @@ from django.urls import reverse
 from negotiations import roles
 from negotiations.choices import AgreementStatus, ProgressStatus, RoundFormat, Visibility
 from negotiations.models import ChapterProgress, ProgressNote, Round, StatusEvent
+from negotiations.services import round_snapshot
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -115,8 +116,12 @@ def _round_new(w):
 
 
 def _round_edit(w):
+    row = ChapterProgress.objects.get(round=w.round)
     data = {
         "version": "1",
+        "snapshot": round_snapshot(w.round),
+        "chapters-0-id": str(row.pk),
+        "chapters-0-version": str(row.version),
         "number": "4",
         "kind": "numbered",
         "status": "held",

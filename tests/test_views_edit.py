@@ -9,8 +9,10 @@ from django.urls import reverse
 
 from negotiations import roles
 from negotiations.choices import AgreementStatus, ProgressStatus, RoundFormat, Visibility
+from negotiations.forms import RoundLogForm
 from negotiations.models import ChapterProgress, ProgressNote, Round, Source, StatusEvent
 from tests import factories as f
+from tests.form_data import form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -97,23 +99,9 @@ def round_post(chapters=(), notes=(), sources=(), **fields):
 
 def edit_post(round_obj, **overrides):
     """The edit form as the browser would submit it, unchanged, plus ``overrides``."""
-    rows = list(round_obj.progress.order_by("chapter__order", "chapter__code"))
-    data = {
-        "version": str(round_obj.version),
-        "number": str(round_obj.number),
-        "kind": round_obj.kind,
-        "status": round_obj.status,
-        "format": round_obj.format,
-        "start": round_obj.start_date.isoformat(),
-        "end": round_obj.end_date.isoformat() if round_obj.end_date else "",
-        "venue_city": round_obj.venue.city if round_obj.venue else "",
-        "venue_country": str(round_obj.venue.country_id) if round_obj.venue else "",
-        **management("chapters", len(rows) + 3, len(rows)),
-        **management("notes", 2),
-        **management("sources", 1),
-    }
-    for i, row in enumerate(rows):
-        data.update({f"chapters-{i}-chapter": str(row.chapter_id), f"chapters-{i}-status": row.status})
+    round_obj = Round.objects.select_related("agreement", "venue").get(pk=round_obj.pk)
+    form = RoundLogForm(agreement=round_obj.agreement, round=round_obj)
+    data = form_data(*form.parts)
     data.update(overrides)
     return data
 
@@ -175,10 +163,13 @@ def db_counts():
 @pytest.mark.parametrize(
     ("changes", "field", "message"),
     [
-        ({"start": "2026-01-16", "end": "2026-01-12"}, "end", "The end date is before the start date."),
+        ({"start": "2026-01-16", "end": "2026-01-12"}, "end", "The end date cannot be before the start date."),
+        ({"start": "", "end": "2026-01-12"}, "end", "An end date needs a start date"),
         ({"start": "1850-01-01", "end": ""}, "start", "Give a date between 1900 and 2100."),
         ({"start": "2026-13-01"}, "start", "is not a valid calendar date"),
-        ({"number": "3"}, "number", "already has round 3"),
+        ({"number": "3"}, "number", "This agreement already has a round with this number."),
+        ({"number": "1000"}, "number", "Round numbers run from 1 to 999."),
+        ({"venue_city": ""}, "venue_city", "Give the city when the country is given."),
         ({"venue_country": "999999"}, "venue_country", "Unknown country"),
         ({"venue_country": ""}, "venue_country", "Say which country the city is in."),
         ({"format": RoundFormat.VIRTUAL}, "format", "A virtual round has no venue"),
@@ -219,7 +210,7 @@ def test_the_same_chapter_twice_is_a_row_error_and_nothing_is_saved(agreement, o
     response = csrf_post(client_for(official), reverse("round-new", args=[agreement.slug]), data)
     assert response.status_code == 400
     html = response.content.decode()
-    assert "TIG is already listed above." in html
+    assert "This chapter is already recorded for this round." in html
     assert "Kept in the form" in html  # the user's input is kept
     assert db_counts() == before
 

@@ -14,9 +14,11 @@
 
 import re
 
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
@@ -38,8 +40,7 @@ from ..exports import split_export_format
 from ..interchange import writer
 from ..models import Agreement
 from ..permissions import can_edit_agreement
-from ..services.common import ConcurrencyConflict
-from ..services.round_log import REASON_MAX_LENGTH
+from ..services.common import AlreadyExists, ConcurrencyConflict, integrity_error_as_validation, reason_check
 from . import serializers as api
 from .csv_export import csv_download, serialized_csv_chunks
 from .permissions import TrackerPermission
@@ -181,7 +182,13 @@ def error_responses(*codes: int) -> dict:
             ),
         ),
         404: OpenApiResponse(api.ErrorSerializer, description=_("No such record (or not visible to you).")),
-        409: OpenApiResponse(api.ErrorSerializer, description=_("Still used by other records; cannot be deleted.")),
+        409: OpenApiResponse(
+            api.ExistsSerializer,
+            description=_(
+                "Create: a record with this key already exists (named in ``existing``, with its URL and "
+                "ETag) and was not changed. Delete: still used by other records."
+            ),
+        ),
         412: OpenApiResponse(
             api.ConflictSerializer, description=_("If-Match does not match the current ETag: nothing was changed.")
         ),
@@ -317,7 +324,8 @@ class TrackerViewSet(viewsets.ModelViewSet):
     # -- writing
 
     def reason(self) -> str:
-        return (self.request.headers.get(REASON_HEADER, "").strip() or "API")[:REASON_MAX_LENGTH]
+        # A reason too long for the audit trail is refused (400, field "reason"), never cut.
+        return reason_check(self.request.headers.get(REASON_HEADER, "")) or "API"
 
     def check_precondition(self, instance) -> int | None:
         """The version the client read (from If-Match), or None for ``*``; 428/412 otherwise."""
@@ -351,8 +359,15 @@ class TrackerViewSet(viewsets.ModelViewSet):
         with transaction.atomic():
             instance = self.write_create(serializer.validated_data)
         instance = self.refetch(instance)
-        headers = {"Location": self.get_serializer(instance).data.get("url", "")} if "url" in serializer.fields else {}
+        headers = {"Location": self.url_of(instance)} if "url" in serializer.fields else {}
         return self.detail_response(instance, status_code=status.HTTP_201_CREATED, headers=headers)
+
+    def url_of(self, instance) -> str:
+        """The record's absolute API URL as a plain ``str``: WSGI servers refuse any other type
+        in a header (DRF's ``Hyperlink`` is a ``str`` subclass, which wsgiref rejects)."""
+        kwargs = {self.lookup_url_kwarg or self.lookup_field: getattr(instance, self.lookup_field)}
+        path = reverse(f"api:{self.basename}-detail", kwargs=kwargs)
+        return str(self.request.build_absolute_uri(path))
 
     def update(self, request, *args, **kwargs):
         partial = kwargs.pop("partial", False)
@@ -392,17 +407,31 @@ class TrackerViewSet(viewsets.ModelViewSet):
             if errors:
                 raise exceptions.ValidationError(errors)
 
+    def already_exists(self, exc: AlreadyExists) -> Response:
+        """409: the key is taken. Names the record that holds it (its URL and ETag), which is
+        left as it is: to change it, PUT or PATCH it with that ETag in If-Match."""
+        data = {"detail": _("A record with this key already exists; it was not changed."), **api_errors(exc)}
+        existing = exc.existing
+        model = self.get_queryset().model
+        if isinstance(existing, model) and self.get_queryset().filter(pk=existing.pk).exists():
+            data["existing"] = {"url": self.url_of(existing), "etag": etag_for(existing)}
+        return Response(data, status=status.HTTP_409_CONFLICT)
+
     def handle_exception(self, exc):
-        """Map the services' exceptions to HTTP: 400 invalid, 409 protected, 412 stale."""
+        """Map the services' exceptions to HTTP: 400 invalid, 409 taken or protected, 412 stale.
+
+        An ``IntegrityError`` that reaches here is reported as the rule it broke, on its field:
+        409 for a unique key, 400 for any other constraint; never a 500."""
+        if isinstance(exc, IntegrityError) and not isinstance(exc, ProtectedError):
+            exc = integrity_error_as_validation(exc)
+        if isinstance(exc, AlreadyExists):
+            return self.already_exists(exc)
         if isinstance(exc, ConcurrencyConflict):
             exc = self._precondition_failed(exc.current)
         elif isinstance(exc, DjangoValidationError):
-            detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
-            exc = exceptions.ValidationError(detail)
+            exc = exceptions.ValidationError(api_errors(exc))
         elif isinstance(exc, ProtectedError):
             exc = Conflict()
-        elif isinstance(exc, IntegrityError):
-            exc = exceptions.ValidationError({"non_field_errors": [_("This would break a rule of the record.")]})
         response = super().handle_exception(exc)
         current = getattr(exc, "current", None)
         if current is not None and isinstance(response.data, dict):
@@ -411,8 +440,37 @@ class TrackerViewSet(viewsets.ModelViewSet):
         return response
 
 
-def crud_schema(serializer, detail_serializer=None, *, versioned: bool, extra_formats=()):
+def api_errors(error: DjangoValidationError) -> dict:
+    """A Django ``ValidationError`` as the API reports errors: by field, ``non_field_errors``
+    for the record as a whole (DRF's name for Django's ``__all__``)."""
+    if not hasattr(error, "error_dict"):
+        return {api_settings.NON_FIELD_ERRORS_KEY: error.messages}
+    return {
+        (api_settings.NON_FIELD_ERRORS_KEY if field == NON_FIELD_ERRORS else field): messages
+        for field, messages in error.message_dict.items()
+    }
+
+
+IDEMPOTENCY_KEY = OpenApiParameter(
+    "Idempotency-Key",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    required=False,
+    description=_(
+        "A note has no natural key: name the attempt (any string of at most 100 characters, e.g. a "
+        "UUID) and a retried POST with the same key answers 200 with the note the first one created "
+        "instead of adding it again. Keys are yours alone and kept with the note."
+    ),
+)
+
+
+def crud_schema(serializer, detail_serializer=None, *, versioned: bool, extra_formats=(), idempotent_create=False):
     detail_serializer = detail_serializer or serializer
+    create_responses = {201: detail_serializer, **error_responses(400, 401, 403, 409)}
+    if idempotent_create:
+        create_responses[200] = OpenApiResponse(
+            detail_serializer, description=_("A retry: the note created earlier with this Idempotency-Key.")
+        )
     write_headers = [IF_MATCH, REASON] if versioned else [REASON]
     read = {
         200: OpenApiResponse(
@@ -425,7 +483,9 @@ def crud_schema(serializer, detail_serializer=None, *, versioned: bool, extra_fo
     return extend_schema_view(
         list=extend_schema(**list_schema(serializer, extra_formats=extra_formats)),
         retrieve=extend_schema(responses=read),
-        create=extend_schema(parameters=[REASON], responses={201: detail_serializer, **error_responses(400, 401, 403)}),
+        create=extend_schema(
+            parameters=[REASON, *([IDEMPOTENCY_KEY] if idempotent_create else [])], responses=create_responses
+        ),
         update=extend_schema(parameters=write_headers, responses={200: detail_serializer, **write_errors}),
         partial_update=extend_schema(parameters=write_headers, responses={200: detail_serializer, **write_errors}),
         destroy=extend_schema(

@@ -8,13 +8,24 @@ its slug, a party or chapter by its code. Partial dates are ``YYYY``, ``YYYY-MM`
 
 from django.urls import reverse
 from django.utils import translation
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from ..choices import PartyKind, RoundKind, RoundsCoverage, Visibility
-from ..dates import format_partial_date_iso, parse_partial_date
-from ..models import Agreement, Chapter, ChapterProgress, Party, ProgressNote, Round, Source, StatusEvent
+from ..choices import PartyKind, RoundsCoverage, Visibility
+from ..dates import format_partial_date_iso, parse_partial_date, range_precision
+from ..models import (
+    UNKNOWN_CHAPTER_MESSAGE,
+    Agreement,
+    Chapter,
+    ChapterProgress,
+    Party,
+    ProgressNote,
+    Round,
+    Source,
+    StatusEvent,
+)
 
 PARTIAL_DATE_SCHEMA = {
     "type": "string",
@@ -57,10 +68,19 @@ class PartialDateField(serializers.Field):
 class CodeField(serializers.SlugRelatedField):
     """A party or chapter by its code; case-insensitive like the site's filters."""
 
+    default_error_messages = {
+        **serializers.SlugRelatedField.default_error_messages,
+        "does_not_exist": _("Unknown code “{value}”."),
+    }
+
     def to_internal_value(self, data):
         if isinstance(data, str):
             data = data.strip().upper()
         return super().to_internal_value(data)
+
+
+# A chapter code the catalog lacks: the message every door gives (with the code).
+UNKNOWN_CHAPTER = {"does_not_exist": format_lazy("{} (“{{value}}”)", UNKNOWN_CHAPTER_MESSAGE)}
 
 
 class AgreementSlugField(serializers.SlugRelatedField):
@@ -215,10 +235,8 @@ class AgreementSerializer(FixedOnUpdateMixin, serializers.ModelSerializer):
         extra_kwargs = {"slug": {"validators": []}}
 
     def validate_slug(self, value):
-        value = value.strip().lower()
-        if self.instance is None and Agreement.objects.filter(slug=value).exists():
-            raise serializers.ValidationError(_("An agreement with this slug already exists."))
-        return value
+        # A taken slug is the database's to refuse (409 naming the agreement), not a check here.
+        return value.strip().lower()
 
 
 class StatusEventSerializer(FixedOnUpdateMixin, serializers.ModelSerializer):
@@ -267,6 +285,10 @@ class NoteBriefSerializer(serializers.ModelSerializer):
 class RoundSerializer(FixedOnUpdateMixin, serializers.ModelSerializer):
     url = LinkField(view_name="api:round-detail")
     agreement = AgreementSlugField()
+    # The model's validators (its range and message), not DRF's copy of the column's limits.
+    number = serializers.IntegerField(
+        required=False, allow_null=True, validators=list(Round._meta.get_field("number").validators)
+    )
     city = serializers.CharField(
         required=False, allow_blank=True, max_length=100, help_text=_("With ``country``: where the round met.")
     )
@@ -316,8 +338,7 @@ class RoundSerializer(FixedOnUpdateMixin, serializers.ModelSerializer):
         ]
         read_only_fields = ["date_precision", "version", "updated_at"]
         fixed_on_update = ["agreement"]
-        validators = []  # uniqueness of (agreement, number) is checked with a readable message
-        extra_kwargs = {"number": {"min_value": 1, "max_value": 32767}}
+        validators = []  # uniqueness of (agreement, number): the database's, answered with 409
 
     def to_representation(self, instance):
         data = super().to_representation(instance)
@@ -328,40 +349,20 @@ class RoundSerializer(FixedOnUpdateMixin, serializers.ModelSerializer):
         return {name: data[name] for name in self.fields if name in data}
 
     def validate(self, attrs):
-        instance = self.instance
-        start = attrs.get("start_date", instance.start_date if instance else None)
-        precision = attrs.get("date_precision", instance.date_precision if instance else None)
-        if "end_date" in attrs:
-            end = attrs["end_date"]
-            end_precision = attrs.pop("end_precision", precision)
-        else:
-            end = instance.end_date if instance else None
-            end_precision = precision
-        if end is not None:
-            if start is None:
-                raise serializers.ValidationError({"end_date": _("An end date needs a start date.")})
-            if end_precision != precision:
-                raise serializers.ValidationError(
-                    {"end_date": _("Give the end date with the same precision as the start date.")}
-                )
-            if end < start:
-                raise serializers.ValidationError({"end_date": _("The end date cannot be before the start date.")})
-        agreement = attrs.get("agreement", instance.agreement if instance else None)
-        number = attrs.get("number", instance.number if instance else None)
-        if agreement is not None and number is not None:
-            clash = Round.objects.filter(agreement=agreement, number=number)
-            message = {"number": _("This agreement already has a round with this number.")}
-        elif agreement is not None:
-            kind = attrs.get("kind", instance.kind if instance else RoundKind.NUMBERED)
-            title = attrs.get("title", instance.title if instance else "")
-            clash = Round.objects.filter(agreement=agreement, number__isnull=True, kind=kind, title=title)
-            message = {"title": _("This agreement already has a meeting of this kind with this title.")}
-        else:
-            return attrs
-        if instance is not None:
-            clash = clash.exclude(pk=instance.pk)
-        if clash.exists():
-            raise serializers.ValidationError(message)
+        # The round's rules (dates in order, a virtual round without venue, a free number) are
+        # the model's and the database's, checked by the service; only the date precision,
+        # which the API parses, is checked here.
+        end_precision = attrs.pop("end_precision", None)
+        if attrs.get("end_date") is not None:
+            if "start_date" in attrs:
+                start_precision = attrs.get("date_precision") if attrs["start_date"] else None
+            else:
+                instance = self.instance
+                start_precision = instance.date_precision if instance and instance.start_date else None
+            try:
+                range_precision(start_precision, end_precision)
+            except ValueError as error:
+                raise serializers.ValidationError({"end_date": [str(error)]}) from None
         return attrs
 
 
@@ -379,7 +380,7 @@ class ChapterProgressSerializer(FixedOnUpdateMixin, serializers.ModelSerializer)
     agreement = serializers.CharField(source="round.agreement.slug", read_only=True)
     round = serializers.PrimaryKeyRelatedField(queryset=Round.objects.all())
     round_label = serializers.SerializerMethodField()
-    chapter = CodeField(slug_field="code", queryset=Chapter.objects.all())
+    chapter = CodeField(slug_field="code", queryset=Chapter.objects.all(), error_messages=UNKNOWN_CHAPTER)
 
     def get_round_label(self, obj) -> str:
         """ "Round 9" in every language: the API's data does not change with the reader's language."""
@@ -404,22 +405,18 @@ class ChapterProgressSerializer(FixedOnUpdateMixin, serializers.ModelSerializer)
         fixed_on_update = ["round"]
         validators = []
 
-    def validate(self, attrs):
-        round_obj = attrs.get("round", self.instance.round if self.instance else None)
-        chapter = attrs.get("chapter", self.instance.chapter if self.instance else None)
-        clash = ChapterProgress.objects.filter(round=round_obj, chapter=chapter)
-        if self.instance is not None:
-            clash = clash.exclude(pk=self.instance.pk)
-        if clash.exists():
-            raise serializers.ValidationError({"chapter": _("This chapter is already recorded for this round.")})
-        return attrs
-
 
 class NoteSerializer(FixedOnUpdateMixin, serializers.ModelSerializer):
     url = LinkField(view_name="api:note-detail")
     agreement = serializers.CharField(source="round.agreement.slug", read_only=True)
     round = serializers.PrimaryKeyRelatedField(queryset=Round.objects.all())
-    chapter = CodeField(slug_field="code", queryset=Chapter.objects.all(), required=False, allow_null=True)
+    chapter = CodeField(
+        slug_field="code",
+        queryset=Chapter.objects.all(),
+        required=False,
+        allow_null=True,
+        error_messages=UNKNOWN_CHAPTER,
+    )
     source = serializers.PrimaryKeyRelatedField(queryset=Source.objects.all(), required=False, allow_null=True)
     # No default: a PUT that leaves it out must not turn a confidential note public.
     visibility = serializers.ChoiceField(choices=Visibility.choices, required=False)
@@ -451,6 +448,17 @@ class ErrorSerializer(serializers.Serializer):
     """A refused request: ``detail`` says why."""
 
     detail = serializers.CharField()
+
+
+class ExistingSerializer(serializers.Serializer):
+    url = serializers.CharField()
+    etag = serializers.CharField()
+
+
+class ExistsSerializer(ErrorSerializer):
+    """409: the key is taken by ``existing`` (or a record is still used elsewhere)."""
+
+    existing = ExistingSerializer(required=False)
 
 
 class ConflictSerializer(ErrorSerializer):

@@ -56,6 +56,8 @@ from .base import CodeLookupMixin, CSVRenderer, TrackerViewSet, crud_schema, err
 from .csv_export import csv_download
 
 UNCHANGED = object()
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+IDEMPOTENCY_KEY_MAX_LENGTH = 100  # ProgressNote.idempotency_key
 
 
 # --- Reference data -----------------------------------------------------------------------
@@ -124,6 +126,7 @@ class AgreementViewSet(TrackerViewSet):
             predecessor=data.get("predecessor"),
             predecessor_relation=data.get("predecessor_relation", ""),
             summary=data.get("summary", ""),
+            create_only=True,
             user=self.request.user,
             reason=self.reason(),
         )
@@ -217,7 +220,8 @@ class RoundViewSet(TrackerViewSet):
         return data.get("agreement")
 
     def _venue(self, data: dict, instance=None):
-        """Resolve city/country/place into a Venue (created once); None when no city is given."""
+        """The venue the request names with city/country/place (``UNCHANGED`` if none of them);
+        a field left out of a PATCH keeps the round's current value."""
         city = data.pop("city", None)
         code = data.pop("country", None)
         place = data.pop("place", None)
@@ -227,24 +231,27 @@ class RoundViewSet(TrackerViewSet):
             city = instance.venue.city if city is None else city
             code = instance.venue.country.code if code is None else code
             place = instance.venue.place if place is None else place
-        city, code, place = (city or "").strip(), (code or "").strip().upper(), (place or "").strip()
-        if not city and not code:
-            return None
-        if not city or not code:
-            raise exceptions.ValidationError({"city": [_("Give both the city and the country, or neither.")]})
-        country = Party.objects.filter(code=code).first()
-        if country is None or country.kind != PartyKind.COUNTRY:
-            raise exceptions.ValidationError({"country": [_("Unknown country code “%(code)s”.") % {"code": code}]})
-        return services.venue_get_or_create(city=city, country=country, place=place, user=self.request.user)
+        code = (code or "").strip().upper()
+        country = None
+        if code:
+            country = Party.objects.filter(code=code, kind=PartyKind.COUNTRY).first()
+            if country is None:
+                raise exceptions.ValidationError({"country": [_("Unknown country code “%(code)s”.") % {"code": code}]})
+        return services.venue_resolve(city=city or "", country=country, place=place or "", user=self.request.user)
 
     def write_create(self, data):
+        # The same writer as the site's round form: a taken number is AlreadyExists (409).
         data = dict(data)
         venue = self._venue(data)
         data.pop("end_precision", None)
-        round_obj, _created = services.round_upsert(
-            venue=None if venue is UNCHANGED else venue, user=self.request.user, reason=self.reason(), **data
+        agreement = data.pop("agreement")
+        return services.round_log(
+            agreement=agreement,
+            venue=None if venue is UNCHANGED else venue,
+            user=self.request.user,
+            reason=self.reason(),
+            **data,
         )
-        return round_obj
 
     def write_update(self, instance, data, expected):
         data = dict(data)
@@ -252,8 +259,14 @@ class RoundViewSet(TrackerViewSet):
         if venue is not UNCHANGED:
             data["venue"] = venue
         data.pop("end_precision", None)
-        return services.round_update(
-            round=instance, expected_version=expected, user=self.request.user, reason=self.reason(), **data
+        data.pop("agreement", None)
+        return services.round_log(
+            agreement=instance.agreement,
+            round=instance,
+            expected_version=expected,
+            user=self.request.user,
+            reason=self.reason(),
+            **{**services.round_fields(instance), **data},
         )
 
     def write_delete(self, instance, expected):
@@ -279,7 +292,8 @@ class ChapterProgressViewSet(TrackerViewSet):
         return data["round"].agreement
 
     def write_create(self, data):
-        progress, _created = services.chapter_progress_set(
+        # A create never updates: a round's existing row for the chapter is AlreadyExists (409).
+        return services.chapter_progress_create(
             round=data["round"],
             chapter=data["chapter"],
             status=data["status"],
@@ -287,7 +301,6 @@ class ChapterProgressViewSet(TrackerViewSet):
             user=self.request.user,
             reason=self.reason(),
         )
-        return progress
 
     def write_update(self, instance, data, expected):
         return services.chapter_progress_update(
@@ -300,7 +313,7 @@ class ChapterProgressViewSet(TrackerViewSet):
         )
 
 
-@crud_schema(api.NoteSerializer, versioned=True)
+@crud_schema(api.NoteSerializer, versioned=True, idempotent_create=True)
 class NoteViewSet(TrackerViewSet):
     """Progress notes: the negotiation's journal. Confidential notes exist only for curators and
     the agreement's assigned officials; for everyone else they are not listed and answer 404."""
@@ -318,6 +331,25 @@ class NoteViewSet(TrackerViewSet):
     def agreement_of_data(self, data):
         return data["round"].agreement
 
+    def create(self, request, *args, **kwargs):
+        """A retried POST with the same ``Idempotency-Key`` answers with the note the first one
+        created (200) instead of adding it twice."""
+        key = request.headers.get(IDEMPOTENCY_HEADER, "").strip()
+        if len(key) > IDEMPOTENCY_KEY_MAX_LENGTH:
+            raise exceptions.ValidationError(
+                {"idempotency_key": [_("Keep the Idempotency-Key to %(max)s characters.") % {"max": 100}]}
+            )
+        if key and request.user.is_authenticated:
+            earlier = self.get_queryset().filter(author=request.user, idempotency_key=key).first()
+            if earlier is not None:
+                return self.detail_response(earlier)
+        try:
+            return super().create(request, *args, **kwargs)
+        except services.AlreadyExists as taken:
+            if key and isinstance(taken.existing, ProgressNote):
+                return self.detail_response(self.refetch(taken.existing))
+            raise
+
     def write_create(self, data):
         return services.note_add(
             round=data["round"],
@@ -326,6 +358,7 @@ class NoteViewSet(TrackerViewSet):
             visibility=data.get("visibility", Visibility.PUBLIC),
             language=data.get("language", NoteLanguage.ENGLISH),
             source=data.get("source"),
+            idempotency_key=self.request.headers.get(IDEMPOTENCY_HEADER, "").strip() or None,
             user=self.request.user,
             reason=self.reason(),
         )

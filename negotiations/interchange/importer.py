@@ -27,8 +27,20 @@ from ..choices import (
     RoundStatus,
     Visibility,
 )
-from ..dates import PLAUSIBLE_MAX, PLAUSIBLE_MIN, parse_partial_date
-from ..models import Agreement, Chapter, ChapterProgress, Party, ProgressNote, Round, StatusEvent, Venue
+from ..dates import PLAUSIBLE_MAX, PLAUSIBLE_MIN, parse_partial_date, range_precision
+from ..models import (
+    DUPLICATE_CHAPTER_MESSAGE,
+    DUPLICATE_NUMBER_MESSAGE,
+    UNKNOWN_CHAPTER_MESSAGE,
+    Agreement,
+    Chapter,
+    ChapterProgress,
+    Party,
+    ProgressNote,
+    Round,
+    StatusEvent,
+    Venue,
+)
 from ..services import agreement_upsert, venue_get_or_create, version_claim
 from ..services.bulk import (
     chapter_progress_bulk_write,
@@ -37,6 +49,7 @@ from ..services.bulk import (
     sources_for_urls,
     status_events_bulk_write,
 )
+from ..services.common import REASON_MAX_LENGTH, reason_check
 from .columns import (
     AGREEMENTS,
     CHAPTER_PROGRESS,
@@ -169,8 +182,14 @@ class RowChecker:
         value = self.row.get(column, "")
         if not value:
             return None
-        if not value.isdigit() or int(value) < 1 or int(value) > 32767:
+        if not value.isdigit():
             self.error(column, _("“%(value)s” is not a round number (1, 2, 3…).") % {"value": value})
+            return None
+        try:  # the model's range and message
+            Round._meta.get_field("number").run_validators(int(value))
+        except ValidationError as error:
+            for message in error.messages:
+                self.error(column, message)
             return None
         return int(value)
 
@@ -192,9 +211,12 @@ class RowChecker:
                 self.error(columns.get(name, ""), message)
 
 
-def _duplicate(seen: dict, key, checker: RowChecker, column: str) -> bool:
+def _duplicate(seen: dict, key, checker: RowChecker, column: str, rule=None) -> bool:
+    """True (and an error) if an earlier line of the file has the same key; ``rule`` is the
+    message of the model's unique constraint the two lines would break."""
     if key in seen:
-        checker.error(column, _("Duplicate row: line %(line)s has the same key.") % {"line": seen[key]})
+        where = _("line %(line)s has the same key") % {"line": seen[key]}
+        checker.error(column, f"{rule} ({where})" if rule else _("Duplicate row: %(where)s.") % {"where": where})
         return True
     seen[key] = checker.line
     return False
@@ -226,7 +248,7 @@ class Lookups:
             return None
         found = self.chapters.get(code)
         if found is None:
-            checker.error(column, _("Unknown chapter code “%(value)s”.") % {"value": code})
+            checker.error(column, f"{UNKNOWN_CHAPTER_MESSAGE} (“{code}”)")
         return found
 
     def country(self, checker: RowChecker, column: str = "country") -> Party | None:
@@ -424,6 +446,7 @@ class StatusEventImporter(BaseImporter):
         )
         try:
             event.clean_fields(exclude=["agreement"])
+            event.clean()  # the model's rules (a future date only when planned)
         except ValidationError as error:
             checker.model_errors(error, {"date": "date", "note": "note", "status": "status"})
             return
@@ -478,27 +501,22 @@ class RoundImporter(BaseImporter):
         number = checker.positive_int("number")
         kind = checker.choice("kind", RoundKind, what=LABEL_ROUND_KIND, default=RoundKind.NUMBERED)
         title = checker.text("title", max_length=200)
-        if not checker.row.get("number") and not title and kind == RoundKind.NUMBERED:
-            checker.error("number", _("A numbered round needs a number; a meeting without one needs a title."))
         venue = self.venue(checker)
         fmt = checker.choice("format", RoundFormat, what=LABEL_FORMAT, default=RoundFormat.IN_PERSON)
         start, precision = checker.date("start_date")
         end, end_precision = checker.date("end_date")
-        if end and not start:
-            checker.error("end_date", _("An end date needs a start date."))
-        elif start and end:
-            if end_precision != precision:
-                checker.error("end_date", _("Give the end date with the same precision as the start date."))
-            elif end < start:
-                checker.error("end_date", _("The end date cannot be before the start date."))
-        if fmt == RoundFormat.VIRTUAL and venue is not None:
-            checker.error("format", _("A virtual round has no venue; choose hybrid if it also met in person."))
+        if start and end:
+            try:
+                range_precision(precision, end_precision)
+            except ValueError as error:
+                checker.error("end_date", str(error))
         status = checker.choice("status", RoundStatus, what=LABEL_ROUND_STATUS)
         urls = checker.urls("source_url")
         if checker.failed:
             return
         key = round_key(agreement.pk, number, kind, title)
-        if _duplicate(seen, key, checker, "number" if number else "title"):
+        rule = DUPLICATE_NUMBER_MESSAGE if number else None
+        if _duplicate(seen, key, checker, "number" if number else "title", rule):
             return
         obj = Round(
             agreement=agreement,
@@ -515,6 +533,11 @@ class RoundImporter(BaseImporter):
             summary=checker.row.get("summary", ""),
             chief_negotiators=checker.row.get("chief_negotiators", ""),
         )
+        obj.venue = venue
+        try:  # the round's rules (dates in order, virtual without venue, number or title): the model's
+            obj.clean()
+        except ValidationError as error:
+            checker.model_errors(error, {"end_date": "end_date", "format": "format", "number": "number"})
         # The checks of ``clean_fields`` that a row can fail, without its per-field overhead.
         for name, column, limit in (("venue_note", "venue_note", 500), ("dates_note", "dates_note", 500)):
             if len(getattr(obj, name)) > limit:
@@ -583,7 +606,8 @@ class ChapterProgressImporter(BaseImporter):
         if round_obj is None or chapter is None or checker.failed:
             return
         cell = (round_obj.pk, chapter.pk)
-        if _duplicate(seen, (*cell, visibility, note if confidential else ""), checker, "chapter"):
+        rule = None if confidential else DUPLICATE_CHAPTER_MESSAGE
+        if _duplicate(seen, (*cell, visibility, note if confidential else ""), checker, "chapter", rule):
             return
         other = self.public_status.get(cell)
         if status and other and other[0] and other[0] != status:
@@ -642,13 +666,23 @@ IMPORTERS = {
 }
 
 
-def run_import(*, kind: str, data: bytes, filename: str, user=None, dry_run: bool = False) -> ImportReport:
+def run_import(
+    *, kind: str, data: bytes, filename: str, user=None, dry_run: bool = False, reason: str = ""
+) -> ImportReport:
     """Validate every row of ``data`` (a CSV or JSON file named ``filename``), then write all
-    of it in one transaction, or nothing if any row is wrong (or with ``dry_run``)."""
+    of it in one transaction, or nothing if any row is wrong (or with ``dry_run``).
+
+    ``reason`` goes in the audit trail of every row written (default: "import <file>"); one
+    longer than the audit trail keeps is refused like any other error, never cut."""
     import time
 
     started = time.perf_counter()
     report = ImportReport(kind=kind, filename=Path(filename).name, dry_run=dry_run)
+    try:
+        reason = reason_check(reason)
+    except ValidationError as error:
+        report.errors.extend(RowError(0, "reason", message) for message in error.message_dict["reason"])
+        return report
     fmt = Path(filename).suffix.lower().lstrip(".")
     if kind not in IMPORTERS:
         report.errors.append(RowError(0, "", _("Unknown kind “%(kind)s”.") % {"kind": kind}))
@@ -675,7 +709,11 @@ def run_import(*, kind: str, data: bytes, filename: str, user=None, dry_run: boo
         report.created = len(importer.items) - importer.existing
         report.seconds = time.perf_counter() - started
         return report
-    reason = _("import %(file)s") % {"file": report.filename}
+    if not reason:
+        name = report.filename
+        if len(name) > REASON_MAX_LENGTH - 10:  # our own wording, not the user's: shortened to fit
+            name = name[: REASON_MAX_LENGTH - 11] + "…"
+        reason = _("import %(file)s") % {"file": name}
     try:
         with transaction.atomic():
             report.created, report.updated, report.unchanged = importer.write(user=user, reason=reason)

@@ -15,22 +15,40 @@ from .agreements import (
     status_event_record,
     status_event_update,
 )
-from .common import ConcurrencyConflict, citations_set, history_stamp, version_claim
+from .common import (
+    AlreadyExists,
+    ConcurrencyConflict,
+    citations_set,
+    history_stamp,
+    reason_check,
+    save_checked,
+    version_claim,
+)
 from .curation import chapters_active_set, rounds_status_set, source_merge, venue_merge
-from .reference import reference_delete, reference_save
-from .round_log import note_delete, note_update, round_delete, round_log, round_next_number
-from .rounds import (
+from .progress import (
+    chapter_progress_create,
     chapter_progress_delete,
     chapter_progress_set,
     chapter_progress_update,
     note_add,
-    round_update,
-    round_upsert,
-    venue_get_or_create,
+    note_delete,
+    note_update,
+    round_lock,
 )
+from .reference import reference_delete, reference_save
+from .round_log import round_delete, round_fields, round_log, round_next_number, round_snapshot, round_upsert
+from .rounds import venue_get_or_create, venue_resolve
 
 __all__ = [
+    "AlreadyExists",
     "ConcurrencyConflict",
+    "chapter_progress_create",
+    "reason_check",
+    "round_fields",
+    "round_lock",
+    "round_snapshot",
+    "save_checked",
+    "venue_resolve",
     "agreement_delete",
     "agreement_status_recompute",
     "agreement_update",
@@ -49,7 +67,6 @@ __all__ = [
     "round_delete",
     "round_log",
     "round_next_number",
-    "round_update",
     "round_upsert",
     "rounds_status_set",
     "source_merge",

@@ -10,7 +10,15 @@ from django.utils.translation import gettext as _
 from ..choices import DatePrecision
 from ..models import Agreement, StatusEvent
 from ..timeline import latest_actual_event
-from .common import citations_set, history_stamp, record_delete, version_check, version_claim
+from .common import (
+    AlreadyExists,
+    citations_set,
+    history_stamp,
+    reason_check,
+    record_delete,
+    save_checked,
+    version_claim,
+)
 
 # --- Agreement status -------------------------------------------------------------------
 
@@ -64,7 +72,10 @@ def status_event_record(
     ``sources`` holds ``Source`` objects or ``(source, note, conflicting)`` tuples. Without a
     ``sequence`` the event goes after the others of the same day.
     """
+    reason = reason_check(reason)
     with transaction.atomic():
+        # The agreement's lock orders concurrent events of the same day (their ``sequence``).
+        list(Agreement.objects.select_for_update().filter(pk=agreement.pk).values_list("pk", flat=True))
         event = StatusEvent(
             agreement=agreement,
             status=status,
@@ -74,9 +85,9 @@ def status_event_record(
             sequence=_next_sequence(agreement, date) if sequence is None else sequence,
             note=note,
         )
-        event.full_clean()
+        event.full_clean(validate_constraints=False)
         history_stamp(event, user=user, reason=reason)
-        event.save()
+        save_checked(event)
         citations_set(owner=event, sources=sources, user=user, reason=reason)
         agreement_status_recompute(agreement=agreement)
     return event
@@ -86,13 +97,14 @@ def status_event_update(
     *, event: StatusEvent, expected_version: int | None = None, user=None, reason: str = "", **fields
 ) -> StatusEvent:
     """Change a status event (date, status, planned…) and recompute the agreement's status."""
+    reason = reason_check(reason)
     with transaction.atomic():
         version_claim(event, expected_version=expected_version)
         for name, value in fields.items():
             setattr(event, name, value)
-        event.full_clean()
+        event.full_clean(validate_constraints=False)
         history_stamp(event, user=user, reason=reason)
-        event.save()
+        save_checked(event)
         agreement_status_recompute(agreement=event.agreement)
     return event
 
@@ -143,6 +155,7 @@ def agreement_upsert(
     summary: str = "",
     sources: Iterable = (),
     coverage: dict | None = None,
+    create_only: bool = False,
     user=None,
     reason: str = "",
 ) -> tuple[Agreement, bool]:
@@ -171,10 +184,12 @@ def agreement_upsert(
         created = agreement is None
         if created:
             agreement = Agreement(slug=slug)
+        elif create_only:
+            raise AlreadyExists(agreement, "slug", _("An agreement with this slug already exists."))
         if _assign_changed(agreement, fields) or created:
-            agreement.full_clean(exclude=["parties"])
+            agreement.full_clean(exclude=["parties"], validate_unique=False, validate_constraints=False)
             history_stamp(agreement, user=user, reason=reason)
-            agreement.save()
+            save_checked(agreement)
         wanted = {party.pk: party for party in parties}
         existing = {link.party_id: link for link in agreement.agreement_parties.all()}
         for party_id, link in existing.items():
@@ -195,7 +210,7 @@ def agreement_update(
 ) -> Agreement:
     """Change an agreement through :func:`agreement_upsert` (same rules), claiming its version."""
     with transaction.atomic():
-        version_check(instance=agreement, expected_version=expected_version)
+        version_claim(agreement, expected_version=expected_version)
         values = {
             "name": agreement.name,
             "short_name": agreement.short_name,
@@ -207,7 +222,6 @@ def agreement_update(
             **fields,
         }
         updated, _created = agreement_upsert(slug=agreement.slug, user=user, reason=reason, **values)
-        version_claim(updated, expected_version=None)
     return updated
 
 

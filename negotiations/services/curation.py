@@ -75,11 +75,11 @@ def rounds_status_set(*, rounds: Iterable[Round], status: str, user=None, reason
         for round_ in rounds:
             if round_.status == status:
                 continue
+            version_claim(round_, expected_version=None)
             round_.status = status
-            round_.full_clean()
+            round_.full_clean(validate_constraints=False)
             history_stamp(round_, user=user, reason=reason)
             round_.save()
-            version_claim(round_, expected_version=None)
             changed += 1
     return changed
 

@@ -1,37 +1,52 @@
-"""Logging a round in one go: the round, its chapters, notes and sources, saved atomically.
+"""The one writer of rounds: the round, its chapters, notes and sources, saved atomically.
 
-This is what the officials' round form calls. Everything happens in one transaction: if any
-part is invalid (a date, a duplicate chapter, an unknown status…), a ``ValidationError`` is
-raised and nothing at all is written. Edits are guarded by optimistic concurrency: the caller
-passes the ``version`` it loaded, and a round (or note) changed meanwhile raises
-``ConcurrencyConflict`` instead of being silently overwritten.
+The officials' round form, the API, the admin and the seed all create and change rounds
+through :func:`round_log`. Everything happens in one transaction: if any part is invalid (a
+date, a duplicate chapter, an unknown status…), a ``ValidationError`` is raised and nothing at
+all is written. Edits are guarded by optimistic concurrency: the caller passes the ``version``
+it loaded and the :func:`round_snapshot` of the rows it showed, and a round or row changed (or
+added) meanwhile raises ``ConcurrencyConflict`` instead of being silently overwritten.
 """
 
 import datetime as dt
+import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
 
 from ..choices import DatePrecision, NoteLanguage, ProgressStatus, RoundFormat, RoundKind, RoundStatus, Visibility
-from ..models import Agreement, Chapter, ChapterProgress, Party, ProgressNote, Round, Source, Venue
-from .common import citations_set, history_stamp, version_claim
-from .rounds import venue_get_or_create
-
-# django-simple-history stores the change reason in a 100-character column.
-REASON_MAX_LENGTH = 100
+from ..models import (
+    DUPLICATE_CHAPTER_MESSAGE,
+    Agreement,
+    Chapter,
+    ChapterProgress,
+    Party,
+    ProgressNote,
+    Round,
+    RoundSource,
+    Source,
+    Venue,
+)
+from .bulk import ROUND_IMPORT_FIELDS
+from .common import ConcurrencyConflict, citations_set, history_stamp, reason_check, save_checked, version_claim
+from .rounds import venue_resolve
 
 
 @dataclass(frozen=True)
 class ChapterLine:
-    """One chapter discussed at the round: its progress status and a public note."""
+    """One chapter discussed at the round: its progress status and a public note.
+
+    ``id`` and ``version``: the existing row this line edits, as the caller loaded it."""
 
     chapter: Chapter
     status: str = ProgressStatus.UNDER_NEGOTIATION
     note: str = ""
+    id: int | None = None
+    version: int | None = None
 
 
 @dataclass(frozen=True)
@@ -72,11 +87,6 @@ def _coerce(items: Iterable, line_type):
     return [item if isinstance(item, line_type) else line_type(**item) for item in items]
 
 
-def _check_reason(reason: str) -> None:
-    if len(reason or "") > REASON_MAX_LENGTH:
-        raise ValidationError({"reason": _("Keep the reason under %(max)s characters.") % {"max": REASON_MAX_LENGTH}})
-
-
 def _prefixed(error: ValidationError, label: str) -> list[str]:
     """Flatten a model's ValidationError into messages that say which row they are about."""
     if hasattr(error, "error_dict"):
@@ -109,11 +119,40 @@ def _source_resolve(line: SourceLine, *, user, reason: str) -> Source:
     return source
 
 
+def round_snapshot(round: Round) -> str:
+    """A fingerprint of the rows a round form shows beside the round: its chapter rows, notes
+    and citations, each with its version (or content, for citations). A row changed, added or
+    removed by someone else changes it. Three parts (``p…:n…:c…``), so that a conflict can say
+    which kind of row moved. Editors see every note, so every note counts."""
+    parts = {
+        "p": [f"{pk}.{v}" for pk, v in ChapterProgress.objects.filter(round=round).values_list("pk", "version")],
+        "n": [f"{pk}.{v}" for pk, v in ProgressNote.objects.filter(round=round).values_list("pk", "version")],
+        "c": [
+            f"{pk}.{source}.{conflicting:d}.{note}"
+            for pk, source, conflicting, note in RoundSource.objects.filter(round=round).values_list(
+                "pk", "source_id", "conflicting", "note"
+            )
+        ],
+    }
+    return ":".join(
+        kind + hashlib.sha256("\n".join(sorted(rows)).encode()).hexdigest()[:16] for kind, rows in parts.items()
+    )
+
+
+def snapshot_changes(loaded: str, current: str) -> set[str]:
+    """Which kinds of rows differ between two snapshots: "chapters", "notes", "sources"."""
+    names = {"p": "chapters", "n": "notes", "c": "sources"}
+    before = {part[:1]: part for part in (loaded or "").split(":")}
+    after = {part[:1]: part for part in current.split(":")}
+    return {name for key, name in names.items() if before.get(key) != after.get(key)}
+
+
 def round_log(
     *,
     agreement: Agreement,
     round: Round | None = None,
     expected_version: int | None = None,
+    expected_snapshot: str | None = None,
     number: int | None = None,
     kind: str = RoundKind.NUMBERED,
     title: str = "",
@@ -130,50 +169,60 @@ def round_log(
     status: str = RoundStatus.HELD,
     summary: str = "",
     chief_negotiators: str = "",
-    chapters: Iterable[ChapterLine | Mapping] | None = None,
+    chapters: Iterable[ChapterLine | Mapping] = (),
+    remove_chapters: Iterable[tuple[int, int | None]] = (),
     notes: Iterable[NoteLine | Mapping] = (),
     sources: Iterable[SourceLine | Mapping] = (),
     user=None,
     reason: str = "",
 ) -> Round:
-    """Create a round (``round=None``) or update ``round``, with its chapters, notes and sources.
+    """Create a round (``round=None``, or an unsaved ``round``) or update ``round``, with its
+    chapters, notes and sources.
 
-    - ``chapters``: the round's chapter rows become exactly these (rows left out are removed);
-      ``None`` leaves the existing rows alone. A chapter may appear only once.
+    The one writer of a round, whichever door the request came through (site form, API, admin,
+    seed). In one transaction:
+
+    - ``chapters``: chapter rows to write. A line with an ``id`` updates that row (refused if
+      its ``version`` is stale); a line without one creates the chapter's row, or updates the
+      row of that chapter if the round has one. Rows not mentioned are left alone.
+    - ``remove_chapters``: ``(id, version)`` of rows to delete (``version`` None: unchecked).
     - ``notes``: new notes to add (existing notes are edited with :func:`note_update`).
     - ``sources``: sources to cite (added; existing citations stay).
     - The venue is ``venue``, or the one for ``venue_city`` in ``venue_country`` (created once).
 
     Updating needs the ``expected_version`` the caller loaded (``None`` skips the check, for
-    imports); a round changed meanwhile raises ``ConcurrencyConflict``. Any invalid part
-    raises ``ValidationError`` (keys: round fields, ``venue``, ``chapters``, ``notes``,
-    ``sources``) and writes nothing.
+    trusted callers such as the seed); a round changed meanwhile raises
+    ``ConcurrencyConflict``, and so does a round whose chapter rows, notes or citations no
+    longer match ``expected_snapshot`` (:func:`round_snapshot` when the form was loaded).
+    Any invalid part raises ``ValidationError`` (keys: round fields, ``chapters``, ``notes``,
+    ``sources``, ``reason``) and writes nothing; a taken number raises ``AlreadyExists``.
     """
-    _check_reason(reason)
-    if round is not None and round.agreement_id != agreement.pk:
-        raise ValueError("round belongs to another agreement")
-    chapter_lines = None if chapters is None else _coerce(chapters, ChapterLine)
+    reason = reason_check(reason)
+    chapter_lines = _coerce(chapters, ChapterLine)
     note_lines = _coerce(notes, NoteLine)
     source_lines = _coerce(sources, SourceLine)
 
     with transaction.atomic():
-        created = round is None
-        if created:
+        created = round is None or round.pk is None
+        if round is None:
             round = Round(agreement=agreement)
-        else:
+        elif not created:
             # Claim the version first: the conditional UPDATE also locks the row until commit,
             # so a colleague's save waits for ours and then sees the new version.
             version_claim(round, expected_version=expected_version)
+            if expected_snapshot is not None and round_snapshot(round) != expected_snapshot:
+                raise ConcurrencyConflict(Round.objects.get(pk=round.pk))
 
-        if venue is None and venue_city.strip():
-            if venue_country is None:
-                raise ValidationError({"venue_country": _("Say which country the city is in.")})
+        if venue is None:
             try:
-                venue = venue_get_or_create(city=venue_city, country=venue_country, place=venue_place, user=user)
+                venue = venue_resolve(city=venue_city, country=venue_country, place=venue_place, user=user)
             except ValidationError as error:
-                raise ValidationError({"venue": _prefixed(error, _("Venue"))}) from error
+                raise ValidationError(
+                    {f"venue_{key}": messages for key, messages in error.message_dict.items()}
+                ) from error
 
         fields = {
+            "agreement": agreement,  # a curator may move a round to another agreement (admin)
             "number": number,
             "kind": kind,
             "title": title,
@@ -190,16 +239,12 @@ def round_log(
         }
         for name, value in fields.items():
             setattr(round, name, value)
-        round.full_clean()
+        # The natural key (agreement + number) is the database's to check: see save_checked.
+        round.full_clean(validate_constraints=False)
         history_stamp(round, user=user, reason=reason)
-        try:
-            round.save()
-        except IntegrityError as error:
-            # A colleague took the same number between our check and our save.
-            raise ValidationError({"number": _("This agreement already has a round with this number.")}) from error
+        save_checked(round)
 
-        if chapter_lines is not None:
-            _chapters_set(round=round, lines=chapter_lines, user=user, reason=reason)
+        _chapters_write(round=round, lines=chapter_lines, removed=list(remove_chapters), user=user, reason=reason)
         _notes_add(round=round, lines=note_lines, user=user, reason=reason)
         if source_lines:
             errors, cited = [], []
@@ -214,38 +259,53 @@ def round_log(
     return round
 
 
-def _chapters_set(*, round: Round, lines: list[ChapterLine], user, reason: str) -> None:
-    """Make the round's chapter rows exactly ``lines``; validate every row before writing."""
+def _chapters_write(*, round: Round, lines: list[ChapterLine], removed: list, user, reason: str) -> None:
+    """Write the round's chapter rows as described in :func:`round_log`; validate every row
+    before writing any."""
     errors: list[str] = []
     seen: set[int] = set()
     for line in lines:
         if line.chapter.pk in seen:
-            errors.append(_("%(code)s is listed twice; keep one row per chapter.") % {"code": line.chapter.code})
+            errors.append(f"{line.chapter.code}: {DUPLICATE_CHAPTER_MESSAGE}")
         seen.add(line.chapter.pk)
-    existing = {row.chapter_id: row for row in ChapterProgress.objects.filter(round=round)}
+    existing = {row.pk: row for row in ChapterProgress.objects.filter(round=round).select_related("chapter")}
+    removed_ids = {pk for pk, _version in removed}
+    by_chapter = {row.chapter_id: row for row in existing.values() if row.pk not in removed_ids}
     to_save = []
     for line in lines:
-        row = existing.get(line.chapter.pk) or ChapterProgress(round=round, chapter=line.chapter)
-        if row.pk and (row.status, row.note) == (line.status, line.note):
+        if line.id is not None:
+            row = existing.get(line.id)
+            if row is None:
+                raise ConcurrencyConflict(Round.objects.get(pk=round.pk))
+        else:
+            row = by_chapter.get(line.chapter.pk) or ChapterProgress(round=round, chapter=line.chapter)
+        if row.pk and (row.chapter_id, row.status, row.note) == (line.chapter.pk, line.status, line.note):
+            if line.version is not None and line.version != row.version:
+                raise ConcurrencyConflict(Round.objects.get(pk=round.pk))
             continue
-        row.status, row.note = line.status, line.note
+        row.chapter, row.status, row.note = line.chapter, line.status, line.note
         try:
-            # The one-row-per-chapter rule was checked above, against the submitted rows.
             row.full_clean(validate_constraints=False)
         except ValidationError as error:
             errors.extend(_prefixed(error, line.chapter.code))
-        to_save.append(row)
+        to_save.append((row, line.version))
     if errors:
         raise ValidationError({"chapters": errors})
-    for chapter_id, row in existing.items():
-        if chapter_id not in seen:
-            history_stamp(row, user=user, reason=reason)
-            row.delete()
-    for row in to_save:
-        if row.pk:
-            version_claim(row, expected_version=None)
+    for pk, version in removed:
+        row = existing.get(pk)
+        if row is None:
+            raise ConcurrencyConflict(Round.objects.get(pk=round.pk))
+        version_claim(row, expected_version=version)
         history_stamp(row, user=user, reason=reason)
-        row.save()
+        row.delete()
+    for row, version in to_save:
+        if row.pk:
+            version_claim(row, expected_version=version)
+        history_stamp(row, user=user, reason=reason)
+        try:
+            save_checked(row)
+        except ValidationError as error:
+            raise ValidationError({"chapters": _prefixed(error, row.chapter.code)}) from error
 
 
 def _notes_add(*, round: Round, lines: list[NoteLine], user, reason: str) -> None:
@@ -274,9 +334,38 @@ def _notes_add(*, round: Round, lines: list[NoteLine], user, reason: str) -> Non
         note.save()
 
 
+ROUND_FIELDS = ("number", *ROUND_IMPORT_FIELDS)
+
+
+def round_fields(round: Round) -> dict:
+    """A round's own fields as :func:`round_log` takes them (to change a few and keep the rest)."""
+    return {name: getattr(round, name) for name in ROUND_FIELDS}
+
+
+def round_upsert(
+    *, agreement: Agreement, number: int | None = None, kind: str = RoundKind.NUMBERED, title: str = "", **fields
+) -> tuple[Round, bool]:
+    """The seed's upsert by natural key (agreement + number, or kind + title without a number),
+    through :func:`round_log` without a version check. Writes nothing if nothing changed."""
+    lookup = {"number": number} if number is not None else {"number__isnull": True, "kind": kind, "title": title}
+    sources = fields.pop("sources", ())
+    values = {"number": number, "kind": kind, "title": title, **fields}
+    with transaction.atomic():
+        round = Round.objects.filter(agreement=agreement, **lookup).first()
+        created = round is None
+        if created:
+            round = round_log(agreement=agreement, **values)
+        else:
+            current = round_fields(round)
+            if any(current[name] != value for name, value in values.items() if name in current):
+                round = round_log(agreement=agreement, round=round, **{**current, **values})
+        citations_set(owner=round, sources=sources, user=fields.get("user"), reason=fields.get("reason", ""))
+    return round, created
+
+
 def round_delete(*, round: Round, expected_version: int | None = None, user=None, reason: str = "") -> None:
     """Delete a round with its chapter rows, notes and citations, each stamped in the history."""
-    _check_reason(reason)
+    reason_check(reason)
     with transaction.atomic():
         version_claim(round, expected_version=expected_version)
         # Delete the children one by one so each history row carries the user and the reason
@@ -286,41 +375,3 @@ def round_delete(*, round: Round, expected_version: int | None = None, user=None
             child.delete()
         history_stamp(round, user=user, reason=reason)
         round.delete()
-
-
-_UNSET = object()
-
-
-def note_update(
-    *,
-    note: ProgressNote,
-    expected_version: int | None,
-    text=_UNSET,
-    visibility=_UNSET,
-    language=_UNSET,
-    chapter=_UNSET,
-    source=_UNSET,
-    user=None,
-    reason: str = "",
-) -> ProgressNote:
-    """Change a note's text, visibility, language, chapter or source; refused if it changed meanwhile."""
-    _check_reason(reason)
-    changes = {"text": text, "visibility": visibility, "language": language, "chapter": chapter, "source": source}
-    with transaction.atomic():
-        version_claim(note, expected_version=expected_version)
-        for name, value in changes.items():
-            if value is not _UNSET:
-                setattr(note, name, value.strip() if name == "text" else value)
-        note.full_clean()
-        history_stamp(note, user=user, reason=reason)
-        note.save()
-    return note
-
-
-def note_delete(*, note: ProgressNote, expected_version: int | None, user=None, reason: str = "") -> None:
-    """Delete a note; refused with ``ConcurrencyConflict`` if it changed after it was loaded."""
-    _check_reason(reason)
-    with transaction.atomic():
-        version_claim(note, expected_version=expected_version)
-        history_stamp(note, user=user, reason=reason)
-        note.delete()
