@@ -10,7 +10,7 @@ import urllib.request
 
 import pytest
 from django.db import IntegrityError, connection
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 from negotiations import roles
@@ -200,7 +200,8 @@ def served(live_server, transactional_db):
     agreement = f.agreement(slug="alpha", parties=("IND", "PER"))
     agreement.editors.add(official)
     f.chapter("ROO")
-    return live_server.url, Token.objects.create(user=official).key, agreement
+    _row, token = AuthToken.objects.create(user=official)
+    return live_server.url, token, agreement
 
 
 def test_creates_under_the_development_server_answer_201_with_a_plain_location(served):
