@@ -119,13 +119,13 @@ def test_a_write_that_loses_the_race_inside_the_transaction_is_412(curator, reco
     its transaction, so a change landing between them is refused too."""
     url, field, read = records["round"]
     etag = curator.get(url)["ETag"]
-    real_update = services.round_log
+    real_update = services.round_update
 
     def concurrent_then_update(**kwargs):
         Round.objects.filter(pk=kwargs["round"].pk).update(version=kwargs["round"].version + 1, summary="theirs")
         return real_update(**kwargs)
 
-    monkeypatch.setattr(services, "round_log", concurrent_then_update)
+    monkeypatch.setattr(services, "round_update", concurrent_then_update)
     response = curator.patch(url, {field: "mine"}, format="json", HTTP_IF_MATCH=etag)
     assert response.status_code == 412
     # (The simulated rival write ran inside the request's transaction, so it is rolled back too.)

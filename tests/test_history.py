@@ -130,10 +130,10 @@ def test_a_note_withdrawn_into_confidential_leaves_no_public_trace(agreement, of
 
 
 def test_confidential_notes_of_a_round_moved_to_another_agreement_stay_with_it(agreement, official, logged):
-    from negotiations.services import note_add, round_fields, round_log
+    from negotiations.services import note_add, round_update
 
     other = f.agreement(slug="other-talks")
-    round_log(agreement=other, round=logged, **round_fields(logged))
+    round_update(round=logged, expected_version=logged.version, agreement=other)
     note_add(round=logged, text="OTHER-AGREEMENT-SECRET", visibility=Visibility.CONFIDENTIAL)
     rows = rows_for(agreement, official)
     assert not any("OTHER-AGREEMENT-SECRET" in (r.subject + " ".join(c.new for c in r.changes)) for r in rows)

@@ -260,13 +260,8 @@ class RoundViewSet(TrackerViewSet):
             data["venue"] = venue
         data.pop("end_precision", None)
         data.pop("agreement", None)
-        return services.round_log(
-            agreement=instance.agreement,
-            round=instance,
-            expected_version=expected,
-            user=self.request.user,
-            reason=self.reason(),
-            **{**services.round_fields(instance), **data},
+        return services.round_update(
+            round=instance, expected_version=expected, user=self.request.user, reason=self.reason(), **data
         )
 
     def write_delete(self, instance, expected):

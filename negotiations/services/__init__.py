@@ -36,7 +36,15 @@ from .progress import (
     round_lock,
 )
 from .reference import reference_delete, reference_save
-from .round_log import round_delete, round_fields, round_log, round_next_number, round_snapshot, round_upsert
+from .round_log import (
+    round_delete,
+    round_fields,
+    round_log,
+    round_next_number,
+    round_snapshot,
+    round_update,
+    round_upsert,
+)
 from .rounds import venue_get_or_create, venue_resolve
 
 __all__ = [
@@ -67,6 +75,7 @@ __all__ = [
     "round_delete",
     "round_log",
     "round_next_number",
+    "round_update",
     "round_upsert",
     "rounds_status_set",
     "source_merge",

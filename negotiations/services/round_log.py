@@ -342,6 +342,20 @@ def round_fields(round: Round) -> dict:
     return {name: getattr(round, name) for name in ROUND_FIELDS}
 
 
+def round_update(*, round: Round, expected_version: int | None, user=None, reason: str = "", **fields) -> Round:
+    """Change some of a round's own fields (``agreement`` too: a curator may move a round),
+    keeping the others: :func:`round_log` with the round's current values as the defaults."""
+    agreement = fields.pop("agreement", None) or round.agreement
+    return round_log(
+        agreement=agreement,
+        round=round,
+        expected_version=expected_version,
+        user=user,
+        reason=reason,
+        **{**round_fields(round), **fields},
+    )
+
+
 def round_upsert(
     *, agreement: Agreement, number: int | None = None, kind: str = RoundKind.NUMBERED, title: str = "", **fields
 ) -> tuple[Round, bool]:
