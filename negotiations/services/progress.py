@@ -143,7 +143,7 @@ def note_add(
     note = ProgressNote(
         round=round,
         chapter=chapter,
-        text=(text or "").strip(),
+        text=text,
         visibility=visibility,
         language=language,
         source=source,
