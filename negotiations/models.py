@@ -192,7 +192,7 @@ class Party(models.Model):
         return f"{self.local_name} ({self.code})"
 
     def get_absolute_url(self):
-        return reverse("round-list") + f"?party={self.code}"
+        return reverse("party-detail", args=[self.code])
 
     @property
     def local_name(self) -> str:

@@ -532,3 +532,30 @@ def coverage_summary() -> dict:
         "linked_sources": sources["linked"],
     }
     return {"totals": totals, "party_rows": rows, "coverage_labels": RoundsCoverage.choices}
+
+
+def party_overview(party, *, rounds_shown: int = 5) -> dict:
+    """What a party's page shows (five queries): its negotiations (directly, or through a bloc
+    it belongs to only when that bloc is itself the party), next and recent rounds, chapters
+    discussed across them with how many negotiations, and its blocs with dates."""
+    from .models import Agreement, BlocMembership, Chapter
+
+    today = timezone.localdate()
+    ids = Agreement.objects.filter(agreement_parties__party=party).values("pk")
+    agreements = list(Agreement.objects.filter(pk__in=ids).order_by("name"))
+    rounds = Round.objects.filter(agreement__in=ids).select_related("agreement", "venue__country")
+    upcoming = list(
+        rounds.filter(Q(status=RoundStatus.PLANNED) & starts_on_or_after_q(today)).order_by("start_date", "pk")[
+            :rounds_shown
+        ]
+    )
+    recent = list(
+        rounds.filter(status=RoundStatus.HELD, start_date__lte=today).order_by("-start_date", "-pk")[:rounds_shown]
+    )
+    chapters = list(
+        Chapter.objects.filter(progress__round__agreement__in=ids)
+        .annotate(negotiations=Count("progress__round__agreement", distinct=True))
+        .order_by("order", "code")
+    )
+    blocs = list(BlocMembership.objects.filter(member=party).select_related("bloc").order_by("joined_on"))
+    return {"agreements": agreements, "upcoming": upcoming, "recent": recent, "chapters": chapters, "blocs": blocs}

@@ -11,6 +11,7 @@ urlpatterns = [
     path("agreements/<slug:slug>/", views.agreement_detail, name="agreement-detail"),
     path("agreements/<slug:slug>/export.json", views.agreement_export, name="agreement-export"),
     path("rounds/", views.round_list, name="round-list"),
+    path("parties/<str:code>/", views.party_detail, name="party-detail"),
     path("rounds/<int:pk>/", views.round_detail, name="round-detail"),
     path("chapters/", views.chapter_list, name="chapter-list"),
     path("chapters/<str:code>/", views.chapter_detail, name="chapter-detail"),

@@ -21,7 +21,7 @@ from .filtersets import (
     RoundFilterSet,
     filter_errors,
 )
-from .models import Chapter, ChapterProgress
+from .models import Chapter, ChapterProgress, Party
 from .permissions import can_edit_agreement
 from .search import MAX_QUERY_LENGTH, NOTE_RANK_LIMIT, SearchResults, search_results, using_postgres
 
@@ -275,3 +275,14 @@ def search_view(request):
         else "",
     }
     return render(request, "negotiations/search.html", context)
+
+
+@require_safe
+def party_detail(request, code):
+    """A party's page: its negotiations with status, next and recent rounds, the chapters its
+    rounds discussed, the blocs it belongs to, and links to its filtered lists, exports and
+    calendar. A constant number of queries, whatever the record holds."""
+    if code != code.upper():
+        return redirect("party-detail", code=code.upper())
+    party = get_object_or_404(Party, code=code)
+    return render(request, "negotiations/party_detail.html", {"party": party, **selectors.party_overview(party)})
