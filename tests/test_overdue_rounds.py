@@ -118,3 +118,14 @@ def test_editor_todo_lists_their_overdue_and_incomplete_rounds(client, rounds):
 
 def test_todo_needs_sign_in(client, db):
     assert client.get("/todo/").status_code == 302
+
+
+def test_public_chapter_note_is_not_followed_by_no_notes(client, db):
+    r = f.round_()
+    f.progress(r, "ROO", note="Agreed the product-specific rules.")
+    f.progress(r, "TBT")
+    page = client.get(r.get_absolute_url()).content.decode()
+    roo = page.split('id="chapter-ROO"', 1)[1].split("</section>", 1)[0]
+    tbt = page.split('id="chapter-TBT"', 1)[1].split("</section>", 1)[0]
+    assert "Agreed the product-specific rules." in roo and "No notes on this chapter" not in roo
+    assert "No notes on this chapter for this round." in tbt
