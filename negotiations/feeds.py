@@ -55,6 +55,13 @@ class PlainTextAtomFeed(Atom1Feed):
             handler.addQuickElement("summary", item["description"], {"type": "text"})
 
 
+def fact_datetime(item: Round):
+    """Midnight UTC of the round's first day (of its period, for a month or a year), or None."""
+    if item.start_date is None:
+        return None
+    return dt.datetime.combine(item.start_date, dt.time(0, 0), tzinfo=dt.UTC)
+
+
 class RoundsFeed(Feed):
     """Rounds recently added or changed, newest change first."""
 
@@ -105,10 +112,13 @@ class RoundsFeed(Feed):
         return item.get_absolute_url()
 
     def item_pubdate(self, item: Round):
-        return item.created_at
+        return fact_datetime(item) or item.created_at
 
     def item_updateddate(self, item: Round):
-        return item.updated_at
+        """The date of the fact (the round's start), not when the row was loaded or saved: a
+        seed load would otherwise give every entry the same moment. Undated rounds keep the
+        record's own time; the history keeps created/updated for everything."""
+        return fact_datetime(item) or item.updated_at
 
     def item_categories(self, item: Round):
         return [p.chapter.code for p in item.progress.all()]

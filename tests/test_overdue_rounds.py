@@ -129,3 +129,15 @@ def test_public_chapter_note_is_not_followed_by_no_notes(client, db):
     tbt = page.split('id="chapter-TBT"', 1)[1].split("</section>", 1)[0]
     assert "Agreed the product-specific rules." in roo and "No notes on this chapter" not in roo
     assert "No notes on this chapter for this round." in tbt
+
+
+def test_atom_entries_carry_the_date_of_the_round(client, db):
+    import xml.etree.ElementTree as ET
+
+    a = f.agreement("india-peru")
+    f.round_(a, 1, start_date=dt.date(2019, 3, 4), end_date=dt.date(2019, 3, 6))
+    f.round_(a, 2, start_date=dt.date(2021, 8, 1), end_date=None, date_precision=DatePrecision.MONTH)
+    atom = "{http://www.w3.org/2005/Atom}"
+    root = ET.fromstring(client.get("/feeds/rounds.atom").content)
+    updated = sorted(e.find(f"{atom}updated").text[:10] for e in root.findall(f"{atom}entry"))
+    assert updated == ["2019-03-04", "2021-08-01"]
