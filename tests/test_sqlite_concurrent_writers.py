@@ -71,7 +71,8 @@ def call(method, url, *, token=None, body=None, headers=None):
 @pytest.fixture
 def sqlite_server(tmp_path):
     """A development server on a fresh, migrated SQLite file: (base URL, token, round ids)."""
-    env = {key: value for key, value in os.environ.items() if key not in {"DATABASE_URL", "DATABASE_REPLICA_URLS"}}
+    own_services = {"DATABASE_URL", "DATABASE_REPLICA_URLS", "CACHE_URL"}
+    env = {key: value for key, value in os.environ.items() if key not in own_services}
     env.update(DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}", DJANGO_SETTINGS_MODULE="tracker.settings")
 
     def manage(*args):
