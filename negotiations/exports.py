@@ -5,8 +5,9 @@ chunks (``iterator(chunk_size=…)``) so memory stays flat however large the exp
 UTF-8 with a byte-order mark so spreadsheet programs read accents and dashes correctly;
 partial dates are written as ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD`` beside their precision.
 
-``?format=`` is also a round filter (in_person, virtual, hybrid): only the values ``csv`` and
-``json`` select an export, the others stay filters (:func:`split_export_format`).
+``?format=`` was also the rounds' meeting-format filter before it was named ``meeting_format``
+(in_person, virtual, hybrid): only the values ``csv`` and ``json`` select an export, the others
+stay that filter under its old name (:func:`split_export_format`).
 """
 
 import itertools

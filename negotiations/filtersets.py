@@ -170,8 +170,12 @@ class AgreementFilterSet(BaseFilterSet):
 
 class RoundFilterSet(BaseFilterSet):
     """``q``, ``agreement``, ``party`` (+ ``party_include_members``), ``chapter``, ``chapter_status``,
-    ``host_country``, ``city``, ``format``, ``status``, ``kind``, ``start_after``, ``start_before``,
-    ``upcoming``, ``ordering``.
+    ``host_country``, ``city``, ``meeting_format``, ``status``, ``kind``, ``start_after``,
+    ``start_before``, ``upcoming``, ``ordering``.
+
+    ``meeting_format`` was first called ``format``, which is also the export format
+    (``format=csv``). ``format=in_person|virtual|hybrid`` still filters (old links keep working):
+    it is read as ``meeting_format`` once the export formats are taken out of it.
 
     ``chapter`` with ``chapter_status`` means "this chapter reached this status at the round";
     ``chapter_status`` alone means "some chapter reached it".
@@ -197,7 +201,13 @@ class RoundFilterSet(BaseFilterSet):
         error_messages={"invalid_choice": _("Unknown country code “%(value)s”.")},
     )
     city = filters.CharFilter(field_name="venue__city", lookup_expr="iexact", label=_("City"))
-    format = choices_filter(RoundFormat.choices, _("Format"), _("Unknown format “%(value)s”."))
+    meeting_format = choices_filter(
+        RoundFormat.choices,
+        _("Meeting format"),
+        _("Unknown meeting format “%(value)s”."),
+        field_name="format",
+        help_text=_("In person, virtual or hybrid"),
+    )
     status = choices_filter(RoundStatus.choices, _("Status"), _("Unknown round status “%(value)s”."))
     kind = choices_filter(RoundKind.choices, _("Kind"), _("Unknown round kind “%(value)s”."))
     start_after = PartialDateFilter(method="filter_start_after", label=_("Starts on or after"))
@@ -237,7 +247,7 @@ class RoundFilterSet(BaseFilterSet):
             "chapter_status",
             "host_country",
             "city",
-            "format",
+            "meeting_format",
             "status",
             "kind",
             "start_after",
@@ -245,6 +255,18 @@ class RoundFilterSet(BaseFilterSet):
             "upcoming",
             "overdue",
         ]
+
+    def __init__(self, data=None, *args, **kwargs):
+        super().__init__(self.with_old_names(data), *args, **kwargs)
+
+    @staticmethod
+    def with_old_names(data):
+        """``format=virtual`` (the old name) read as ``meeting_format=virtual``."""
+        if data is None or not hasattr(data, "getlist") or not data.getlist("format"):
+            return data
+        data = data.copy()
+        data.setlist("meeting_format", [*data.getlist("meeting_format"), *data.pop("format")])
+        return data
 
     def filter_nothing(self, queryset, name, value):
         return queryset

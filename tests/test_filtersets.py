@@ -290,7 +290,8 @@ def test_round_host_country_and_city(data):
 
 
 def test_round_format_status_kind(data):
-    assert rounds("format=virtual") == {data["ipv"]}
+    assert rounds("meeting_format=virtual") == {data["ipv"]}
+    assert rounds("meeting_format=virtual&meeting_format=hybrid") == {data["ipv"]}
     assert rounds("kind=special") == {data["ipv"]}
     data["ip9"].status = RoundStatus.POSTPONED
     data["ip9"].save()
@@ -367,6 +368,16 @@ def test_round_filters_combine(data):
 # --- Errors -------------------------------------------------------------------------------
 
 
+def test_round_meeting_format_keeps_its_old_name(data):
+    """Links written before the rename (``format=virtual``) filter as they did, alone or
+    beside the new name; the form shows the value under the new name."""
+    assert rounds("format=virtual") == {data["ipv"]}
+    both = rounds("meeting_format=virtual&meeting_format=in_person")
+    assert rounds("format=virtual&meeting_format=in_person") == both and data["ipv"] in both
+    filterset = RoundFilterSet(QueryDict("format=virtual"), queryset=Round.objects.all())
+    assert filterset.form["meeting_format"].value() == ["virtual"]
+
+
 @pytest.mark.parametrize(
     ("query", "message"),
     [
@@ -376,7 +387,8 @@ def test_round_filters_combine(data):
         ("agreement=no-such-thing", "Unknown agreement “no-such-thing”."),
         ("status=nope", "Unknown round status “nope”."),
         ("chapter_status=done", "Unknown chapter status “done”."),
-        ("format=telepathy", "Unknown format “telepathy”."),
+        ("meeting_format=telepathy", "Unknown meeting format “telepathy”."),
+        ("format=telepathy", "Unknown meeting format “telepathy”."),
         ("kind=party", "Unknown round kind “party”."),
         ("start_after=2025-13", "“2025-13” is not a valid calendar date."),
         ("start_before=yesterday", "“yesterday” is not a date; use YYYY, YYYY-MM or YYYY-MM-DD."),
@@ -509,7 +521,7 @@ def test_parameter_names_are_the_published_contract():
         "chapter_status",
         "host_country",
         "city",
-        "format",
+        "meeting_format",
         "status",
         "kind",
         "start_after",

@@ -213,12 +213,29 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"anon": os.environ.get("API_ANON_RATE", "600/hour")},
+    # Every refusal in one of the schema's shapes (400: messages by field; others: detail + code).
+    "EXCEPTION_HANDLER": "negotiations.api.base.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Trade negotiation tracker API",
-    "DESCRIPTION": "Agreements, status timelines, rounds, chapter progress and public notes.",
+    "DESCRIPTION": (
+        "Agreements, status timelines, rounds, chapter progress and public notes of trade "
+        "negotiations, each fact with its sources.\n\n"
+        "[← Back to the tracker](/) · [API overview](/api/) · [Schema (OpenAPI 3.0)](/api/schema/) · "
+        "[Full-data export](/api/export/)\n\n"
+        "Reading needs no account. Writing needs a token (ask a curator; send "
+        "`Authorization: Token <token>`). Lists take the site's filters; `format=csv` downloads "
+        "every matching row. Versioned records answer with an `ETag`; send it back in `If-Match` "
+        "to change them (412 if someone changed the record first)."
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Request bodies apart from responses: a create or update body holds only what a client sends.
+    "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "negotiations.api.schema.describe_parameters",
+    ],
     # Several models have a "status" or "kind"; name each vocabulary after its choices class.
     "ENUM_NAME_OVERRIDES": {
         f"{name}Enum": f"negotiations.choices.{name}"

@@ -1,7 +1,8 @@
 """The API's framework: the base viewset every endpoint derives from, and what it is made of.
 
 - Content negotiation: only ``?format=csv`` and ``?format=json`` pick a renderer; any other
-  ``format`` value stays a filter (a round's ``format=virtual``), as on the site.
+  ``format`` value stays a filter (``format=virtual``, the old name of rounds' ``meeting_format``),
+  as on the site.
 - Every list is filtered by the site's FilterSet (same names and messages); an invalid filter
   answers 400, never an unfiltered list. ``?format=csv`` streams every matching row.
 - Optimistic concurrency: a record with a ``version`` answers GET with ``ETag: "v<version>"``;
@@ -10,19 +11,23 @@
 - Writes go through ``negotiations.services``, with the user and the reason (the
   ``X-Change-Reason`` header, or "API") stamped on the audit trail; the services' exceptions
   map to HTTP (400 invalid, 409 still used, 412 stale).
+- Errors have three shapes, the schema's ``ValidationError`` (every 400), ``Conflict`` (412) and
+  ``Error`` (the rest, with a language-neutral ``code``): :func:`exception_handler`.
 """
 
 import re
 
 from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
+from django.http import Http404
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from knox.auth import TokenAuthentication
 from rest_framework import exceptions, status, viewsets
 from rest_framework.authentication import SessionAuthentication
@@ -32,6 +37,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.renderers import BaseRenderer, BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
+from rest_framework.views import exception_handler as drf_exception_handler
 
 from tracker.input_guard import control_character_errors
 
@@ -44,6 +50,7 @@ from ..services.common import AlreadyExists, ConcurrencyConflict, integrity_erro
 from . import serializers as api
 from .csv_export import csv_download, serialized_csv_chunks
 from .permissions import TrackerPermission
+from .schema import update_request
 
 REASON_HEADER = "X-Change-Reason"
 
@@ -62,7 +69,7 @@ class _NoFormatOverride:
 
 class ExportFormatNegotiation(DefaultContentNegotiation):
     """Only ``?format=csv`` and ``?format=json`` choose a renderer; any other value of ``format``
-    is a filter (rounds: in_person, virtual, hybrid), exactly as on the site."""
+    is the rounds' meeting-format filter under its old name (in_person, virtual, hybrid)."""
 
     settings = _NoFormatOverride()
 
@@ -167,33 +174,101 @@ def parse_if_match(header: str) -> list[str]:
     return tags
 
 
+def exception_handler(exc, context):
+    """DRF's handler, with every answer in one of the schema's three error shapes: a 400 is
+    always a map of field names to messages (a body that is not JSON, or a message about the
+    whole request, under ``non_field_errors``), and any other refusal carries ``detail`` and a
+    language-neutral ``code``."""
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound(*exc.args)
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied(*exc.args)
+    if isinstance(exc, exceptions.ParseError):
+        exc = exceptions.ValidationError({api_settings.NON_FIELD_ERRORS_KEY: [exc.detail]})
+    elif isinstance(exc, exceptions.ValidationError) and not isinstance(exc.detail, dict):
+        exc = exceptions.ValidationError({api_settings.NON_FIELD_ERRORS_KEY: exc.detail})
+    response = drf_exception_handler(exc, context)
+    if response is not None and isinstance(response.data, dict) and "detail" in response.data:
+        code = exc.get_codes() if isinstance(exc, exceptions.APIException) else None
+        if isinstance(code, str):
+            response.data.setdefault("code", code)
+    return response
+
+
+def _error(serializer, description, code: str, detail: str, **extra) -> OpenApiResponse:
+    example = OpenApiExample(code, value={"detail": detail, "code": code, **extra})
+    return OpenApiResponse(serializer, description=description, examples=[example])
+
+
 def error_responses(*codes: int) -> dict:
     described = {
         400: OpenApiResponse(
-            api.VALIDATION_ERROR_SCHEMA, description=_("Invalid input or filter: messages by field name.")
+            api.ValidationErrorSerializer,
+            description=_("Invalid input or filter: messages by field name (non_field_errors for the whole request)."),
+            examples=[
+                OpenApiExample("field", value={"chapter": ["Unknown chapter code “XYZ”."]}),
+                OpenApiExample("non_field", value={"non_field_errors": ["JSON parse error - Expecting value"]}),
+            ],
         ),
-        401: OpenApiResponse(
-            api.ErrorSerializer, description=_("Not signed in (writes), or an invalid token. Header: WWW-Authenticate.")
-        ),
-        403: OpenApiResponse(
+        401: _error(
             api.ErrorSerializer,
-            description=_(
-                "Signed in but not allowed: your role, the agreements assigned to you, or a missing CSRF token."
-            ),
+            _("Not signed in (writes), or an invalid token. Header: WWW-Authenticate."),
+            "not_authenticated",
+            "Authentication credentials were not provided.",
         ),
-        404: OpenApiResponse(api.ErrorSerializer, description=_("No such record (or not visible to you).")),
+        403: _error(
+            api.ErrorSerializer,
+            _("Signed in but not allowed: your role, the agreements assigned to you, or a missing CSRF token."),
+            "permission_denied",
+            "You may not edit records of this agreement.",
+        ),
+        404: _error(
+            api.ErrorSerializer,
+            _("No such record (or not visible to you)."),
+            "not_found",
+            "No Round matches the given query.",
+        ),
         409: OpenApiResponse(
             api.ExistsSerializer,
             description=_(
                 "Create: a record with this key already exists (named in ``existing``, with its URL and "
                 "ETag) and was not changed. Delete: still used by other records."
             ),
+            examples=[
+                OpenApiExample(
+                    "already_exists",
+                    value={
+                        "detail": "A record with this key already exists; it was not changed.",
+                        "code": "already_exists",
+                        "number": ["This agreement already has a round with this number."],
+                        "existing": {"url": "https://tracker.example.org/api/rounds/42/", "etag": '"v3"'},
+                    },
+                ),
+                OpenApiExample("protected", value={"detail": Conflict.default_detail, "code": "protected"}),
+            ],
         ),
-        412: OpenApiResponse(
-            api.ConflictSerializer, description=_("If-Match does not match the current ETag: nothing was changed.")
+        412: _error(
+            api.ConflictSerializer,
+            _(
+                "If-Match does not match the current ETag: nothing was changed. Read the record again "
+                '(its ETag is "v<current_version>") and retry.'
+            ),
+            "precondition_failed",
+            PreconditionFailed.default_detail,
+            current_version=4,
         ),
-        428: OpenApiResponse(api.ErrorSerializer, description=_("If-Match header missing.")),
-        429: OpenApiResponse(api.ErrorSerializer, description=_("Too many requests (anonymous clients).")),
+        428: _error(
+            api.ErrorSerializer,
+            _("If-Match header missing: send the ETag of your last GET."),
+            "precondition_required",
+            PreconditionRequired.default_detail,
+        ),
+        429: _error(
+            api.ErrorSerializer,
+            _("Too many requests (anonymous clients). Header: Retry-After."),
+            "throttled",
+            "Request was throttled. Expected available in 60 seconds.",
+        ),
     }
     return {code: described[code] for code in codes}
 
@@ -217,23 +292,29 @@ REASON = OpenApiParameter(
 )
 
 
-def _format_parameter(extra: list[str] = ()) -> OpenApiParameter:
+def _format_parameter(old_meeting_formats: list[str] = ()) -> OpenApiParameter:
+    description = _(
+        "The response format: `json` (the default; also chosen by `Accept: application/json`) or "
+        "`csv` (every matching row, no pagination; also `Accept: text/csv`)."
+    )
+    if old_meeting_formats:
+        description += " " + _(
+            "Deprecated: `in_person`, `virtual` and `hybrid` are still read as `meeting_format`, "
+            "the filter's name before it had its own; send `meeting_format` instead."
+        )
     return OpenApiParameter(
         "format",
         str,
         OpenApiParameter.QUERY,
-        enum=["json", "csv", *extra],
-        many=bool(extra),
-        explode=True if extra else None,
-        description=_("csv streams every matching row (no pagination)")
-        + (_("; any other value filters rounds by format, as on the site") if extra else ""),
+        enum=["json", "csv", *old_meeting_formats],
+        description=description,
     )
 
 
-def list_schema(serializer, *, extra_formats: list[str] = ()) -> dict:
+def list_schema(serializer, *, old_meeting_formats: list[str] = ()) -> dict:
     return {
         "parameters": [
-            _format_parameter(extra_formats),
+            _format_parameter(old_meeting_formats),
             OpenApiParameter("page_size", int, description=_("Rows per page, at most 500.")),
         ],
         "responses": {
@@ -410,7 +491,11 @@ class TrackerViewSet(viewsets.ModelViewSet):
     def already_exists(self, exc: AlreadyExists) -> Response:
         """409: the key is taken. Names the record that holds it (its URL and ETag), which is
         left as it is: to change it, PUT or PATCH it with that ETag in If-Match."""
-        data = {"detail": _("A record with this key already exists; it was not changed."), **api_errors(exc)}
+        data = {
+            "detail": _("A record with this key already exists; it was not changed."),
+            "code": "already_exists",
+            **api_errors(exc),
+        }
         existing = exc.existing
         model = self.get_queryset().model
         if isinstance(existing, model) and self.get_queryset().filter(pk=existing.pk).exists():
@@ -464,8 +549,14 @@ IDEMPOTENCY_KEY = OpenApiParameter(
 )
 
 
-def crud_schema(serializer, detail_serializer=None, *, versioned: bool, extra_formats=(), idempotent_create=False):
+def crud_schema(
+    serializer, detail_serializer=None, *, versioned: bool, old_meeting_formats=(), idempotent_create=False
+):
+    """The schema of a viewset's operations: the list's and the detail's serializers for the
+    responses, ``serializer`` as the create body and it without its fixed fields as the update
+    body, the headers and the error shapes."""
     detail_serializer = detail_serializer or serializer
+    update_body = update_request(serializer)
     create_responses = {201: detail_serializer, **error_responses(400, 401, 403, 409)}
     if idempotent_create:
         create_responses[200] = OpenApiResponse(
@@ -481,13 +572,19 @@ def crud_schema(serializer, detail_serializer=None, *, versioned: bool, extra_fo
     }
     write_errors = error_responses(400, 401, 403, 404, *((412, 428) if versioned else ()))
     return extend_schema_view(
-        list=extend_schema(**list_schema(serializer, extra_formats=extra_formats)),
+        list=extend_schema(**list_schema(serializer, old_meeting_formats=old_meeting_formats)),
         retrieve=extend_schema(responses=read),
         create=extend_schema(
-            parameters=[REASON, *([IDEMPOTENCY_KEY] if idempotent_create else [])], responses=create_responses
+            parameters=[REASON, *([IDEMPOTENCY_KEY] if idempotent_create else [])],
+            request=serializer,
+            responses=create_responses,
         ),
-        update=extend_schema(parameters=write_headers, responses={200: detail_serializer, **write_errors}),
-        partial_update=extend_schema(parameters=write_headers, responses={200: detail_serializer, **write_errors}),
+        update=extend_schema(
+            parameters=write_headers, request=update_body, responses={200: detail_serializer, **write_errors}
+        ),
+        partial_update=extend_schema(
+            parameters=write_headers, request=update_body, responses={200: detail_serializer, **write_errors}
+        ),
         destroy=extend_schema(
             parameters=write_headers,
             responses={204: None, **error_responses(401, 403, 404, 409, *((412, 428) if versioned else ()))},

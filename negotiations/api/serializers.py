@@ -442,12 +442,23 @@ class NoteSerializer(FixedOnUpdateMixin, serializers.ModelSerializer):
 
 
 # --- Errors, for the schema ---------------------------------------------------------------
+# Every refusal has one of three shapes, shared by all operations (so a generated client has one
+# class for each): ``Error`` (401, 403, 404, 409, 428, 429), ``Conflict`` (412) and
+# ``ValidationError`` (every 400). ``code`` is language-neutral; ``detail`` follows the reader's
+# language.
 
 
 class ErrorSerializer(serializers.Serializer):
-    """A refused request: ``detail`` says why."""
+    """A refused request: ``detail`` says why, ``code`` names the reason for programs."""
 
-    detail = serializers.CharField()
+    detail = serializers.CharField(help_text=_("Why the request was refused, in the reader's language."))
+    code = serializers.CharField(
+        required=False,
+        help_text=_(
+            "The reason as a stable code for programs (not translated), e.g. not_authenticated, "
+            "permission_denied, not_found, protected, precondition_required, throttled."
+        ),
+    )
 
 
 class ExistingSerializer(serializers.Serializer):
@@ -464,12 +475,29 @@ class ExistsSerializer(ErrorSerializer):
 class ConflictSerializer(ErrorSerializer):
     """412: the record changed after the ``If-Match`` version; ``current_version`` is its version now."""
 
-    current_version = serializers.IntegerField(required=False)
+    current_version = serializers.IntegerField(
+        required=False, help_text=_('The record\'s version now (its ETag is "v<current_version>").')
+    )
+
+
+class ValidationErrorSerializer(serializers.Serializer):
+    """400: what is wrong with the input. Each key is a field (or filter) name with its messages;
+    ``non_field_errors`` holds those about the request as a whole (e.g. a body that is not JSON).
+    Described by ``api.schema.ValidationErrorSchema`` (a map with one named key)."""
+
+    non_field_errors = serializers.ListField(child=serializers.CharField(), required=False)
 
 
 VALIDATION_ERROR_SCHEMA = {
     "type": "object",
-    "description": "Field name → list of messages (non_field_errors for the record as a whole).",
-    "additionalProperties": {},
+    "description": "Field (or filter) name → list of messages; non_field_errors for the request as a whole.",
+    "properties": {
+        "non_field_errors": {
+            "type": "array",
+            "items": {"type": "string"},
+            "description": "Messages about the request as a whole, not one field.",
+        }
+    },
+    "additionalProperties": {"type": "array", "items": {"type": "string"}},
     "example": {"chapter": ["Unknown chapter code “XYZ”."]},
 }

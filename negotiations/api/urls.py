@@ -10,6 +10,7 @@ from . import views
 app_name = "api"
 
 router = DefaultRouter()
+router.include_root_view = False  # /api/ is api_index: links to the docs, the schema, the export
 router.register("agreements", views.AgreementViewSet, basename="agreement")
 router.register("parties", views.PartyViewSet, basename="party")
 router.register("chapters", views.ChapterViewSet, basename="chapter")
@@ -20,6 +21,7 @@ router.register("status-events", views.StatusEventViewSet, basename="status-even
 router.register("sources", views.SourceViewSet, basename="source")
 
 urlpatterns = [
+    path("", views.api_index, name="index"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", views.DocsView.as_view(), name="docs"),
     re_path(r"^docs/assets/(?P<path>[-\w./]+)$", views.docs_asset, name="docs-asset"),

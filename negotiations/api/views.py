@@ -20,7 +20,7 @@ from drf_spectacular.views import SpectacularSwaggerView
 from rest_framework import exceptions, serializers
 from rest_framework.decorators import api_view, permission_classes, renderer_classes
 from rest_framework.permissions import AllowAny
-from rest_framework.renderers import JSONRenderer
+from rest_framework.renderers import JSONRenderer, TemplateHTMLRenderer
 from rest_framework.response import Response
 
 from .. import services
@@ -190,7 +190,7 @@ class StatusEventViewSet(TrackerViewSet):
 # --- Rounds, chapter progress, notes ------------------------------------------------------
 
 
-@crud_schema(api.RoundSerializer, api.RoundDetailSerializer, versioned=True, extra_formats=RoundFormat.values)
+@crud_schema(api.RoundSerializer, api.RoundDetailSerializer, versioned=True, old_meeting_formats=RoundFormat.values)
 class RoundViewSet(TrackerViewSet):
     """Rounds and other meetings, with the chapters discussed. The detail also nests the notes
     you may read (public ones; confidential ones too if you may edit the agreement)."""
@@ -371,9 +371,11 @@ class NoteViewSet(TrackerViewSet):
 
 
 @extend_schema(
+    operation_id="export_download",
     parameters=[
         OpenApiParameter("kind", str, OpenApiParameter.PATH, enum=columns.KINDS),
         OpenApiParameter("fmt", str, OpenApiParameter.PATH, enum=list(columns.FORMATS)),
+        OpenApiParameter("format", exclude=True),  # the path's extension gives the format
     ],
     responses={
         (200, "text/csv"): OpenApiTypes.STR,
@@ -411,6 +413,7 @@ def export_kind(request, kind: str, fmt: str):
 
 
 @extend_schema(
+    operation_id="export_index",
     responses={200: inline_serializer("ExportIndex", fields={"kind": serializers.CharField()}, many=True)},
     description=_("Links to the four full-data files, in the order to import them."),
 )
@@ -428,6 +431,48 @@ def export_index(request):
             for kind in columns.KINDS
         ]
     )
+
+
+# --- The API's front page -----------------------------------------------------------------
+
+# Path under /api/ → the router's name of the list, in reading order.
+RESOURCE_ROUTES = {
+    "agreements": "agreement",
+    "status-events": "status-event",
+    "rounds": "round",
+    "chapter-progress": "chapter-progress",
+    "notes": "note",
+    "parties": "party",
+    "chapters": "chapter",
+    "sources": "source",
+}
+
+
+@extend_schema(exclude=True)
+@api_view(["GET"])
+@permission_classes([AllowAny])
+@renderer_classes([JSONRenderer, TemplateHTMLRenderer])
+def api_index(request):
+    """``/api/``: where to start. A page for browsers, the same links as JSON for programs."""
+
+    def absolute(name: str) -> str:
+        return request.build_absolute_uri(reverse(name))
+
+    data = {
+        "docs": absolute("api:docs"),
+        "schema": absolute("api:schema"),
+        "export": absolute("api:export-index"),
+        "resources": {path: absolute(f"api:{route}-list") for path, route in RESOURCE_ROUTES.items()},
+        "authentication": {
+            "reading": "No account needed.",
+            "writing": (
+                "Send 'Authorization: Token <token>'. A curator issues your token (admin, or "
+                "'manage.py issue_token USERNAME'); it is shown once."
+            ),
+        },
+        "site": request.build_absolute_uri("/"),
+    }
+    return Response(data, template_name="negotiations/api_index.html")
 
 
 # --- Interactive documentation, served without a CDN ----------------------------------------
