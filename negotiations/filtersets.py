@@ -61,6 +61,9 @@ from .models import (
 )
 from .queries import agreements_of_parties, starts_on_or_after_q
 
+# The rounds' meeting-format filter's name before it was ``meeting_format`` (still read).
+OLD_MEETING_FORMAT = "format"
+
 
 def filter_errors(filterset) -> list[str]:
     """The form's errors as readable sentences, e.g. "Chapter: Unknown chapter code “XYZ”."."""
@@ -85,6 +88,27 @@ class FilterForm(forms.Form):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
+
+
+class RoundFilterForm(FilterForm):
+    """A value of the old name ``format`` that is not a meeting format is reported under
+    ``format``, saying what it could have been (``format=pdf`` is more likely a response format)."""
+
+    def full_clean(self):
+        super().full_clean()
+        old = self.data.getlist(OLD_MEETING_FORMAT) if hasattr(self.data, "getlist") else []
+        unknown = [value for value in old if value not in RoundFormat.values]
+        if not unknown or "meeting_format" not in self._errors:
+            return
+        sent = self.data.getlist("meeting_format")[: -len(old)]
+        if all(value in RoundFormat.values for value in sent):
+            del self._errors["meeting_format"]
+        self._errors[OLD_MEETING_FORMAT] = self.error_class(
+            [
+                _("“%(value)s” is neither a response format (csv, json) nor a meeting format (%(formats)s).")
+                % {"value": unknown[0], "formats": ", ".join(RoundFormat.values)}
+            ]
+        )
 
 
 class BaseFilterSet(filters.FilterSet):
@@ -237,7 +261,7 @@ class RoundFilterSet(BaseFilterSet):
 
     class Meta:
         model = Round
-        form = FilterForm
+        form = RoundFilterForm
         fields = [
             "q",
             "agreement",
@@ -261,11 +285,12 @@ class RoundFilterSet(BaseFilterSet):
 
     @staticmethod
     def with_old_names(data):
-        """``format=virtual`` (the old name) read as ``meeting_format=virtual``."""
-        if data is None or not hasattr(data, "getlist") or not data.getlist("format"):
+        """``format=virtual`` (the old name) read as ``meeting_format=virtual``; the old name
+        stays in the data, where only RoundFilterForm's error message reads it."""
+        if data is None or not hasattr(data, "getlist") or not data.getlist(OLD_MEETING_FORMAT):
             return data
         data = data.copy()
-        data.setlist("meeting_format", [*data.getlist("meeting_format"), *data.pop("format")])
+        data.setlist("meeting_format", [*data.getlist("meeting_format"), *data.getlist(OLD_MEETING_FORMAT)])
         return data
 
     def filter_nothing(self, queryset, name, value):

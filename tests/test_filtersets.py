@@ -376,6 +376,9 @@ def test_round_meeting_format_keeps_its_old_name(data):
     assert rounds("format=virtual&meeting_format=in_person") == both and data["ipv"] in both
     filterset = RoundFilterSet(QueryDict("format=virtual"), queryset=Round.objects.all())
     assert filterset.form["meeting_format"].value() == ["virtual"]
+    # A wrong value under the old name is reported there: it may have meant a response format.
+    filterset = RoundFilterSet(QueryDict("meeting_format=virtual&format=pdf"), queryset=Round.objects.all())
+    assert not filterset.is_valid() and list(filterset.errors) == ["format"]
 
 
 @pytest.mark.parametrize(
@@ -388,7 +391,7 @@ def test_round_meeting_format_keeps_its_old_name(data):
         ("status=nope", "Unknown round status “nope”."),
         ("chapter_status=done", "Unknown chapter status “done”."),
         ("meeting_format=telepathy", "Unknown meeting format “telepathy”."),
-        ("format=telepathy", "Unknown meeting format “telepathy”."),
+        ("format=telepathy", "“telepathy” is neither a response format (csv, json) nor a meeting format"),
         ("kind=party", "Unknown round kind “party”."),
         ("start_after=2025-13", "“2025-13” is not a valid calendar date."),
         ("start_before=yesterday", "“yesterday” is not a date; use YYYY, YYYY-MM or YYYY-MM-DD."),
