@@ -38,10 +38,14 @@ def _generator() -> list[str]:
 
 
 @pytest.fixture(scope="session")
-def client_module(live_server, tmp_path_factory):
+def client_module(live_server, tmp_path_factory, django_db_blocker):
     """The generated package, imported. The schema is read from the live server, as a user would."""
     workdir = tmp_path_factory.mktemp("generated-client")
-    with urllib.request.urlopen(f"{live_server.url}/api/schema/?format=json", timeout=60) as response:
+    # The server thread checks its database connection on every request (it needs no data here).
+    with (
+        django_db_blocker.unblock(),
+        urllib.request.urlopen(f"{live_server.url}/api/schema/?format=json", timeout=60) as response,
+    ):
         (workdir / "schema.json").write_bytes(response.read())
     # No post-generation hooks: the formatter they call (ruff) is not what is tested here.
     (workdir / "config.json").write_text(json.dumps({"post_hooks": [], "package_name_override": PACKAGE}))
