@@ -43,6 +43,7 @@ PARAMETER_DESCRIPTIONS = {
     "published_after": "Sources published on or after this date: YYYY, YYYY-MM or YYYY-MM-DD.",
     "published_before": "Sources published on or before this date: YYYY, YYYY-MM or YYYY-MM-DD.",
     "upcoming": "true: only rounds still to come (planned, not yet started).",
+    "overdue": "true: only planned rounds whose dates have passed without a recorded outcome; false: the others.",
     "planned": "true: only planned (expected) events; false: only events that happened.",
     "is_active": "true: only chapters in use; false: only retired ones.",
     "bloc": "Bloc code: only its member countries.",
