@@ -152,7 +152,7 @@ def test_log_a_round_form_and_its_errors(official_es, site):
         {
             "number": "11",
             "kind": "numbered",
-            "status": "held",
+            "status": "",
             "format": "in_person",
             "start": "2026-02-10",
             "end": "2026-02",
@@ -174,7 +174,7 @@ def test_log_a_round_form_and_its_errors(official_es, site):
     html = response.content.decode()
     assert "No se guardó nada." in html
     assert "Escriba la fecha de término con la misma precisión que la de inicio." in html
-    assert "Indique en qué país está la ciudad." in html
+    assert "Este campo es obligatorio." in html  # the empty status (Django's own Spanish message)
 
 
 def test_a_note_written_in_spanish_is_stored_with_its_language(official_es, site):
