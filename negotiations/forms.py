@@ -13,6 +13,8 @@ from django.http import QueryDict
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from tracker.input_guard import reject_control_characters
+
 from .choices import (
     AgreementStatus,
     DatePrecision,
@@ -58,7 +60,14 @@ SOURCE_ROWS = 1
 # --- Fields -------------------------------------------------------------------------------
 
 
-class PartialDateField(forms.CharField):
+class TextField(forms.CharField):
+    """A form's text: control characters (other than tab and line breaks) are refused, as by
+    the API and the importer."""
+
+    default_validators = [reject_control_characters]
+
+
+class PartialDateField(TextField):
     """A date known to the day, month or year: ``2025-11-03``, ``2025-11`` or ``2025``.
 
     Cleans to ``(date, precision)`` or ``None``; refuses dates outside the plausible range.
@@ -100,7 +109,7 @@ def _reason_rule(value: str) -> None:
 
 def reason_field() -> forms.CharField:
     """The reason for a change; its length rule is the services' (``reason_check``)."""
-    return forms.CharField(
+    return TextField(
         label=_("Reason for change"),
         required=False,
         validators=[_reason_rule],
@@ -183,7 +192,7 @@ class RoundForm(forms.Form):
     value, the others take the colleague's (see :meth:`RoundLogForm.rebased`)."""
 
     version = version_field()
-    snapshot = forms.CharField(widget=forms.HiddenInput, required=False)
+    snapshot = TextField(widget=forms.HiddenInput, required=False)
     number = forms.IntegerField(
         label=_("Round number"),
         required=False,
@@ -192,23 +201,23 @@ class RoundForm(forms.Form):
         widget=forms.NumberInput(attrs={"min": ROUND_NUMBER_MIN, "max": ROUND_NUMBER_MAX}),
     )
     kind = forms.ChoiceField(label=_("Kind"), choices=RoundKind.choices, initial=RoundKind.NUMBERED)
-    title = forms.CharField(
+    title = TextField(
         label=_("Title"), required=False, max_length=200, help_text=_("Only for meetings without a number.")
     )
     status = forms.ChoiceField(label=_("Status"), choices=RoundStatus.choices, initial=RoundStatus.HELD)
     format = forms.ChoiceField(label=_("Format"), choices=RoundFormat.choices, initial=RoundFormat.IN_PERSON)
     start = PartialDateField(label=_("Start date"), required=False)
     end = PartialDateField(label=_("End date"), required=False, help_text=_("Same form as the start date."))
-    dates_note = forms.CharField(label=_("Dates note"), required=False, max_length=500)
-    venue_city = forms.CharField(label=_("City"), required=False, max_length=100)
-    venue_place = forms.CharField(
+    dates_note = TextField(label=_("Dates note"), required=False, max_length=500)
+    venue_city = TextField(label=_("City"), required=False, max_length=100)
+    venue_place = TextField(
         label=_("Named place"), required=False, max_length=200, help_text=_("e.g. “Hyderabad House”")
     )
-    venue_note = forms.CharField(label=_("Venue note"), required=False, max_length=500)
-    chief_negotiators = forms.CharField(
+    venue_note = TextField(label=_("Venue note"), required=False, max_length=500)
+    chief_negotiators = TextField(
         label=_("Chief negotiators"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
-    summary = forms.CharField(label=_("Summary"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    summary = TextField(label=_("Summary"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
     reason = reason_field()
 
     def __init__(self, *args, agreement: Agreement, round: Round | None = None, countries=None, **kwargs):
@@ -332,7 +341,7 @@ class ChapterRowForm(forms.Form):
     status = forms.ChoiceField(
         label=_("Progress"), choices=ProgressStatus.choices, initial=ProgressStatus.UNDER_NEGOTIATION
     )
-    note = forms.CharField(label=_("Public note"), required=False, widget=forms.TextInput)
+    note = TextField(label=_("Public note"), required=False, widget=forms.TextInput)
 
     def __init__(self, *args, chapters, **kwargs):
         super().__init__(*args, **kwargs)
@@ -416,7 +425,7 @@ def note_language_field() -> forms.ChoiceField:
 class NoteRowForm(forms.Form):
     """A new note on the round; a row without text is ignored."""
 
-    text = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    text = TextField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
     visibility = forms.ChoiceField(
         label=_("Visibility"),
         choices=Visibility.choices,
@@ -468,10 +477,10 @@ class SourceRowForm(forms.Form):
     """A source for the round: a web page (reused if its URL is already on record)."""
 
     url = forms.URLField(label=_("URL"), required=False, max_length=500, assume_scheme="https")
-    title = forms.CharField(label=_("Title"), required=False, max_length=500)
-    publisher = forms.CharField(label=_("Publisher"), required=False, max_length=200)
+    title = TextField(label=_("Title"), required=False, max_length=500)
+    publisher = TextField(label=_("Publisher"), required=False, max_length=200)
     published = PartialDateField(label=_("Published"), required=False, help_text="")
-    note = forms.CharField(label=_("What it says"), required=False, max_length=500)
+    note = TextField(label=_("What it says"), required=False, max_length=500)
     conflicting = forms.BooleanField(label=_("Disagrees with the recorded values"), required=False)
 
     def clean(self):
@@ -804,7 +813,7 @@ class StatusEventForm(VersionedForm):
         required=False,
         help_text=_("Planned events are drawn on the timeline but do not change the current status."),
     )
-    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    note = TextField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
     reason = reason_field()
 
     tracked_fields = ("status", "date", "planned", "note")
@@ -869,7 +878,7 @@ class NoteForm(VersionedForm):
     """Edit one progress note (text, visibility, chapter)."""
 
     version = version_field(required=True)
-    text = forms.CharField(label=_("Note"), widget=forms.Textarea(attrs={"rows": 5}))
+    text = TextField(label=_("Note"), widget=forms.Textarea(attrs={"rows": 5}))
     visibility = forms.ChoiceField(
         label=_("Visibility"),
         choices=Visibility.choices,

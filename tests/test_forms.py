@@ -3,6 +3,8 @@
 import datetime as dt
 
 import pytest
+from django import forms
+from django.core.exceptions import ValidationError
 from django.http import QueryDict
 
 from negotiations.choices import DatePrecision, ProgressStatus, RoundFormat, Visibility
@@ -237,3 +239,23 @@ def test_note_form_conflict_rows():
     assert form.is_valid()
     rows = {row["label"]: row for row in form.conflict_rows(note)}
     assert rows["Note"]["changed"] and not rows["Visibility"]["changed"]
+
+
+def test_every_text_field_of_the_site_forms_refuses_control_characters():
+    """The site's forms apply the API's and the importer's rule: no control characters other
+    than tab and line breaks, with the field named."""
+    from negotiations.forms import NoteForm, RoundForm, TextField
+
+    with pytest.raises(ValidationError) as refused:
+        TextField(required=False).clean("agreed\x07text")
+    assert "Control characters" in refused.value.messages[0]
+    assert TextField(required=False).clean("line one\nline two\ttabbed") == "line one\nline two\ttabbed"
+    for form_class in (RoundForm, NoteForm):
+        text_fields = [
+            name
+            for name, field in form_class.base_fields.items()
+            if isinstance(field, forms.CharField) and not isinstance(field.widget, forms.HiddenInput)
+        ]
+        assert text_fields, form_class
+        for name in text_fields:
+            assert isinstance(form_class.base_fields[name], TextField), (form_class.__name__, name)

@@ -7,11 +7,13 @@ and carriage return) have no place in the record's text either. One rule for eve
 - :class:`RejectNulMiddleware` answers 400 to any URL whose path or query string holds a NUL
   (pages, exports, feeds, the API), naming the parameter;
 - :func:`control_character_errors` finds such characters in a write's data, by field, for the
-  API (which answers 400 naming each field) and the importer.
+  API (which answers 400 naming each field) and the importer;
+- :func:`reject_control_characters` is the same rule as a validator for the site's forms.
 """
 
 import re
 
+from django.core.exceptions import ValidationError
 from django.http import HttpResponseBadRequest, JsonResponse
 from django.utils.translation import gettext as _
 
@@ -24,6 +26,12 @@ def nul_message() -> str:
 
 def control_message() -> str:
     return _("Control characters (other than tab and line breaks) are not allowed.")
+
+
+def reject_control_characters(value) -> None:
+    """Validator for the site's text fields: the same rule the API and the importer apply."""
+    if isinstance(value, str) and CONTROL_CHARACTERS.search(value):
+        raise ValidationError(control_message(), code="control_characters")
 
 
 def control_character_errors(data, path: str = "") -> dict[str, list[str]]:
