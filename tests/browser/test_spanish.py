@@ -31,8 +31,11 @@ def test_switch_to_spanish_then_follow_a_filter_link(live_server, seeded, browse
     expect(page.get_by_role("heading", name="Cronología", exact=True)).to_be_visible()
     expect(page.get_by_role("button", name="Español")).to_have_attribute("aria-current", "true")
 
-    # A filter link: the agreements with Peru as a party.
+    # A party's name leads to its country page, which links to the filtered lists.
     page.locator(".facts").get_by_role("link", name="Perú").click()
+    page.wait_for_url("**/parties/PER/")
+    expect(page.locator("html")).to_have_attribute("lang", "es")
+    page.get_by_role("link", name="Sus acuerdos (lista filtrada)").click()
     page.wait_for_url("**/agreements/?party=PER")
     expect(page.locator("html")).to_have_attribute("lang", "es")
     expect(page.get_by_role("heading", level=1)).to_have_text("Acuerdos")
