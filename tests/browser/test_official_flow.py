@@ -174,7 +174,6 @@ def test_conflict_keeps_the_input_and_shows_what_changed(live_server, seeded, ro
         end_date=dt.date(2025, 12, 5),
         date_precision=DatePrecision.DAY,
         dates_note="Exact dates from the PIB release",
-        chapters=None,
         user=colleague,
         reason="PIB release",
         **{name: getattr(round_4, name) for name in kept},
@@ -194,5 +193,5 @@ def test_conflict_keeps_the_input_and_shows_what_changed(live_server, seeded, ro
     page.get_by_label("Start date").fill("2025-12-01")
     page.get_by_label("End date").fill("2025-11-01")
     page.get_by_role("button", name="Save the round").click()
-    expect(page.locator(".field-end .error")).to_have_text("The end date is before the start date.")
+    expect(page.locator(".field-end .error")).to_have_text("The end date cannot be before the start date.")
     shot(page, "09-field-error", full_page=False)
