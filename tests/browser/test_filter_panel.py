@@ -1,0 +1,49 @@
+"""In headless Chromium at 1366 and 390 px: the list pages' filter panel shows every choice, its
+pickers, the active-filter summary and, on phones, results that stay in view.
+
+Screenshots go to test-artifacts/ (uploaded by CI); look at them after a change to the form.
+"""
+
+import pytest
+
+from tests.browser.conftest import ARTIFACTS
+
+pytestmark = pytest.mark.browser
+
+WIDTHS = [1366, 390]
+
+
+def shot(page, name: str, *, full_page: bool = False):
+    page.screenshot(path=str(ARTIFACTS / f"filters-{name}.png"), full_page=full_page)
+
+
+def open_filters(page):
+    panel = page.locator("details.filters")
+    if panel.get_attribute("open") is None:
+        panel.locator("summary").click()
+    return panel
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_every_status_is_visible_without_scrolling_inside_the_list(live_server, seeded, browser_page, width):
+    from playwright.sync_api import expect
+
+    from negotiations.choices import AgreementStatus
+
+    page = browser_page
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto(f"{live_server.url}/agreements/")
+    open_filters(page)
+    options = page.locator(".field-status fieldset input[type=checkbox]")
+    assert options.count() == len(AgreementStatus.choices)
+    expect(page.locator(".field-status").get_by_label("In force", exact=True)).to_be_visible()
+    container = page.locator(".field-status fieldset > div")
+    # Nothing is cut: the list is as tall as its content, and no option lies outside it.
+    clipped = container.evaluate("box => box.scrollHeight - box.clientHeight")
+    assert clipped <= 1
+    box = container.bounding_box()
+    for index in range(options.count()):
+        option = options.nth(index).bounding_box()
+        assert box["y"] <= option["y"] and option["y"] + option["height"] <= box["y"] + box["height"] + 1
+    container.scroll_into_view_if_needed()
+    shot(page, f"statuses-{width}")
