@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from negotiations.choices import PartyKind, RoundStatus
+from negotiations.choices import AgreementStatus, PartyKind, RoundStatus
 from negotiations.models import BlocMembership
 from tests import factories as f
 
@@ -16,7 +16,9 @@ def build(n_agreements: int):
     bloc = f.party("PAC", "Pacific Alliance", kind=PartyKind.BLOC)
     BlocMembership.objects.create(bloc=bloc, member=f.party("PER"), joined_on=dt.date(2011, 4, 28))
     for i in range(n_agreements):
-        a = f.agreement(f"peru-fta-{i}", ("PER", f"X{i:02d}"), name=f"Peru FTA {i}")
+        a = f.agreement(
+            f"peru-fta-{i}", ("PER", f"X{i:02d}"), name=f"Peru FTA {i}", current_status=AgreementStatus.UNDER_NEGOTIATION
+        )
         held = f.round_(a, 1, start_date=today - dt.timedelta(days=30 + i), end_date=today - dt.timedelta(days=29 + i))
         f.progress(held, "ROO")
         f.progress(held, "TBT")
@@ -35,6 +37,7 @@ def test_party_page_constant_queries(client, db, django_assert_max_num_queries, 
     assert "Pacific Alliance" in page and "2011" in page
     assert "?party=PER" in page and "/calendar/rounds.ics?party=PER" in page
     assert "Chapter ROO" in page
+    assert "(stage 3 of 7: Negotiating)" in page  # each negotiation's stage, by its current status
     assert len(response.context["upcoming"]) == min(size, 5) and len(response.context["recent"]) == min(size, 5)
 
 

@@ -122,6 +122,26 @@ def test_base_layout_has_landmarks_and_includes(client, site):
     assert '<label for="nav-q"' in page
 
 
+def test_every_page_links_a_favicon_that_exists(client, site):
+    from django.contrib.staticfiles import finders
+
+    page = text_of(client.get("/"))
+    assert '<link rel="icon" href="/static/favicon.svg"' in page
+    assert finders.find("favicon.svg")
+
+
+def test_breadcrumbs_end_in_the_current_page(client, site):
+    pages = {
+        site["ip"].get_absolute_url(): "India–Peru Trade Agreement",
+        site["r9"].get_absolute_url(): "Round 9",
+        "/chapters/ROO/": "Rules of Origin",
+    }
+    for url, current in pages.items():
+        page = text_of(client.get(url))
+        crumbs = page[page.index('class="breadcrumbs"') : page.index("</nav>", page.index('class="breadcrumbs"'))]
+        assert crumbs.endswith(f'<span aria-current="page">{current}</span>'), (url, crumbs)
+
+
 def test_agreement_detail_shows_parties_meter_timeline_rounds_matrix_sources(client, site):
     response = client.get(site["ip"].get_absolute_url())
     page = text_of(response)

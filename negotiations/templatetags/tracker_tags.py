@@ -107,3 +107,16 @@ def is_numbered(round_obj) -> bool:
     from negotiations.choices import RoundKind
 
     return round_obj.kind == RoundKind.NUMBERED
+
+
+@register.filter
+def agreement_stage(status) -> str:
+    """Where a status stands in the lifecycle: "stage 3 of 7: Negotiating" (empty if unknown)."""
+    from django.utils.translation import gettext
+
+    from negotiations.choices import AGREEMENT_STAGE_LABELS, AGREEMENT_STATUS_STAGE
+
+    number = AGREEMENT_STATUS_STAGE.get(status)
+    if not number:
+        return ""
+    return gettext("stage %(number)s of 7: %(label)s") % {"number": number, "label": AGREEMENT_STAGE_LABELS[number]}
