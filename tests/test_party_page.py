@@ -17,7 +17,10 @@ def build(n_agreements: int):
     BlocMembership.objects.create(bloc=bloc, member=f.party("PER"), joined_on=dt.date(2011, 4, 28))
     for i in range(n_agreements):
         a = f.agreement(
-            f"peru-fta-{i}", ("PER", f"X{i:02d}"), name=f"Peru FTA {i}", current_status=AgreementStatus.UNDER_NEGOTIATION
+            f"peru-fta-{i}",
+            ("PER", f"X{i:02d}"),
+            name=f"Peru FTA {i}",
+            current_status=AgreementStatus.UNDER_NEGOTIATION,
         )
         held = f.round_(a, 1, start_date=today - dt.timedelta(days=30 + i), end_date=today - dt.timedelta(days=29 + i))
         f.progress(held, "ROO")
