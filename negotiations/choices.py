@@ -171,6 +171,14 @@ PROGRESS_STATUS_COLOUR = {
 }
 # Drawn with an outline: their fill is too close to the page's white to stand alone.
 PROGRESS_STATUS_OUTLINE = {ProgressStatus.DISCUSSED: "#5f6b7a"}
+NEUTRAL_COLOUR = ("#d9dde3", "#1d232b")
+
+
+def progress_style(status: str) -> str:
+    """Inline colours for a matrix cell, badge or legend swatch (an outline where the fill is pale)."""
+    background, text = PROGRESS_STATUS_COLOUR.get(status, NEUTRAL_COLOUR)
+    outline = PROGRESS_STATUS_OUTLINE.get(status)
+    return f"background:{background};color:{text}" + (f";box-shadow:inset 0 0 0 1px {outline}" if outline else "")
 
 
 class RoundsCoverage(models.TextChoices):

@@ -21,10 +21,12 @@ from .choices import (
     AGREEMENT_STATUS_STAGE,
     AGREEMENT_STATUSES_UNDER_WAY,
     ROUND_STATUS_COLOUR,
+    ProgressStatus,
     RoundFormat,
     RoundsCoverage,
     RoundStatus,
     Visibility,
+    progress_style,
 )
 from .models import (
     Agreement,
@@ -167,11 +169,32 @@ def venue_display(item: Round) -> str:
 
 
 @dataclass
+class MatrixCell:
+    """One chapter at one round, with what its table cell shows worked out once per page (the
+    round's link and label per column, the status's label and colours per status) rather than
+    per cell in the template: a matrix has hundreds of cells."""
+
+    progress: ChapterProgress
+    label: str  # the status, e.g. "Text exchanged"
+    style: str  # inline colours (choices.progress_style)
+    url: str  # the round page at this chapter's section
+    description: str  # "Rules of Origin, Round 3: Text exchanged", for screen readers
+
+    @property
+    def status(self) -> str:
+        return self.progress.status
+
+    @property
+    def round(self) -> Round:
+        return self.progress.round
+
+
+@dataclass
 class Matrix:
     """Rows are chapters (catalog order), columns are the agreement's rounds in order."""
 
     rounds: list
-    rows: list  # [(chapter, [ChapterProgress | None, …])]
+    rows: list  # [(chapter, [MatrixCell | None, …])]
     skipped: list = field(default_factory=list)  # rounds without any chapter recorded
 
 
@@ -186,14 +209,29 @@ def agreement_matrix(*, agreement: Agreement, rounds: list[Round] | None = None)
     skipped = [r for r in rounds if r.pk not in with_progress]
     rounds = [r for r in rounds if r.pk in with_progress]
     column = {r.pk: index for index, r in enumerate(rounds)}
-    rows: dict[int, tuple[Chapter, list]] = {}
+    round_urls = [r.get_absolute_url() for r in rounds]
+    round_labels = [str(r.label) for r in rounds]
+    status_shown = {value: (str(label), progress_style(value)) for value, label in ProgressStatus.choices}
+    rows: dict[int, tuple[Chapter, str, list]] = {}
     for item in progress:
         if item.round_id not in column:
             continue
-        item.round = rounds[column[item.round_id]]  # reuse the loaded round: no query per cell
-        chapter, cells = rows.setdefault(item.chapter_id, (item.chapter, [None] * len(rounds)))
-        cells[column[item.round_id]] = item
-    ordered = sorted(rows.values(), key=lambda row: (row[0].order, row[0].code))
+        index = column[item.round_id]
+        item.round = rounds[index]  # reuse the loaded round: no query per cell
+        if item.chapter_id not in rows:
+            rows[item.chapter_id] = (item.chapter, str(item.chapter.name), [None] * len(rounds))
+        chapter, chapter_name, cells = rows[item.chapter_id]
+        label, style = status_shown.get(item.status) or (item.status, progress_style(item.status))
+        cells[index] = MatrixCell(
+            progress=item,
+            label=label,
+            style=style,
+            url=f"{round_urls[index]}#chapter-{chapter.code}",
+            description=f"{chapter_name}, {round_labels[index]}: {label}",
+        )
+    ordered = sorted(
+        ((chapter, cells) for chapter, _name, cells in rows.values()), key=lambda row: (row[0].order, row[0].code)
+    )
     return Matrix(rounds=rounds, rows=ordered, skipped=skipped)
 
 

@@ -4,10 +4,10 @@ whose labels and colours come from ``choices.py``."""
 from django import template
 from django.utils.html import format_html
 
+from negotiations import choices
 from negotiations.choices import (
     AGREEMENT_STATUS_COLOUR,
-    PROGRESS_STATUS_COLOUR,
-    PROGRESS_STATUS_OUTLINE,
+    NEUTRAL_COLOUR,
     ROUND_STATUS_COLOUR,
     AgreementStatus,
     DatePrecision,
@@ -18,8 +18,6 @@ from negotiations.choices import (
 from negotiations.dates import format_partial_date, format_partial_date_iso, format_shown_datetime
 
 register = template.Library()
-
-NEUTRAL = ("#d9dde3", "#1d232b")
 
 
 @register.filter
@@ -50,7 +48,7 @@ def _badge(label, background, text, css_class):
 def agreement_status_badge(status):
     """The agreement's current status as a coloured badge (white text, AA contrast)."""
     if not status:
-        return _badge("—", *NEUTRAL, "badge-status")
+        return _badge("—", *NEUTRAL_COLOUR, "badge-status")
     label = label_of(AgreementStatus, status)
     return _badge(label, AGREEMENT_STATUS_COLOUR.get(status, "#5f6b7a"), "#ffffff", "badge-status")
 
@@ -71,10 +69,8 @@ def progress_badge(status):
 
 @register.filter
 def progress_style(status):
-    """Inline colours for a matrix cell, badge or legend swatch (an outline where the fill is pale)."""
-    background, text = PROGRESS_STATUS_COLOUR.get(status, NEUTRAL)
-    outline = PROGRESS_STATUS_OUTLINE.get(status)
-    return f"background:{background};color:{text}" + (f";box-shadow:inset 0 0 0 1px {outline}" if outline else "")
+    """Inline colours for a matrix cell, badge or legend swatch (``choices.progress_style``)."""
+    return choices.progress_style(status)
 
 
 @register.simple_tag
