@@ -47,6 +47,7 @@ from .filters.filters import (
     party_filter,
     round_filter,
 )
+from .filters.widgets import OneOfManySelect
 from .models import (
     Agreement,
     BlocMembership,
@@ -150,7 +151,9 @@ class BaseFilterSet(filters.FilterSet):
 
 
 class AgreementFilterSet(BaseFilterSet):
-    """``q``, ``status``, ``kind``, ``party`` (+ ``party_include_members``), ``chapter``, ``ordering``."""
+    """``q``, ``status``, ``kind``, ``party`` (+ ``party_include_members``), ``chapter``,
+    ``reached_status`` with ``reached_after``/``reached_before`` (a status reached in a date
+    range, e.g. in force between 2010 and 2015), ``ordering``."""
 
     q = filters.CharFilter(method="search", label=_("Search"))
     status = choices_filter(
@@ -160,6 +163,16 @@ class AgreementFilterSet(BaseFilterSet):
     party = party_filter(method="filter_party")
     party_include_members = include_members_filter()
     chapter = chapter_filter(method="filter_chapter")
+    reached_status = filters.MultipleChoiceFilter(
+        choices=AgreementStatus.choices,
+        method="filter_status_reached",
+        label=_("Status reached"),
+        help_text=_("Agreements that reached this status; with dates, between them."),
+        error_messages={"invalid_choice": _("Unknown status “%(value)s”.")},
+        widget=OneOfManySelect(blank_label=_("Any status")),
+    )
+    reached_after = PartialDateFilter(method="filter_status_reached", label=_("Reached on or after"))
+    reached_before = PartialDateFilter(method="filter_status_reached", label=_("Reached on or before"))
     ordering = NullsLastOrderingFilter(
         fields=(("name", "name"), ("status_date", "status_date")),
         field_labels={"name": _("Name"), "status_date": _("Status date")},
@@ -171,7 +184,17 @@ class AgreementFilterSet(BaseFilterSet):
     class Meta:
         model = Agreement
         form = FilterForm
-        fields = ["q", "status", "kind", "party", "party_include_members", "chapter"]
+        fields = [
+            "q",
+            "status",
+            "kind",
+            "party",
+            "party_include_members",
+            "chapter",
+            "reached_status",
+            "reached_after",
+            "reached_before",
+        ]
 
     def filter_nothing(self, queryset, name, value):
         """Modifiers such as ``party_include_members`` are read by the filter they modify."""
@@ -187,6 +210,24 @@ class AgreementFilterSet(BaseFilterSet):
         if not value:
             return queryset
         return queryset.filter(pk__in=ChapterProgress.objects.filter(chapter=value).values("round__agreement"))
+
+    REACHED = ("reached_status", "reached_after", "reached_before")
+
+    def filter_status_reached(self, queryset, name, value):
+        """Agreements with a status event that happened (not planned) with one of the statuses
+        (any, if none is given) dated in the range: the three parameters make one condition on
+        the same event, applied once."""
+        asked = {key: self.form.cleaned_data.get(key) for key in self.REACHED}
+        if name != next((key for key in self.REACHED if asked[key]), None):
+            return queryset
+        events = StatusEvent.objects.filter(planned=False)
+        if asked["reached_status"]:
+            events = events.filter(status__in=asked["reached_status"])
+        if asked["reached_after"]:
+            events = events.filter(starts_on_or_after_q(asked["reached_after"][0], "date", "date_precision"))
+        if asked["reached_before"]:
+            events = events.filter(date__lte=period_end(*asked["reached_before"]))
+        return queryset.filter(pk__in=events.values("agreement"))
 
 
 # --- Rounds -------------------------------------------------------------------------------

@@ -42,6 +42,9 @@ AGREEMENT_QUERIES = [
     "chapter=CRM",
     "q=peru",
     "ordering=-status_date",
+    "reached_status=in_force&reached_after=2010&reached_before=2020",
+    "reached_status=launched&reached_status=under_negotiation&reached_after=2024",
+    "reached_before=2005",
 ]
 
 
@@ -98,9 +101,12 @@ def test_rounds_page_itself_shows_the_api_rows(seeded):
 
 def test_agreements_same_rows_as_the_site(seeded):
     client = APIClient()
+    everything = len(api_rows(client, "/api/agreements/", "", "slug"))
     for query in AGREEMENT_QUERIES:
         site = site_rows(client, "/agreements/", query, "slug")
         assert site == api_rows(client, "/api/agreements/", query, "slug"), query
+        if query.startswith("reached_"):  # the date filter selects some agreements but not all
+            assert 0 < len(site) < everything, query
 
 
 def test_invalid_filters_are_400_on_both(seeded):

@@ -77,3 +77,64 @@ def test_upcoming_includes_a_planned_round_starting_today(rounds):
     )
     response = APIClient().get("/api/rounds/?agreement=soon&upcoming=1")
     assert [row["number"] for row in response.json()["results"]] == [1]
+
+
+# --- A status reached between two dates (agreements) --------------------------------------
+
+
+@pytest.fixture
+def in_force_on_3_november():
+    """One agreement in force on 3 Nov 2025 (signed in 2024), one other signed that day."""
+    from negotiations.choices import AgreementStatus
+    from negotiations.services import status_event_record
+
+    agreement = f.agreement(slug="reached")
+    status_event_record(agreement=agreement, status=AgreementStatus.SIGNED, date=dt.date(2024, 5, 2))
+    status_event_record(agreement=agreement, status=AgreementStatus.IN_FORCE, date=dt.date(2025, 11, 3))
+    other = f.agreement(slug="signed-that-day")
+    status_event_record(agreement=other, status=AgreementStatus.SIGNED, date=dt.date(2025, 11, 3))
+    return agreement
+
+
+def reached(query):
+    response = APIClient().get(f"/api/agreements/?reached_status=in_force&{query}&page_size=100")
+    assert response.status_code == 200, response.content[:300]
+    return [row["slug"] for row in response.json()["results"]]
+
+
+@pytest.mark.parametrize(
+    ("query", "found"),
+    [
+        ("reached_after=2025-11-03", True),  # on the day
+        ("reached_after=2025-11-02", True),  # the day before
+        ("reached_after=2025-11-04", False),  # the day after
+        ("reached_before=2025-11-03", True),
+        ("reached_before=2025-11-04", True),
+        ("reached_before=2025-11-02", False),
+        ("reached_after=2025-11-03&reached_before=2025-11-03", True),
+        ("reached_after=2025-11-04&reached_before=2025-11-30", False),
+        ("reached_after=2025-11&reached_before=2025-11", True),  # the month holds the day
+        ("reached_after=2025&reached_before=2025", True),
+        ("reached_after=2025-12", False),
+        ("reached_before=2025-10", False),
+    ],
+)
+def test_status_reached_between_dates_at_the_edges(in_force_on_3_november, query, found):
+    assert reached(query) == (["reached"] if found else [])
+
+
+def test_a_status_known_to_the_month_counts_from_its_whole_month():
+    from negotiations.choices import AgreementStatus
+    from negotiations.services import status_event_record
+
+    agreement = f.agreement(slug="month-only")
+    status_event_record(
+        agreement=agreement,
+        status=AgreementStatus.IN_FORCE,
+        date=dt.date(2025, 11, 1),
+        date_precision=DatePrecision.MONTH,
+    )
+    assert reached("reached_after=2025-11-30") == ["month-only"]
+    assert reached("reached_after=2025-12-01") == []
+    assert reached("reached_before=2025-11-01") == ["month-only"]
+    assert reached("reached_before=2025-10-31") == []

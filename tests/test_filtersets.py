@@ -186,6 +186,33 @@ def test_agreement_filters_combine_with_and(data):
     assert agreements("chapter=CRM&status=in_force") == set()
 
 
+def test_agreement_status_reached_alone_means_ever_reached(data):
+    assert agreements("reached_status=in_force") == {data["pa"], data["mp"]}
+    assert agreements("reached_status=in_force&reached_status=launched") == {data["pa"], data["mp"], data["ic"]}
+
+
+def test_agreement_status_reached_between_dates(data):
+    assert agreements("reached_status=in_force&reached_after=2013&reached_before=2016") == {data["pa"]}
+    # Without a status: any status event in the range.
+    assert agreements("reached_after=2025") == {data["ip"], data["ic"]}
+
+
+def test_agreement_status_reached_is_one_event_with_that_status_in_the_range(data):
+    """Launched in 2019 and in force in 2025 is not "launched in 2025"."""
+    status_event_record(agreement=data["ic"], status=AgreementStatus.IN_FORCE, date=dt.date(2025, 6, 1))
+    assert agreements("reached_status=launched&reached_after=2025-05") == set()
+    assert agreements("reached_status=in_force&reached_after=2025-05") == {data["ic"]}
+
+
+def test_agreement_status_reached_ignores_planned_events(data):
+    status_event_record(agreement=data["ip"], status=AgreementStatus.CONCLUDED, date=dt.date(2030, 1, 1), planned=True)
+    assert agreements("reached_status=concluded") == set()
+
+
+def test_agreement_status_reached_combines_with_the_other_filters(data):
+    assert agreements("reached_status=in_force&party=PER") == {data["mp"]}
+
+
 def test_agreement_ordering_by_status_date(data):
     ordered = list(apply(AgreementFilterSet, "ordering=-status_date", Agreement.objects.all()))
     assert ordered == [data["ip"], data["ic"], data["pa"], data["mp"]]
@@ -411,6 +438,9 @@ def test_bad_round_values_make_the_form_invalid_with_a_message(data, query, mess
         ("kind=treaty", "Unknown kind “treaty”."),
         ("chapter=crm2", "Unknown chapter code “CRM2”."),
         ("party_include_members=perhaps", "is not a yes/no value"),
+        ("reached_status=ratified", "Status reached: Unknown status “ratified”."),
+        ("reached_after=2025-13", "Reached on or after: "),
+        ("reached_before=soon", "Reached on or before: "),
     ],
 )
 def test_bad_agreement_values_make_the_form_invalid(data, query, message):
@@ -513,6 +543,9 @@ def test_parameter_names_are_the_published_contract():
         "party",
         "party_include_members",
         "chapter",
+        "reached_status",
+        "reached_after",
+        "reached_before",
         "ordering",
     }
     assert set(RoundFilterSet.base_filters) == {

@@ -301,6 +301,20 @@ def test_agreement_list_by_chapter_and_party(client, site):
     assert len(client.get("/agreements/?party=IND").context["page_obj"]) == 2
 
 
+def test_agreement_list_and_its_export_by_status_reached_between_dates(client, site):
+    f.agreement("india-chile-cepa", ("IND", "CHL"))
+    query = "reached_status=launched&reached_after=2017-01-18&reached_before=2017-01-18"
+    response = client.get(f"/agreements/?{query}")
+    assert list(response.context["page_obj"]) == [site["ip"]]
+    assert re.search(r'<option value="launched" selected>', text_of(response))
+    assert 'value="2017-01-18"' in text_of(response)
+    assert list(client.get("/agreements/?reached_status=launched&reached_after=2017-01-19").context["page_obj"]) == []
+    export = b"".join(client.get(f"/agreements/?{query}&format=csv").streaming_content).decode("utf-8-sig")
+    assert "india-peru-ta" in export and "india-chile-cepa" not in export
+    # The planned signature (2027) is not a status reached.
+    assert list(client.get("/agreements/?reached_status=signed").context["page_obj"]) == []
+
+
 def test_search_page(client, site):
     response = client.get("/search/?q=critical minerals")
     assert response.status_code == 200

@@ -42,6 +42,15 @@ PARAMETER_DESCRIPTIONS = {
     "date_before": "Events on or before this date: YYYY, YYYY-MM or YYYY-MM-DD.",
     "published_after": "Sources published on or after this date: YYYY, YYYY-MM or YYYY-MM-DD.",
     "published_before": "Sources published on or before this date: YYYY, YYYY-MM or YYYY-MM-DD.",
+    "reached_after": (
+        "Agreements with a status event (that happened, not planned) on or after this date: YYYY, YYYY-MM or "
+        "YYYY-MM-DD; with `reached_status`, an event of that status. An event known to the month or year "
+        "counts from its whole period."
+    ),
+    "reached_before": (
+        "Agreements with a status event (that happened, not planned) on or before this date: YYYY, YYYY-MM or "
+        "YYYY-MM-DD; with `reached_status`, an event of that status."
+    ),
     "upcoming": "true: only rounds still to come (planned, not yet started).",
     "overdue": "true: only planned rounds whose dates have passed without a recorded outcome; false: the others.",
     "planned": "true: only planned (expected) events; false: only events that happened.",

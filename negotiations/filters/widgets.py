@@ -4,6 +4,7 @@ import html
 
 from django import forms
 from django.urls import reverse
+from django.utils.choices import normalize_choices
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
@@ -124,3 +125,30 @@ class SlugListInput(forms.TextInput):
         if list_id:
             html += format_html('<datalist id="{}"></datalist>', list_id)
         return html
+
+
+class OneOfManySelect(forms.Select):
+    """A drop-down for a repeatable choice parameter, led by a blank "any" option: the form picks
+    one value, and ``?x=a&x=b`` (a link, a script) still reads as both (one of them shown selected).
+    Shorter than a checkbox per choice where one value is the usual question."""
+
+    def __init__(self, attrs=None, choices=(), *, blank_label):
+        self.blank_label = blank_label
+        super().__init__(attrs, choices)
+
+    def __deepcopy__(self, memo):
+        copied = super().__deepcopy__(memo)
+        copied._choices = list(self._choices)  # not the blank-led list the property returns
+        return copied
+
+    @property
+    def choices(self):
+        return [("", self.blank_label), *self._choices]
+
+    @choices.setter
+    def choices(self, value):
+        self._choices = list(normalize_choices(value))
+
+    def value_from_datadict(self, data, files, name):
+        values = data.getlist(name) if hasattr(data, "getlist") else [data.get(name)]
+        return [value for value in values if value not in (None, "")]
