@@ -1,8 +1,8 @@
 """The curators' interface: every model, with the history button (django-simple-history).
 
-Writes that carry business rules go through ``negotiations.services``: status events recompute
-the agreement's current status; saves bump ``version`` so that site editors holding an older
-copy get a conflict instead of silently overwriting a curator's change.
+Every save and delete goes through ``negotiations.services`` (the writers the site and the API
+use), claiming the version of each row as the page loaded it: a curator never silently
+overwrites a colleague's change, and site editors holding an older copy get a conflict.
 """
 
 from django import forms
@@ -81,20 +81,107 @@ class ReasonForm(forms.ModelForm):
     )
 
 
+class LoadedVersionMixin:
+    """Carries the ``version`` of the row as the page showed it, so that the service saving the
+    row claims it (``version_claim``) and refuses the save if someone changed the row since."""
+
+    # On a history page that reverts the row to an earlier state, the version to claim is the
+    # one the row has now, not the one it had then.
+    live_version = False
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is not None:
+            version = self.instance.version
+            if self.live_version:
+                rows = type(self.instance).objects.filter(pk=self.instance.pk)
+                version = rows.values_list("version", flat=True).first()
+            self.initial["loaded_version"] = version
+
+    def loaded_version(self) -> int | None:
+        return self.cleaned_data.get("loaded_version")
+
+
+def _loaded_version_field():
+    return forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1)
+
+
+class VersionedForm(LoadedVersionMixin, ReasonForm):
+    """A versioned record's admin form. After a conflict (``conflict`` set by the admin) it comes
+    back with the curator's input and the error, nothing saved."""
+
+    loaded_version = _loaded_version_field()
+    conflict = None
+
+    def clean(self):
+        if self.conflict is not None:
+            current = self.conflict.current
+            raise ValidationError(
+                gettext(
+                    "The %(kind)s “%(record)s” was changed by someone else after you opened this page, "
+                    "so nothing was saved. Open the page again to see their change, then make yours."
+                )
+                % {"kind": current._meta.verbose_name, "record": current}
+            )
+        return super().clean()
+
+
+class VersionedInlineForm(LoadedVersionMixin, forms.ModelForm):
+    loaded_version = _loaded_version_field()
+
+
+class VersionedInlineMixin:
+    """An inline of versioned rows: each row carries its loaded version (a hidden field)."""
+
+    form = VersionedInlineForm
+
+    def get_fields(self, request, obj=None):
+        return [*super().get_fields(request, obj), "loaded_version"]
+
+
 class VersionedAdmin(SimpleHistoryAdmin):
-    """Saves through the services (the same writers as the site and the API), with the reason
-    the curator gives; every save bumps ``version`` so concurrent site edits see the change.
+    """Saves and deletes through the services (the same writers as the site and the API), with
+    the reason the curator gives. Every versioned row the page writes, the record and each of its
+    inline rows, is claimed at the version the page loaded: a colleague's change in between
+    (site, API or another admin tab) brings the form back with an error instead of being
+    overwritten. Each model names its writer in ``WRITERS``; links and citations go through
+    ``reference_save``."""
 
-    Subclasses name their writer in :meth:`write`; the default saves the record as the
-    ModelForm validated it (reference data and agreements)."""
-
-    form = ReasonForm
+    form = VersionedForm
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
         if self.fieldsets and not any("change_reason" in opts.get("fields", ()) for _name, opts in fieldsets):
-            fieldsets = [*fieldsets, (None, {"fields": ["change_reason"]})]
+            fieldsets = [*fieldsets, (None, {"fields": ["change_reason", "loaded_version"]})]
         return fieldsets
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        conflict = getattr(request, "_admin_conflict", None)
+        reverting = getattr(request, "_admin_reverting", False)
+        if conflict is not None or reverting:
+            form = type(form.__name__, (form,), {"conflict": conflict, "live_version": reverting})
+        return form
+
+    def _retried_on_conflict(self, request, view, *args):
+        """Run an admin page that saves; if a row it writes changed since the page was loaded,
+        roll everything back and show the page again with the curator's input and the error
+        (``VersionedForm.clean``)."""
+        if request.method != "POST":
+            return view(request, *args)
+        try:
+            with transaction.atomic():
+                return view(request, *args)
+        except services.ConcurrencyConflict as conflict:
+            request._admin_conflict = conflict
+            return view(request, *args)
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        return self._retried_on_conflict(request, super().changeform_view, object_id, form_url, extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        request._admin_reverting = True
+        return self._retried_on_conflict(request, super().history_form_view, object_id, version_id, extra_context)
 
     def reason(self, request) -> str:
         return getattr(request, "_admin_change_reason", "") or ""
@@ -104,58 +191,103 @@ class VersionedAdmin(SimpleHistoryAdmin):
         return super().save_form(request, form, change)
 
     def save_model(self, request, obj, form, change):
-        writer = WRITERS.get(self.model)
-        if writer is not None:
-            writer.save(obj, user=request.user, reason=self.reason(request))
-            return
-        with transaction.atomic():
-            services.history_stamp(obj, user=request.user, reason=self.reason(request))
-            obj.save()
-            if change and hasattr(obj, "version"):
-                services.version_claim(obj, expected_version=None)
+        WRITERS[self.model].save(
+            obj, expected_version=form.loaded_version(), form=form, user=request.user, reason=self.reason(request)
+        )
+
+    def save_related(self, request, form, formsets, change):
+        # The record's own many-to-many fields are its writer's (save_model); the inlines' rows
+        # go through theirs.
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
 
     def delete_model(self, request, obj):
-        writer = WRITERS.get(self.model)
-        if writer is None:
-            return super().delete_model(request, obj)
-        writer.delete(obj, user=request.user, reason=gettext("deleted in the admin"))
+        WRITERS[self.model].delete(
+            obj, expected_version=None, user=request.user, reason=gettext("deleted in the admin")
+        )
 
     def delete_queryset(self, request, queryset):
-        if WRITERS.get(self.model) is None:
-            return super().delete_queryset(request, queryset)
         with transaction.atomic():
             for obj in queryset:
                 self.delete_model(request, obj)
 
     def save_formset(self, request, form, formset, change):
-        """Inline rows go through their own writers (chapter progress, notes, status events)."""
-        writer = INLINE_WRITERS.get(formset.model)
-        if writer is None:
-            for obj in formset.save(commit=False):
-                services.history_stamp(obj, user=request.user, reason=self.reason(request))
-                obj.save()
-            for obj in formset.deleted_objects:
-                services.history_stamp(obj, user=request.user, reason=self.reason(request))
-                obj.delete()
-            formset.save_m2m()
-            return
+        writer = WRITERS.get(formset.model, _LinkWriter)
+        loaded = {
+            id(row_form.instance): row_form.loaded_version()
+            for row_form in formset.forms
+            if isinstance(row_form, LoadedVersionMixin) and hasattr(row_form, "cleaned_data")
+        }
         instances = formset.save(commit=False)
+        reason = self.reason(request)
         for obj in formset.deleted_objects:
-            writer.delete(obj, user=request.user, reason=self.reason(request))
+            writer.delete(obj, expected_version=loaded.get(id(obj)), user=request.user, reason=reason)
         for obj in instances:
-            writer.save(obj, user=request.user, reason=self.reason(request))
-        formset.save_m2m()
+            writer.save(obj, expected_version=loaded.get(id(obj)), form=None, user=request.user, reason=reason)
 
 
 def _adopt(obj, saved) -> None:
     """Give the admin's unsaved instance the identity of the row a service created."""
-    obj.pk, obj.version = saved.pk, saved.version
+    obj.pk = saved.pk
+    if hasattr(saved, "version"):
+        obj.version = saved.version
     obj._state.adding = False
+
+
+class _LinkWriter:
+    """Agreement parties and citations: links without a version of their own."""
+
+    @staticmethod
+    def save(obj, *, expected_version, form, user, reason):
+        services.reference_save(instance=obj, user=user, reason=reason)
+
+    @staticmethod
+    def delete(obj, *, expected_version, user, reason):
+        services.reference_delete(instance=obj, user=user, reason=reason)
+
+
+class _AgreementWriter:
+    FIELDS = (
+        "name",
+        "short_name",
+        "spanish_name",
+        "kind",
+        "predecessor",
+        "predecessor_relation",
+        "summary",
+    )
+    COVERAGE = ("rounds_coverage", "coverage_note", "coverage_checked_on")
+
+    @classmethod
+    def save(cls, obj, *, expected_version, form, user, reason):
+        # Editing rights are read-only (absent from the form) for staff who are not curators.
+        rights = {name: form.cleaned_data[name] for name in ("editors", "editor_groups") if name in form.cleaned_data}
+        if obj.pk is None:
+            agreement, _created = services.agreement_upsert(
+                slug=obj.slug,
+                parties=[],  # the parties inline follows
+                coverage={name: getattr(obj, name) for name in cls.COVERAGE},
+                create_only=True,
+                user=user,
+                reason=reason,
+                **{name: getattr(obj, name) for name in cls.FIELDS},
+                **rights,
+            )
+            _adopt(obj, agreement)
+        else:
+            fields = {name: getattr(obj, name) for name in ("slug", *cls.FIELDS, *cls.COVERAGE)}
+            services.agreement_update(
+                agreement=obj, expected_version=expected_version, user=user, reason=reason, **fields, **rights
+            )
+
+    @staticmethod
+    def delete(obj, *, expected_version, user, reason):
+        services.agreement_delete(agreement=obj, expected_version=expected_version, user=user, reason=reason)
 
 
 class _ProgressWriter:
     @staticmethod
-    def save(obj, *, user, reason):
+    def save(obj, *, expected_version, form, user, reason):
         if obj.pk is None:
             _adopt(
                 obj,
@@ -166,7 +298,7 @@ class _ProgressWriter:
         else:
             services.chapter_progress_update(
                 progress=obj,
-                expected_version=None,
+                expected_version=expected_version,
                 chapter=obj.chapter,
                 status=obj.status,
                 note=obj.note,
@@ -175,74 +307,71 @@ class _ProgressWriter:
             )
 
     @staticmethod
-    def delete(obj, *, user, reason):
-        services.chapter_progress_delete(progress=obj, expected_version=None, user=user, reason=reason)
+    def delete(obj, *, expected_version, user, reason):
+        services.chapter_progress_delete(progress=obj, expected_version=expected_version, user=user, reason=reason)
 
 
 class _NoteWriter:
     @staticmethod
-    def save(obj, *, user, reason):
+    def save(obj, *, expected_version, form, user, reason):
+        fields = {name: getattr(obj, name) for name in ("text", "chapter", "visibility", "language", "source")}
         if obj.pk is None:
-            _adopt(
-                obj,
-                services.note_add(
-                    round=obj.round,
-                    text=obj.text,
-                    chapter=obj.chapter,
-                    visibility=obj.visibility,
-                    source=obj.source,
-                    author=obj.author,
-                    user=user,
-                    reason=reason,
-                ),
-            )
+            _adopt(obj, services.note_add(round=obj.round, author=obj.author, user=user, reason=reason, **fields))
         else:
-            services.note_update(
-                note=obj,
-                expected_version=None,
-                text=obj.text,
-                visibility=obj.visibility,
-                chapter=obj.chapter,
-                source=obj.source,
-                user=user,
-                reason=reason,
-            )
+            services.note_update(note=obj, expected_version=expected_version, user=user, reason=reason, **fields)
 
     @staticmethod
-    def delete(obj, *, user, reason):
-        services.note_delete(note=obj, expected_version=None, user=user, reason=reason)
+    def delete(obj, *, expected_version, user, reason):
+        services.note_delete(note=obj, expected_version=expected_version, user=user, reason=reason)
 
 
 class _StatusEventWriter:
     FIELDS = ("status", "date", "date_precision", "planned", "sequence", "note")
 
     @classmethod
-    def save(cls, obj, *, user, reason):
+    def save(cls, obj, *, expected_version, form, user, reason):
         fields = {name: getattr(obj, name) for name in cls.FIELDS}
         if obj.pk is None:
             _adopt(obj, services.status_event_record(agreement=obj.agreement, user=user, reason=reason, **fields))
         else:
             services.status_event_update(
-                event=obj, expected_version=None, agreement=obj.agreement, user=user, reason=reason, **fields
+                event=obj,
+                expected_version=expected_version,
+                agreement=obj.agreement,
+                user=user,
+                reason=reason,
+                **fields,
             )
 
     @staticmethod
-    def delete(obj, *, user, reason):
-        services.status_event_delete(event=obj, user=user, reason=reason)
+    def delete(obj, *, expected_version, user, reason):
+        services.status_event_delete(event=obj, expected_version=expected_version, user=user, reason=reason)
 
 
 class _RoundWriter:
     @staticmethod
-    def save(obj, *, user, reason):
-        services.round_log(agreement=obj.agreement, round=obj, **services.round_fields(obj), user=user, reason=reason)
+    def save(obj, *, expected_version, form, user, reason):
+        services.round_log(
+            agreement=obj.agreement,
+            round=obj,
+            expected_version=expected_version,
+            **services.round_fields(obj),
+            user=user,
+            reason=reason,
+        )
 
     @staticmethod
-    def delete(obj, *, user, reason):
-        services.round_delete(round=obj, user=user, reason=reason)
+    def delete(obj, *, expected_version, user, reason):
+        services.round_delete(round=obj, expected_version=expected_version, user=user, reason=reason)
 
 
-INLINE_WRITERS = {ChapterProgress: _ProgressWriter, ProgressNote: _NoteWriter, StatusEvent: _StatusEventWriter}
-WRITERS = {Round: _RoundWriter, **INLINE_WRITERS}
+WRITERS = {
+    Agreement: _AgreementWriter,
+    Round: _RoundWriter,
+    ChapterProgress: _ProgressWriter,
+    ProgressNote: _NoteWriter,
+    StatusEvent: _StatusEventWriter,
+}
 
 
 class OneRowPerChapterFormSet(forms.BaseInlineFormSet):
@@ -321,7 +450,7 @@ class AgreementPartyInline(admin.TabularInline):
     verbose_name_plural = _("parties")
 
 
-class StatusEventInline(admin.TabularInline):
+class StatusEventInline(VersionedInlineMixin, admin.TabularInline):
     """The agreement's status timeline, oldest first, as it is read."""
 
     model = StatusEvent
@@ -358,7 +487,7 @@ class RoundInline(admin.TabularInline):
         return obj.dates_display
 
 
-class ChapterProgressInline(admin.TabularInline):
+class ChapterProgressInline(VersionedInlineMixin, admin.TabularInline):
     model = ChapterProgress
     formset = OneRowPerChapterFormSet
     extra = 0
@@ -374,7 +503,7 @@ class ChapterProgressInline(admin.TabularInline):
         return super().get_queryset(request).select_related("round__agreement", "chapter")
 
 
-class ProgressNoteInline(admin.StackedInline):
+class ProgressNoteInline(VersionedInlineMixin, admin.StackedInline):
     model = ProgressNote
     extra = 0
     fields = [("chapter", "visibility", "source"), "text", "author"]
@@ -531,11 +660,6 @@ class AgreementAdmin(VersionedAdmin):
     def party_codes(self, obj):
         return ", ".join(party.code for party in obj.parties.all())
 
-    def save_related(self, request, form, formsets, change):
-        # Inline status events may have changed: the derived status follows, in this request's transaction.
-        super().save_related(request, form, formsets, change)
-        services.agreement_status_recompute(agreement=form.instance)
-
     def get_readonly_fields(self, request, obj=None):
         readonly = list(super().get_readonly_fields(request, obj))
         if not is_curator(request.user):
@@ -556,14 +680,6 @@ class StatusEventAdmin(VersionedAdmin):
     @admin.display(description=_("date"), ordering="date")
     def date_display(self, obj):
         return obj.date_display
-
-    def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        services.agreement_status_recompute(agreement=form.instance.agreement)
-        previous = form.initial.get("agreement")
-        if previous and previous != form.instance.agreement_id:
-            # The event moved to another agreement: the one it left needs its status recomputed too.
-            services.agreement_status_recompute(agreement=Agreement.objects.get(pk=previous))
 
 
 # --- Rounds, progress and notes ------------------------------------------------------------------

@@ -109,7 +109,7 @@ def admin_form_data(page) -> dict:
     """The POST data an admin change page would send unchanged, inlines included."""
     form = page.context["adminform"].form
     data = {name: "" if form[name].value() is None else form[name].value() for name in form.fields}
-    for formset in page.context["inline_admin_formsets"]:
+    for formset in page.context.get("inline_admin_formsets", []):
         management = formset.formset.management_form
         for name in management.fields:
             data[f"{management.prefix}-{name}"] = management[name].value()
@@ -294,3 +294,142 @@ def test_agreement_page_links_to_adding_a_round_for_it(curator_client):
     assert link.encode() in page.content
     form = curator_client.get(link).context["adminform"].form
     assert str(form.initial["agreement"]) == str(agreement.pk)
+
+
+# --- Saves claim the version each row had when the page was loaded -----------------------------
+
+CHANGED_MESSAGE = "was changed by someone else after you opened this page"
+
+
+def _stale_save(client, change_url: str, colleague, **changes):
+    """Open an admin page, let a colleague change the record meanwhile, then save the page."""
+    data = {**admin_form_data(client.get(change_url)), **changes}
+    colleague()
+    return client.post(change_url, data)
+
+
+def _inline_prefix_of(data: dict, pk: int) -> str:
+    return next(key[: -len("-id")] for key, value in data.items() if key.endswith("-id") and str(value) == str(pk))
+
+
+def _assert_refused(response):
+    assert response.status_code == 200, "a stale save must not redirect as if saved"
+    assert CHANGED_MESSAGE in response.content.decode()
+    assert CHANGED_MESSAGE in " ".join(response.context["adminform"].form.non_field_errors())
+
+
+def test_a_stale_round_page_is_refused_and_keeps_the_colleagues_change(curator_client):
+    from negotiations import services
+
+    round_ = Round.objects.get(agreement__slug="india-peru-ta", number=9)
+    url = reverse("admin:negotiations_round_change", args=[round_.pk])
+    response = _stale_save(
+        curator_client,
+        url,
+        lambda: services.round_update(round=round_, expected_version=round_.version, summary="The colleague's."),
+        summary="The curator's.",
+    )
+    _assert_refused(response)
+    assert response.context["adminform"].form["summary"].value() == "The curator's."  # their input is kept
+    round_.refresh_from_db()
+    assert (round_.summary, round_.version) == ("The colleague's.", 2)
+    assert not round_.history.filter(summary="The curator's.").exists()
+
+
+@pytest.mark.parametrize("row", ["chapter row", "note"])
+def test_a_stale_inline_row_is_refused_and_nothing_is_saved(curator_client, row):
+    from negotiations import services
+
+    round_ = Round.objects.get(agreement__slug="india-peru-ta", number=9)
+    if row == "chapter row":
+        target = round_.progress.first()
+        field, colleague = (
+            "note",
+            lambda: services.chapter_progress_update(
+                progress=target, expected_version=target.version, note="The colleague's."
+            ),
+        )
+    else:
+        target = factories.note(round_, "A note as it was.")
+        field, colleague = (
+            "text",
+            lambda: services.note_update(note=target, expected_version=target.version, text="The colleague's."),
+        )
+    url = reverse("admin:negotiations_round_change", args=[round_.pk])
+    page = admin_form_data(curator_client.get(url))
+    prefix = _inline_prefix_of(page, target.pk)
+    colleague()
+    response = curator_client.post(url, {**page, f"{prefix}-{field}": "The curator's.", "summary": "Also edited."})
+    _assert_refused(response)
+    target.refresh_from_db()
+    round_.refresh_from_db()
+    assert getattr(target, field) == "The colleague's."
+    assert round_.summary != "Also edited." and round_.version == 1  # the round's own save is rolled back too
+
+
+def test_a_stale_status_event_inline_on_the_agreement_page_is_refused(curator_client):
+    from negotiations import services
+
+    agreement = Agreement.objects.get(slug="india-peru-ta")
+    event = agreement.status_events.order_by("date").first()
+    url = reverse("admin:negotiations_agreement_change", args=[agreement.pk])
+    page = admin_form_data(curator_client.get(url))
+    prefix = _inline_prefix_of(page, event.pk)
+    services.status_event_update(event=event, expected_version=event.version, note="The colleague's.")
+    response = curator_client.post(url, {**page, f"{prefix}-note": "The curator's."})
+    _assert_refused(response)
+    event.refresh_from_db()
+    assert event.note == "The colleague's."
+
+
+@pytest.mark.parametrize("model", [Agreement, StatusEvent, "ChapterProgress", "ProgressNote"], ids=str)
+def test_each_versioned_record_page_refuses_a_stale_save(curator_client, model):
+    from negotiations import models, services
+
+    round_ = Round.objects.get(agreement__slug="india-peru-ta", number=9)
+    if model == "ChapterProgress":
+        obj = round_.progress.first()
+        field, change = "note", lambda: services.chapter_progress_update(progress=obj, expected_version=None, note="C")
+    elif model == "ProgressNote":
+        obj = factories.note(round_, "A note as it was.")
+        field, change = "text", lambda: services.note_update(note=obj, expected_version=None, text="C")
+    elif model is StatusEvent:
+        obj = round_.agreement.status_events.first()
+        field, change = "note", lambda: services.status_event_update(event=obj, note="C")
+    else:
+        obj = round_.agreement
+        field, change = "summary", lambda: services.agreement_update(agreement=obj, summary="C")
+    model = getattr(models, model) if isinstance(model, str) else model
+    url = reverse(f"admin:negotiations_{model._meta.model_name}_change", args=[obj.pk])
+    response = _stale_save(curator_client, url, change, **{field: "The curator's."})
+    _assert_refused(response)
+    obj.refresh_from_db()
+    assert getattr(obj, field) == "C"
+
+
+def test_an_up_to_date_agreement_page_saves_through_the_service_with_its_editors(curator_client):
+    agreement = Agreement.objects.get(slug="india-peru-ta")
+    editor = factories.user("assigned-official", role=roles.OFFICIAL)
+    url = reverse("admin:negotiations_agreement_change", args=[agreement.pk])
+    save_in_admin(curator_client, url, slug="india-peru-fta", editors=[editor.pk], change_reason="Renamed.")
+    agreement.refresh_from_db()
+    assert (agreement.slug, agreement.version, list(agreement.editors.all())) == ("india-peru-fta", 2, [editor])
+    latest = agreement.history.latest()
+    assert (latest.history_user, latest.history_change_reason) == (curator_client.user, "Renamed.")
+    assert Agreement.objects.filter(slug="india-peru-ta").count() == 0
+
+
+def test_reverting_from_the_history_claims_the_live_version(curator_client):
+    from negotiations import services
+
+    round_ = Round.objects.get(agreement__slug="india-peru-ta", number=9)
+    first = round_.history.earliest()
+    services.round_update(round=round_, expected_version=None, summary="Changed once.")
+    url = reverse("admin:negotiations_round_simple_history", args=[round_.pk, first.history_id])
+    page = curator_client.get(url)
+    data = admin_form_data(page)
+    assert str(data["loaded_version"]) == "2"  # the row as it is now, not as the history had it
+    response = curator_client.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    round_.refresh_from_db()
+    assert round_.summary == first.summary and round_.version == 3

@@ -8,7 +8,7 @@ from django.db.models import Max
 from django.utils.translation import gettext as _
 
 from ..choices import DatePrecision
-from ..models import Agreement, StatusEvent
+from ..models import Agreement, AgreementParty, StatusEvent
 from ..timeline import latest_actual_event
 from .common import (
     AlreadyExists,
@@ -96,16 +96,20 @@ def status_event_record(
 def status_event_update(
     *, event: StatusEvent, expected_version: int | None = None, user=None, reason: str = "", **fields
 ) -> StatusEvent:
-    """Change a status event (date, status, planned…) and recompute the agreement's status."""
+    """Change a status event (date, status, planned…, even its agreement) and recompute the
+    status of its agreement, and of the one it left."""
     reason = reason_check(reason)
     with transaction.atomic():
         version_claim(event, expected_version=expected_version)
+        left = StatusEvent.objects.values_list("agreement_id", flat=True).get(pk=event.pk)
         for name, value in fields.items():
             setattr(event, name, value)
         event.full_clean(validate_constraints=False)
         history_stamp(event, user=user, reason=reason)
         save_checked(event)
         agreement_status_recompute(agreement=event.agreement)
+        if left != event.agreement_id:
+            agreement_status_recompute(agreement=Agreement.objects.get(pk=left))
     return event
 
 
@@ -155,6 +159,8 @@ def agreement_upsert(
     summary: str = "",
     sources: Iterable = (),
     coverage: dict | None = None,
+    editors: Iterable | None = None,
+    editor_groups: Iterable | None = None,
     create_only: bool = False,
     user=None,
     reason: str = "",
@@ -163,11 +169,10 @@ def agreement_upsert(
 
     The parties become exactly ``parties`` (Party objects). ``coverage`` holds any of
     ``rounds_coverage``, ``coverage_note`` and ``coverage_checked_on`` (the rest blank); without
-    it the agreement's coverage stays as it was. Saves, and so writes history,
-    only when something changed; returns ``(agreement, created)``.
+    it the agreement's coverage stays as it was; so do its editing rights without ``editors`` or
+    ``editor_groups``. Saves, and so writes history, only when something changed; returns
+    ``(agreement, created)``.
     """
-    from ..models import AgreementParty
-
     fields = {
         "name": name,
         "short_name": short_name,
@@ -187,42 +192,71 @@ def agreement_upsert(
         elif create_only:
             raise AlreadyExists(agreement, "slug", _("An agreement with this slug already exists."))
         if _assign_changed(agreement, fields) or created:
-            agreement.full_clean(exclude=["parties"], validate_unique=False, validate_constraints=False)
-            history_stamp(agreement, user=user, reason=reason)
-            save_checked(agreement)
-        wanted = {party.pk: party for party in parties}
-        existing = {link.party_id: link for link in agreement.agreement_parties.all()}
-        for party_id, link in existing.items():
-            if party_id not in wanted:
-                history_stamp(link, user=user, reason=reason)
-                link.delete()
-        for party_id, party in wanted.items():
-            if party_id not in existing:
-                link = AgreementParty(agreement=agreement, party=party)
-                history_stamp(link, user=user, reason=reason)
-                link.save()
+            _agreement_save(agreement, user=user, reason=reason)
+        _parties_set(agreement, parties, user=user, reason=reason)
+        _editors_set(agreement, editors=editors, editor_groups=editor_groups)
         citations_set(owner=agreement, sources=sources, user=user, reason=reason)
     return agreement, created
 
 
+def _agreement_save(agreement: Agreement, *, user, reason: str) -> None:
+    # The slug is the database's to check (``save_checked``: a taken one is ``AlreadyExists``).
+    agreement.full_clean(
+        exclude=["parties", "editors", "editor_groups"], validate_unique=False, validate_constraints=False
+    )
+    history_stamp(agreement, user=user, reason=reason)
+    save_checked(agreement)
+
+
+def _parties_set(agreement: Agreement, parties: Iterable, *, user, reason: str) -> None:
+    """Make the agreement's parties exactly ``parties``, each link added or removed in the history."""
+    wanted = {party.pk: party for party in parties}
+    existing = {link.party_id: link for link in agreement.agreement_parties.all()}
+    for party_id, link in existing.items():
+        if party_id not in wanted:
+            history_stamp(link, user=user, reason=reason)
+            link.delete()
+    for party_id, party in wanted.items():
+        if party_id not in existing:
+            link = AgreementParty(agreement=agreement, party=party)
+            history_stamp(link, user=user, reason=reason)
+            link.save()
+
+
+def _editors_set(agreement: Agreement, *, editors: Iterable | None, editor_groups: Iterable | None) -> None:
+    """Who may edit the agreement (each change recorded in its history); ``None`` keeps it."""
+    if editors is not None:
+        agreement.editors.set(editors)
+    if editor_groups is not None:
+        agreement.editor_groups.set(editor_groups)
+
+
 def agreement_update(
-    *, agreement: Agreement, expected_version: int | None = None, user=None, reason: str = "", **fields
+    *,
+    agreement: Agreement,
+    expected_version: int | None = None,
+    parties: Iterable | None = None,
+    editors: Iterable | None = None,
+    editor_groups: Iterable | None = None,
+    user=None,
+    reason: str = "",
+    **fields,
 ) -> Agreement:
-    """Change an agreement through :func:`agreement_upsert` (same rules), claiming its version."""
+    """Change an agreement's own fields (slug too), and its parties or editing rights when
+    given; refused with ``ConcurrencyConflict`` if it changed since ``expected_version``.
+
+    ``fields`` may already be set on ``agreement`` (an admin form assigns them before saving).
+    """
+    reason = reason_check(reason)
     with transaction.atomic():
         version_claim(agreement, expected_version=expected_version)
-        values = {
-            "name": agreement.name,
-            "short_name": agreement.short_name,
-            "kind": agreement.kind,
-            "parties": list(agreement.parties.all()),
-            "predecessor": agreement.predecessor,
-            "predecessor_relation": agreement.predecessor_relation,
-            "summary": agreement.summary,
-            **fields,
-        }
-        updated, _created = agreement_upsert(slug=agreement.slug, user=user, reason=reason, **values)
-    return updated
+        for name, value in fields.items():
+            setattr(agreement, name, value)
+        _agreement_save(agreement, user=user, reason=reason)
+        if parties is not None:
+            _parties_set(agreement, parties, user=user, reason=reason)
+        _editors_set(agreement, editors=editors, editor_groups=editor_groups)
+    return agreement
 
 
 def agreement_delete(*, agreement: Agreement, expected_version: int | None = None, user=None, reason: str = "") -> None:
