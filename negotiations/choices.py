@@ -81,7 +81,9 @@ AGREEMENT_STAGE_LABELS = {
     6: _("In force"),
     7: _("Ended"),
 }
-# Colours meet WCAG AA contrast with white text.
+# The text colour on agreement and round status colours (badges, the stage meter).
+STATUS_TEXT_COLOUR = "#ffffff"
+# Colours meet WCAG AA contrast (4.5:1) with STATUS_TEXT_COLOUR (tests/test_choices.py checks).
 AGREEMENT_STATUS_COLOUR = {
     AgreementStatus.PROPOSED: "#5f6b7a",
     AgreementStatus.FRAMEWORK_SIGNED: "#6a4c93",

@@ -9,6 +9,7 @@ from negotiations.choices import (
     AGREEMENT_STATUS_COLOUR,
     NEUTRAL_COLOUR,
     ROUND_STATUS_COLOUR,
+    STATUS_TEXT_COLOUR,
     AgreementStatus,
     DatePrecision,
     ProgressStatus,
@@ -50,14 +51,14 @@ def agreement_status_badge(status):
     if not status:
         return _badge("—", *NEUTRAL_COLOUR, "badge-status")
     label = label_of(AgreementStatus, status)
-    return _badge(label, AGREEMENT_STATUS_COLOUR.get(status, "#5f6b7a"), "#ffffff", "badge-status")
+    return _badge(label, AGREEMENT_STATUS_COLOUR.get(status, "#5f6b7a"), STATUS_TEXT_COLOUR, "badge-status")
 
 
 @register.simple_tag
 def round_status_badge(status):
     """A round's status; pass ``round.shown_status`` so an overdue planned round says so."""
     label = round_status_label(status)
-    return _badge(label, ROUND_STATUS_COLOUR.get(status, "#5f6b7a"), "#ffffff", f"badge-round badge-{status}")
+    return _badge(label, ROUND_STATUS_COLOUR.get(status, "#5f6b7a"), STATUS_TEXT_COLOUR, f"badge-round badge-{status}")
 
 
 @register.simple_tag
