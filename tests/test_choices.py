@@ -6,6 +6,7 @@ import pytest
 
 from negotiations.choices import (
     AGREEMENT_STATUS_COLOUR,
+    NEUTRAL_COLOUR,
     OVERDUE,
     PROGRESS_STATUS_COLOUR,
     ROUND_STATUS_COLOUR,
@@ -14,7 +15,6 @@ from negotiations.choices import (
     ProgressStatus,
     RoundStatus,
 )
-from negotiations.templatetags.tracker_tags import NEUTRAL
 
 AA_NORMAL_TEXT = 4.5
 
@@ -46,7 +46,7 @@ def badge_colour_pairs():
         yield f"round {status}", ROUND_STATUS_COLOUR[status], STATUS_TEXT_COLOUR
     for status in ProgressStatus:
         yield f"progress {status.value}", *PROGRESS_STATUS_COLOUR[status]
-    yield "unknown status", *NEUTRAL
+    yield "unknown status", *NEUTRAL_COLOUR
 
 
 @pytest.mark.parametrize(("what", "background", "text"), list(badge_colour_pairs()), ids=lambda v: str(v))
