@@ -1,24 +1,42 @@
 """Who may read and write what through the API: the site's rules, for every endpoint and role.
 
 Roles: anonymous, a signed-in user without a role, an official assigned to agreement
-"alpha", an official assigned to nothing, and a curator. Confidential notes of "alpha" must
-be invisible (never listed, 404, never nested, never exported) to everyone but the curator
-and alpha's official.
+"alpha", an official assigned to nothing, and a curator; then the same rules for an official
+assigned to alpha through a group (using an API token), a former member of that group, an
+official of another agreement (with a token), and an official of alpha deactivated after signing
+in (their session) or after getting a token. Confidential notes of "alpha" must be invisible
+(never listed, 404, never nested, never exported) to everyone but the curator and alpha's
+officials (direct or by group).
 """
 
 import pytest
 from django.core.cache import cache
 from django.http import HttpRequest
+from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 from negotiations import roles, services
 from negotiations.choices import AgreementStatus, Visibility
-from negotiations.models import Chapter, Party, ProgressNote, Source
+from negotiations.models import Agreement, Chapter, ChapterProgress, Party, ProgressNote, Round, Source, StatusEvent
 from tests import factories as f
 
 SECRET_A = "SECRET-ALPHA confidential view"
 SECRET_B = "SECRET-BETA confidential view"
-ROLES = ["anonymous", "plain", "official_a", "official_other", "curator"]
+ROLES = [
+    "anonymous",
+    "plain",
+    "official_a",
+    "official_other",
+    "curator",
+    "by_group_token",
+    "former_group_member",
+    "other_agreement_token",
+    "inactive_session",
+    "inactive_token",
+]
+# Signed out in effect: a deactivated user's session no longer authenticates (treated as
+# anonymous); a deactivated user's token is refused outright (401 on every request).
+SIGNED_OUT = {"anonymous", "inactive_session", "inactive_token"}
 
 
 @pytest.fixture(autouse=True)
@@ -39,8 +57,18 @@ def world(db):
         "official_a": f.user(role=roles.OFFICIAL),
         "official_other": f.user(role=roles.OFFICIAL),
         "curator": f.user(role=roles.CURATOR),
+        "by_group_token": f.user("by_group_token", role=roles.OFFICIAL),
+        "former_group_member": f.user("former_group_member", role=roles.OFFICIAL),
+        "other_agreement_token": f.user("other_agreement_token", role=roles.OFFICIAL),
+        "inactive_session": f.user("inactive_session", role=roles.OFFICIAL),
+        "inactive_token": f.user("inactive_token", role=roles.OFFICIAL),
     }
-    alpha.editors.add(users["official_a"])
+    alpha.editors.add(users["official_a"], users["inactive_session"], users["inactive_token"])
+    delegation = users["by_group_token"].groups.create(name="Alpha delegation")
+    users["former_group_member"].groups.add(delegation)
+    alpha.editor_groups.add(delegation)
+    users["former_group_member"].groups.remove(delegation)
+    beta.editors.add(users["other_agreement_token"])
     round_a, round_b = f.round_(alpha), f.round_(beta)
     f.progress(round_a, "ROO")
     f.progress(round_b, "TIG")
@@ -72,9 +100,23 @@ def _d(*parts):
 
 
 def client_for(user) -> APIClient:
+    """A client signed in as ``user`` the way that kind of user comes in (the new kinds are
+    named by their role): a real token for the ``*_token`` kinds, a real session for
+    ``inactive_session`` (the ``inactive_*`` ones deactivated afterwards), DRF's forced
+    authentication for the rest."""
     client = APIClient()
-    if user is not None:
+    if user is None:
+        return client
+    if user.username.endswith("_token"):
+        _row, token = AuthToken.objects.create(user=user)
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    elif user.username == "inactive_session":
+        client.force_login(user)
+    else:
         client.force_authenticate(user)
+    if user.username.startswith("inactive"):
+        user.is_active = False
+        user.save()
     return client
 
 
@@ -100,6 +142,9 @@ LISTS = [
 @pytest.mark.parametrize("url", LISTS)
 def test_every_list_is_readable_by_everyone(world, role, url):
     response = client_for(world["users"][role]).get(url)
+    if role == "inactive_token":
+        assert response.status_code == 401
+        return
     assert response.status_code == 200
     assert "results" in response.json()
 
@@ -118,13 +163,13 @@ def test_every_detail_is_readable_by_everyone(world, role):
         f"/api/sources/{world['source'].pk}/",
     ]
     for url in urls:
-        assert client.get(url).status_code == 200, url
+        assert client.get(url).status_code == (401 if role == "inactive_token" else 200), url
 
 
 # --- Confidential notes -------------------------------------------------------------------
 
-CAN_READ_SECRET_A = {"official_a", "curator"}
-CAN_READ_SECRET_B = {"curator"}
+CAN_READ_SECRET_A = {"official_a", "curator", "by_group_token"}
+CAN_READ_SECRET_B = {"curator", "other_agreement_token"}
 
 
 def _surfaces(world):
@@ -147,9 +192,14 @@ def _surfaces(world):
 @pytest.mark.parametrize("role", ROLES)
 def test_confidential_notes_reach_only_those_allowed(world, role):
     client = client_for(world["users"][role])
-    seen = "".join(body(client.get(url)) for url in _surfaces(world))
+    responses = [client.get(url) for url in _surfaces(world)]
+    seen = "".join(body(response) for response in responses)
     assert ("SECRET-ALPHA" in seen) == (role in CAN_READ_SECRET_A)
     assert ("SECRET-BETA" in seen) == (role in CAN_READ_SECRET_B)
+    if role == "inactive_token":
+        # The API refuses the token (401); the full-data export, a plain view, refuses (403).
+        assert {response.status_code for response in responses} == {401, 403}
+        return
     # The public note is there for everyone.
     assert "public note on alpha" in seen
 
@@ -162,11 +212,11 @@ def test_confidential_note_detail_is_404_for_others(world, role):
         assert response.status_code == 200
         assert response.json()["text"] == SECRET_A
     else:
-        assert response.status_code == 404
+        assert response.status_code == (401 if role == "inactive_token" else 404)
         assert "SECRET" not in body(response)
 
 
-@pytest.mark.parametrize("role", ["anonymous", "plain", "official_other"])
+@pytest.mark.parametrize("role", sorted(set(ROLES) - CAN_READ_SECRET_A))
 def test_confidential_note_cannot_be_changed_or_deleted_by_others(world, role):
     client = client_for(world["users"][role])
     url = f"/api/notes/{world['secret_a'].pk}/"
@@ -174,7 +224,7 @@ def test_confidential_note_cannot_be_changed_or_deleted_by_others(world, role):
     delete = client.delete(url, HTTP_IF_MATCH="*")
     # Users without a writing role are refused before any lookup (the same answer for a note
     # that does not exist); an official never learns that another agreement's note exists.
-    expected = {"anonymous": 401, "plain": 403, "official_other": 404}[role]
+    expected = 401 if role in SIGNED_OUT else 403 if role == "plain" else 404
     assert patch.status_code == expected
     assert delete.status_code == expected
     missing = client.patch("/api/notes/999999/", {"text": "x"}, format="json", HTTP_IF_MATCH="*")
@@ -184,12 +234,13 @@ def test_confidential_note_cannot_be_changed_or_deleted_by_others(world, role):
 
 # --- Writes -------------------------------------------------------------------------------
 
-ALPHA_WRITERS = {"official_a", "curator"}
+ALPHA_WRITERS = {"official_a", "curator", "by_group_token"}
+OFFICIALS = {"official_a", "official_other", "by_group_token", "former_group_member", "other_agreement_token"}
 
 
 def denied(role) -> int:
-    """401 (with ``WWW-Authenticate: Token``) for anonymous writers, 403 for signed-in ones."""
-    return 401 if role == "anonymous" else 403
+    """401 (with ``WWW-Authenticate: Token``) for signed-out writers, 403 for signed-in ones."""
+    return 401 if role in SIGNED_OUT else 403
 
 
 CURATORS = {"curator"}
@@ -208,7 +259,7 @@ def _create_cases(world):
         "sources": (
             "/api/sources/",
             {"title": "A press release", "url": "https://example.org/pr"},
-            {"official_a", "official_other", "curator"},
+            OFFICIALS | CURATORS,
         ),
         "rounds": (
             "/api/rounds/",
@@ -239,8 +290,13 @@ def _create_cases(world):
 )
 def test_create_follows_the_sites_rules(world, role, kind):
     url, payload, allowed = _create_cases(world)[kind]
+    model = {"status-events": StatusEvent, "chapter-progress": ChapterProgress, "notes": ProgressNote}.get(kind)
+    model = model or {"agreements": Agreement, "parties": Party, "chapters": Chapter}.get(kind)
+    model = model or {"sources": Source, "rounds": Round}[kind]
+    before = model.objects.count()
     response = client_for(world["users"][role]).post(url, payload, format="json")
     assert response.status_code == (201 if role in allowed else denied(role)), response.content
+    assert model.objects.count() == before + (1 if role in allowed else 0)
 
 
 def _beta_create_cases(world):
@@ -280,18 +336,25 @@ def _object_urls(world):
 @pytest.mark.parametrize("role", ROLES)
 def test_update_follows_the_sites_rules(world, role):
     client = client_for(world["users"][role])
+    reader = APIClient()
     for url, payload, allowed in _object_urls(world):
+        before = reader.get(url).json()
         response = client.patch(url, payload, format="json", HTTP_IF_MATCH="*")
         assert response.status_code == (200 if role in allowed else denied(role)), (url, response.content)
+        after = reader.get(url).json()
+        changed = {key for key in payload if after[key] != before[key]}
+        assert changed == (set(payload) if role in allowed else set()), url
 
 
 @pytest.mark.parametrize("role", ROLES)
 def test_delete_follows_the_sites_rules(world, role):
     client = client_for(world["users"][role])
     # Delete the children before their parents, so that each deletion is judged on its own.
+    reader = APIClient()
     for url, _payload, allowed in reversed(_object_urls(world)):
         response = client.delete(url, HTTP_IF_MATCH="*")
         assert response.status_code == (204 if role in allowed else denied(role)), (url, response.content)
+        assert reader.get(url).status_code == (404 if role in allowed else 200), url
 
 
 def test_official_cannot_touch_records_of_another_agreement(world):
