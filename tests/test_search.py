@@ -125,6 +125,20 @@ def test_search_page_handles_odd_input(client, data):
         assert b'name="q"' in response.content
 
 
+def test_a_long_query_searches_its_first_200_characters_and_says_so(client, data):
+    # 200 characters that find the New Delhi round, then a word no record has: it is cut off.
+    query = "Delhi".ljust(200) + "zanzibar"
+    html = client.get("/search/", {"q": query}).content.decode()
+    assert "Only the first 200 characters were searched." in html
+    assert f"/rounds/{data['delhi'].pk}/" in html
+    spanish = client.get("/search/", {"q": query}, HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    assert "Solo se buscaron los primeros 200 caracteres." in spanish
+    # Exactly 200 characters were all searched: no notice (and the missing word finds nothing).
+    html = client.get("/search/", {"q": "Delhi".ljust(192) + "zanzibar"}).content.decode()
+    assert "characters were searched" not in html
+    assert f"/rounds/{data['delhi'].pk}/" not in html
+
+
 def test_null_characters_are_ignored(data):
     assert search("\x00") == []
     assert ("round", data["lima"]) in kinds_and_objects("min\x00erals Lima")
