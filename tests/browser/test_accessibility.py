@@ -83,6 +83,7 @@ def _save_into_conflict(page, world: World) -> None:
 PAGE_TYPES = [
     PageType("home", "/"),
     PageType("agreement-list", "/agreements/"),
+    PageType("agreement", f"/agreements/{AGREEMENT}/"),
     PageType("round-list", "/rounds/"),
     PageType("round", lambda w: f"/rounds/{w.round_pk}/"),
     PageType("chapter-list", "/chapters/"),
@@ -91,6 +92,7 @@ PAGE_TYPES = [
     PageType("search", "/search/?q=rules+of+origin"),
     PageType("coverage", "/about/coverage/"),
     PageType("api-index", "/api/"),
+    PageType("api-docs", "/api/docs/", ready=".swagger-ui .opblock"),
     PageType("not-found", "/agreements/no-such-agreement/", status=404),
     PageType("sign-in", "/accounts/login/"),
     PageType("forbidden", lambda w: f"/rounds/{w.other_round_pk}/edit/", as_user="official", status=403),
