@@ -135,6 +135,14 @@ def _index_rows(agreement: Agreement, *, confidential: bool, curator: bool = Fal
     return first.union(*rest, all=True).order_by("-history_date", "-history_id")
 
 
+def last_changed(agreement: Agreement):
+    """When anything on the agreement's public record last changed (one query), or None.
+
+    Changes to notes that were ever confidential do not count: their timing is not public."""
+    latest = list(_index_rows(agreement, confidential=False)[:1])
+    return latest[0]["history_date"] if latest else None
+
+
 def _tracked_fields(model) -> list[models.Field]:
     return [
         f

@@ -42,6 +42,7 @@ from .models import (
     StatusEvent,
     StatusEventSource,
 )
+from .history import last_changed
 from .permissions import notes_visible_to
 from .queries import per_agreement, starts_on_or_after_q
 from .timeline import TimelineEntry, event_order_key, timeline_chart
@@ -108,7 +109,8 @@ def rounds_in_order(rounds: Iterable[Round]) -> list[Round]:
 def agreement_timeline(*, agreement: Agreement) -> list[TimelineEntry]:
     """Status events and rounds on one dated axis, newest first (an event known to the year or
     month placed at its period's end, see ``timeline.event_order_key``; same-day events in
-    reverse ``sequence``); undated rounds come last. Three queries."""
+    reverse ``sequence``); an undated round stands next to its neighbours by number
+    (``undated_round_anchors``). Three queries."""
     events = StatusEvent.objects.filter(agreement=agreement).prefetch_related(
         Prefetch("citations", queryset=StatusEventSource.objects.select_related("source"))
     )
@@ -132,6 +134,7 @@ def agreement_timeline(*, agreement: Agreement) -> list[TimelineEntry]:
                 order=(event_order_key(event)[0], 1, *event_order_key(event)[1:]),
             )
         )
+    anchors = undated_round_anchors(rounds)
     for position, item in enumerate(rounds):
         planned = item.status != RoundStatus.HELD
         entries.append(
@@ -149,12 +152,27 @@ def agreement_timeline(*, agreement: Agreement) -> list[TimelineEntry]:
                 status_label=item.shown_status_label,
                 place=venue_display(item),
                 obj=item,
-                order=(item.start_date, 0, position, item.pk) if item.start_date else (),
+                order=(item.start_date or anchors[position], 0, position, item.pk),
             )
         )
-    dated = sorted((e for e in entries if e.date), key=lambda e: e.order, reverse=True)
-    undated = [e for e in entries if not e.date]
-    return dated + undated
+    placed = sorted((e for e in entries if e.order[0]), key=lambda e: e.order, reverse=True)
+    unplaced = [e for e in entries if not e.order[0]]
+    return placed + unplaced
+
+
+def undated_round_anchors(rounds: list[Round]) -> list:
+    """For each round in ``rounds_in_order`` order, the date that places it on the timeline: its
+    own, or for an undated round the previous dated round's (the next one's when none comes
+    before), so "Round 8, date unknown" stands between rounds 7 and 9, not below everything."""
+    anchors, last = [], None
+    for item in rounds:
+        last = item.start_date or last
+        anchors.append(last)
+    following = None
+    for index in range(len(rounds) - 1, -1, -1):
+        following = rounds[index].start_date or following
+        anchors[index] = anchors[index] or following
+    return anchors
 
 
 def venue_display(item: Round) -> str:
@@ -263,6 +281,36 @@ def stage_meter(status: str) -> StageMeter:
     return StageMeter(current=current, stages=stages, ended=current == 7)
 
 
+@dataclass
+class AgreementSummary:
+    """The agreement page's header line: where the talks stand at a glance."""
+
+    latest_round: Round | None
+    next_round: Round | None
+    last_changed: object  # datetime of the latest change in the audit trail, or None
+    chapters_by_status: list  # [(status, label, count)] in workflow order, of each chapter's latest status
+
+
+def agreement_summary(*, agreement: Agreement, rounds: list[Round], matrix: Matrix) -> AgreementSummary:
+    """From rows the page already loaded (rounds in order, the matrix), plus one query for the
+    audit trail's latest change."""
+    held = [r for r in rounds if r.status == RoundStatus.HELD and r.start_date]
+    upcoming = [r for r in rounds if r.status == RoundStatus.PLANNED and r.start_date and not r.is_overdue]
+    latest_status: dict[str, int] = {}
+    for _chapter, cells in matrix.rows:
+        latest = next((cell for cell in reversed(cells) if cell), None)
+        if latest:
+            latest_status[latest.status] = latest_status.get(latest.status, 0) + 1
+    return AgreementSummary(
+        latest_round=held[-1] if held else None,
+        next_round=upcoming[0] if upcoming else None,
+        last_changed=last_changed(agreement),
+        chapters_by_status=[
+            (value, label, latest_status[value]) for value, label in ProgressStatus.choices if value in latest_status
+        ],
+    )
+
+
 def agreement_page(*, agreement: Agreement) -> dict:
     """Everything the agreement page shows except notes: timeline, chart, rounds, matrix, sources."""
     timeline = agreement_timeline(agreement=agreement)
@@ -271,11 +319,13 @@ def agreement_page(*, agreement: Agreement) -> dict:
     round_sources = RoundSource.objects.filter(round__agreement=agreement).select_related("source", "round")
     # One source often backs several events: list it once.
     status_sources = list({c.source_id: c for e in reversed(timeline) if e.is_status for c in e.sources}.values())
+    matrix = agreement_matrix(agreement=agreement, rounds=rounds)
     return {
         "timeline": timeline,
         "chart": timeline_chart(timeline),
         "rounds": rounds,
-        "matrix": agreement_matrix(agreement=agreement, rounds=rounds),
+        "matrix": matrix,
+        "summary": agreement_summary(agreement=agreement, rounds=rounds, matrix=matrix),
         "meter": stage_meter(agreement.current_status),
         "round_sources": list(round_sources),
         "status_sources": status_sources,

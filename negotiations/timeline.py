@@ -83,6 +83,28 @@ class TimelineChart:
     events: list
     rounds: list
     today_x: float | None
+    legend: list = field(default_factory=list)  # what the drawing uses, in the colours it uses
+
+
+# Rough width of one character of a band's label, in SVG units (11-unit type): a label is
+# written on its band only where it fits.
+LABEL_CHAR_WIDTH = 6.2
+
+
+def chart_legend(bands: list, rounds: list) -> list[dict]:
+    """One key per status band colour and per round state the drawing shows, each with the
+    colour it is drawn in (held rounds solid, planned ones hollow), in order of first use."""
+    keys: dict[tuple, dict] = {}
+    for band in bands:
+        entry = band["entry"]
+        keys.setdefault(("status", entry.label), {"kind": "status", "label": entry.label, "colour": entry.colour})
+    for item in rounds:
+        entry = item["entry"]
+        keys.setdefault(
+            ("round", entry.status_label),
+            {"kind": "round", "label": entry.status_label, "colour": entry.colour, "planned": entry.planned},
+        )
+    return list(keys.values())
 
 
 def timeline_chart(entries: list[TimelineEntry], *, width: int = 1000) -> TimelineChart | None:
@@ -110,13 +132,18 @@ def timeline_chart(entries: list[TimelineEntry], *, width: int = 1000) -> Timeli
     for index, event in enumerate(actual):
         start = x(event.date)
         end = x(actual[index + 1].date) if index + 1 < len(actual) else x(today)
+        band_width = max(end - start, 2)
+        mark_width = max(x(event.span_end + dt.timedelta(days=1)) - start, min_width(event))
+        label_x = start + mark_width + 3  # past the event's own mark (a year-wide one for "2012")
         bands.append(
             {
                 "x": start,
-                "width": max(end - start, 2),
+                "width": band_width,
                 "colour": event.colour,
                 "entry": event,
                 "ongoing": index + 1 == len(actual),
+                "label_x": round(label_x, 1),
+                "show_label": start + band_width - label_x >= len(event.label) * LABEL_CHAR_WIDTH + 3,
             }
         )
     events = []
@@ -144,5 +171,12 @@ def timeline_chart(entries: list[TimelineEntry], *, width: int = 1000) -> Timeli
         )
     today_x = x(today)
     return TimelineChart(
-        width=width, height=150, ticks=ticks, bands=bands, events=events, rounds=rounds, today_x=today_x
+        width=width,
+        height=150,
+        ticks=ticks,
+        bands=bands,
+        events=events,
+        rounds=rounds,
+        today_x=today_x,
+        legend=chart_legend(bands, rounds),
     )

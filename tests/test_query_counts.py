@@ -84,7 +84,7 @@ BUDGET = {
     "home": 9,
     "agreement-list": 5,
     "agreement-list-filtered": 7,
-    "agreement-detail": 8,
+    "agreement-detail": 9,  # with the audit trail's latest change for the header
     "agreement-export": 14,
     "round-list": 7,
     "round-list-filtered": 10,

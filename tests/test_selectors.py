@@ -4,6 +4,7 @@ import datetime as dt
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.utils import timezone
 
 from negotiations.choices import (
     AGREEMENT_STATUS_STAGE,
@@ -14,9 +15,11 @@ from negotiations.choices import (
     RoundStatus,
     Visibility,
 )
+from negotiations.models import ChapterProgress
 from negotiations.search import using_postgres
 from negotiations.selectors import (
     agreement_matrix,
+    agreement_page,
     agreement_timeline,
     chapter_agreements,
     chapter_negotiations,
@@ -55,7 +58,39 @@ def test_timeline_is_newest_first_with_same_day_events_in_reverse_sequence(agree
     round_9 = f.round_(agreement, 9, start_date=dt.date(2025, 11, 3), end_date=day)
     undated = f.round_(agreement, 8, start_date=None, end_date=None)
     entries = agreement_timeline(agreement=agreement)
-    assert [e.obj for e in entries] == [second, first, round_9, older, undated]
+    # Round 8, date unknown, stands next to round 9 (no earlier round is dated), not below 2012.
+    assert [e.obj for e in entries] == [second, first, round_9, undated, older]
+
+
+def test_timeline_lists_an_undated_round_between_its_neighbours_by_number(agreement):
+    older = status_event_record(agreement=agreement, status=AgreementStatus.LAUNCHED, date=dt.date(2012, 1, 1))
+    r7 = f.round_(agreement, 7, start_date=dt.date(2024, 4, 8), end_date=None)
+    r8 = f.round_(agreement, 8, start_date=None, end_date=None)
+    r9 = f.round_(agreement, 9, start_date=dt.date(2025, 11, 3), end_date=None)
+    entries = agreement_timeline(agreement=agreement)
+    assert [e.obj for e in entries] == [r9, r8, r7, older]
+    assert entries[1].date is None  # listed as "date unknown", not given its neighbour's date
+
+
+def test_agreement_summary_gives_latest_and_next_round_chapters_by_status_and_last_change(agreement):
+    today = timezone.localdate()
+    lima = f.venue("Lima", "PER")
+    r1 = f.round_(agreement, 1, start_date=dt.date(2024, 4, 8), end_date=None)
+    r2 = f.round_(agreement, 2, venue=lima, start_date=dt.date(2025, 11, 3), end_date=None)
+    f.round_(agreement, 3, status=RoundStatus.PLANNED, start_date=dt.date(2025, 12, 1), end_date=None)  # overdue
+    r4 = f.round_(agreement, 4, status=RoundStatus.PLANNED, start_date=today + dt.timedelta(days=30), end_date=None)
+    f.round_(agreement, 5, status=RoundStatus.PLANNED, start_date=today + dt.timedelta(days=90), end_date=None)
+    f.progress(r1, "TIG", ProgressStatus.TEXT_EXCHANGED)
+    f.progress(r2, "TIG", ProgressStatus.CONVERGENCE)  # the latest status is the one counted
+    f.progress(r1, "ROO", ProgressStatus.TEXT_EXCHANGED)
+    f.progress(r1, "CRM", ProgressStatus.TEXT_EXCHANGED)
+    page = agreement_page(agreement=agreement)
+    summary = page["summary"]
+    assert summary.latest_round == r2 and summary.next_round == r4
+    counts = {status: n for status, _label, n in summary.chapters_by_status}
+    assert counts == {ProgressStatus.TEXT_EXCHANGED: 2, ProgressStatus.CONVERGENCE: 1}
+    assert summary.last_changed == ChapterProgress.history.latest("history_date").history_date  # the last write
+    assert summary.last_changed > timezone.now() - dt.timedelta(minutes=5)
 
 
 def test_a_year_or_month_event_follows_the_dated_events_inside_its_period(agreement):

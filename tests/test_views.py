@@ -165,6 +165,20 @@ def test_timeline_draws_month_precision_as_a_month_wide_span(client, site):
     assert round_1["width"] > 2 * round_9["width"]
 
 
+def test_agreement_header_says_latest_and_next_round_chapters_by_status_and_last_update(client, site):
+    page = text_of(client.get(site["ip"].get_absolute_url()))
+    latest = page[page.index('class="summary-latest"') :]
+    assert latest.startswith('class="summary-latest"><a href="%s">Round 9</a>' % site["r9"].get_absolute_url())
+    assert "3–5 Nov 2025</time>, Lima, Peru</dd>" in latest
+    upcoming = page[page.index('class="summary-next"') :]
+    assert "Round 10</a>" in upcoming[: upcoming.index("</dd>")] and "Jan 2027" in upcoming[: upcoming.index("</dd>")]
+    chapters = page[page.index('class="summary-chapters"') :]
+    chapters = chapters[: chapters.index("</dd>")]
+    # Round 9 moved TIG on from "text exchanged": three chapters at substantial progress, none behind.
+    assert "Substantial progress</span> 3</li>" in chapters and "Text exchanged" not in chapters
+    assert 'class="summary-updated"><time datetime="' in page
+
+
 def test_agreement_detail_links_predecessor_and_successors(client, site):
     successor = f.agreement(
         "india-peru-cepa",
