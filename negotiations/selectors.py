@@ -28,6 +28,7 @@ from .choices import (
     Visibility,
     progress_style,
 )
+from .history import last_changed
 from .models import (
     Agreement,
     AgreementParty,
@@ -42,7 +43,6 @@ from .models import (
     StatusEvent,
     StatusEventSource,
 )
-from .history import last_changed
 from .permissions import notes_visible_to
 from .queries import per_agreement, starts_on_or_after_q
 from .timeline import TimelineEntry, event_order_key, timeline_chart

@@ -168,7 +168,7 @@ def test_timeline_draws_month_precision_as_a_month_wide_span(client, site):
 def test_agreement_header_says_latest_and_next_round_chapters_by_status_and_last_update(client, site):
     page = text_of(client.get(site["ip"].get_absolute_url()))
     latest = page[page.index('class="summary-latest"') :]
-    assert latest.startswith('class="summary-latest"><a href="%s">Round 9</a>' % site["r9"].get_absolute_url())
+    assert latest.startswith(f'class="summary-latest"><a href="{site["r9"].get_absolute_url()}">Round 9</a>')
     assert "3–5 Nov 2025</time>, Lima, Peru</dd>" in latest
     upcoming = page[page.index('class="summary-next"') :]
     assert "Round 10</a>" in upcoming[: upcoming.index("</dd>")] and "Jan 2027" in upcoming[: upcoming.index("</dd>")]
