@@ -35,6 +35,7 @@ from .choices import (
     RoundStatus,
 )
 from .dates import period_end
+from .filters.fields import SlugMultipleChoiceField
 from .filters.filters import (
     CodesFilter,
     FlagFilter,
@@ -136,6 +137,10 @@ class BaseFilterSet(filters.FilterSet):
             hosts = Party.objects.filter(Q(venues__isnull=False) | asked("host_country"))
             hosts = hosts.only("code", "name", "kind").distinct().order_by("name")
             form.fields["host_country"].widget.choices = by_label([(p.code, str(p)) for p in hosts])
+        if isinstance(form.fields.get("agreement"), SlugMultipleChoiceField):
+            # The names of the agreements asked for, for the picker's chips and the summary.
+            chosen = getattr(form, "cleaned_data", {}).get("agreement")
+            form.fields["agreement"].widget.names = {a.slug: str(a) for a in chosen} if chosen else {}
 
     def search(self, queryset, name, value):
         value = value.strip()
@@ -320,6 +325,9 @@ class RoundFilterSet(BaseFilterSet):
             "upcoming",
             "overdue",
         ]
+
+    # Old parameter names still read, and the filter they now name.
+    old_names = {OLD_MEETING_FORMAT: "meeting_format"}
 
     def __init__(self, data=None, *args, **kwargs):
         super().__init__(self.with_old_names(data), *args, **kwargs)

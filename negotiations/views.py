@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 
 from . import exports, selectors
+from .filters.active import active_filters
 from .filtersets import (
     AgreementFilterSet,
     ChapterFilterSet,
@@ -106,6 +107,7 @@ def filtered_list(
     context = {
         "filterset": filterset,
         "filter_errors": [] if valid else filter_errors(filterset),
+        "active_filters": active_filters(filterset, data) if valid else [],
         "page_obj": page,
         "is_filtered": any(v for k, v in data.items() if k not in ("page", ORDERING_PARAM)),
         "ordering": data.get(ORDERING_PARAM, ""),

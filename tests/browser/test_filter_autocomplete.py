@@ -58,6 +58,7 @@ def test_suggestions_keep_the_agreements_typed_before(live_server, seeded, brows
 
     page = browser_page
     page.goto(f"{live_server.url}/rounds/?agreement=india-peru-ta")
+    page.locator("details.filters summary").click()  # closed: the summary above shows the filters
     box = page.get_by_label("Agreement", exact=True)
     expect(box).to_have_value("india-peru-ta")
     box.press("End")

@@ -47,3 +47,33 @@ def test_every_status_is_visible_without_scrolling_inside_the_list(live_server, 
         assert box["y"] <= option["y"] and option["y"] + option["height"] <= box["y"] + box["height"] + 1
     container.scroll_into_view_if_needed()
     shot(page, f"statuses-{width}")
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_active_filter_summary_lists_the_filters_and_removes_one(live_server, seeded, browser_page, width):
+    from playwright.sync_api import expect
+
+    from negotiations.models import Agreement
+
+    page = browser_page
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto(f"{live_server.url}/agreements/?party=PER&status=in_force")
+    both = Agreement.objects.filter(agreement_parties__party__code="PER", current_status="in_force").count()
+    peru = Agreement.objects.filter(agreement_parties__party__code="PER").count()
+    assert 0 < both < peru
+    summary = page.locator(".active-filters")
+    expect(summary.locator(".active-filters-count")).to_have_text(
+        f"{both} result{'s match' if both != 1 else ' matches'} these filters:"
+    )
+    expect(page.locator("table.data tbody tr")).to_have_count(both)
+    # The results are right under the summary, not below an opened form.
+    results_top = page.locator("table.data").bounding_box()["y"]
+    assert results_top < 900, results_top
+    shot(page, f"summary-{width}")
+
+    summary.get_by_role("link", name="Status: In force").click()
+    page.wait_for_url("**/agreements/?party=PER")
+    expect(page.locator(".active-filter")).to_have_count(1)
+    expect(page.locator(".active-filter")).to_contain_text("Party: Peru (PER)")
+    expect(page.locator("table.data tbody tr")).to_have_count(peru)
+    shot(page, f"summary-removed-{width}")
