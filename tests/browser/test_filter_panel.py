@@ -77,3 +77,24 @@ def test_active_filter_summary_lists_the_filters_and_removes_one(live_server, se
     expect(page.locator(".active-filter")).to_contain_text("Party: Peru (PER)")
     expect(page.locator("table.data tbody tr")).to_have_count(peru)
     shot(page, f"summary-removed-{width}")
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_filtered_lists_with_the_panel_open_pass_axe(live_server, seeded, browser_page, width):
+    """The summary and the opened panel (with its pickers) on top of test_accessibility's
+    unfiltered lists: no serious or critical axe-core violation."""
+    from tests.browser.test_accessibility import FAILING_IMPACTS, _axe_violations, _describe
+
+    page = browser_page
+    page.set_viewport_size({"width": width, "height": 900})
+    failures = []
+    for path in [
+        "/agreements/?party=PER&status=in_force&reached_status=in_force&reached_after=2010",
+        "/rounds/?agreement=india-peru-ta&host_country=PER&chapter=ROO",
+    ]:
+        page.goto(live_server.url + path)
+        open_filters(page)
+        serious = [v for v in _axe_violations(page) if v["impact"] in FAILING_IMPACTS]
+        if serious:
+            failures.append(f"{path}:\n{_describe(serious)}")
+    assert not failures, "\n".join(failures)
