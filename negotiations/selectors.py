@@ -74,6 +74,41 @@ def round_list_queryset() -> QuerySet:
     return Round.objects.select_related("agreement", "venue__country")
 
 
+@dataclass
+class ChapterChip:
+    """A chapter discussed at a round, as the rounds list shows it: its code, coloured by its
+    status, linking to the chapter's section of the round page."""
+
+    code: str
+    url: str
+    style: str
+    title: str  # "Rules of Origin: Text exchanged"
+
+
+def attach_chapter_chips(rounds: Iterable[Round]) -> None:
+    """Give each round (its ``progress`` prefetched) ``chapter_chips``: the round's link and each
+    status's label and colours are worked out once, not once per chip in the template."""
+    shown = progress_status_display()
+    names: dict[int, str] = {}
+    for item in rounds:
+        url = item.get_absolute_url()
+        chips = []
+        for progress in item.progress.all():
+            chapter = progress.chapter
+            if chapter.pk not in names:
+                names[chapter.pk] = str(chapter.name)
+            label, style = shown.get(progress.status) or (progress.status, progress_style(progress.status))
+            chips.append(
+                ChapterChip(
+                    code=chapter.code,
+                    url=f"{url}#chapter-{chapter.code}",
+                    style=style,
+                    title=f"{names[chapter.pk]}: {label}",
+                )
+            )
+        item.chapter_chips = chips
+
+
 def progress_prefetch() -> Prefetch:
     """The chapters discussed at each round, in catalog order (one query per page)."""
     return Prefetch(
@@ -186,6 +221,12 @@ def venue_display(item: Round) -> str:
 # --- Chapter × round matrix ---------------------------------------------------------------
 
 
+def progress_status_display() -> dict[str, tuple[str, str]]:
+    """Each chapter-progress status's (label, inline colours) in the active language: worked
+    out once per page, not once per cell or chip."""
+    return {value: (str(label), progress_style(value)) for value, label in ProgressStatus.choices}
+
+
 @dataclass
 class MatrixCell:
     """One chapter at one round, with what its table cell shows worked out once per page (the
@@ -229,7 +270,7 @@ def agreement_matrix(*, agreement: Agreement, rounds: list[Round] | None = None)
     column = {r.pk: index for index, r in enumerate(rounds)}
     round_urls = [r.get_absolute_url() for r in rounds]
     round_labels = [str(r.label) for r in rounds]
-    status_shown = {value: (str(label), progress_style(value)) for value, label in ProgressStatus.choices}
+    status_shown = progress_status_display()
     rows: dict[int, tuple[Chapter, str, list]] = {}
     for item in progress:
         if item.round_id not in column:

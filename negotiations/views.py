@@ -180,6 +180,7 @@ def round_list(request):
         columns=exports.round_columns,
         export_name="rounds",
         page_prefetch=[selectors.progress_prefetch()],
+        page_prepare=selectors.attach_chapter_chips,
         export_prepare=exports.attach_chapter_statuses,
     )
 
