@@ -2,7 +2,8 @@
 
 For each endpoint: SQL queries per request (CaptureQueriesContext around the test Client) and
 server time over repeated requests (the Client calls the whole Django stack, middleware and
-templates included, without a network). For search it also runs EXPLAIN on the SQL the
+templates included, without a network). These are cold renders: the cache is emptied before
+every request (outside the timing) and the client sends no validator. For search it also runs EXPLAIN on the SQL the
 request sent, to show whether an index answers it. Prints one JSON document on stdout.
 """
 
@@ -24,6 +25,7 @@ import django  # noqa: E402
 
 django.setup()
 
+from django.core.cache import cache  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.db.models import Count  # noqa: E402
 from django.test import Client  # noqa: E402
@@ -100,7 +102,9 @@ def measure(client: Client, name: str, url: str, repeat: int, warmup: int, budge
         return {**result, "available": False, "reason": f"HTTP {response.status_code}"}
     slow = first > SLOW_SECONDS  # seconds per request: fewer warm-ups and samples
     for _ in range(0 if slow else warmup):
+        cache.clear()
         fetch(client, url)
+    cache.clear()  # cold: nothing kept from an earlier request (outside the timing below too)
     with CaptureQueriesContext(connection) as captured:
         fetch(client, url)
     # Copy now: every later request resets the connection's query log.
@@ -110,6 +114,7 @@ def measure(client: Client, name: str, url: str, repeat: int, warmup: int, budge
     timings = []
     budget_ends = time.perf_counter() + budget
     for _ in range(repeat):
+        cache.clear()
         started = time.perf_counter()
         fetch(client, url)
         timings.append((time.perf_counter() - started) * 1000)

@@ -3,6 +3,8 @@
 Run as its own process (by bench/run.py) so the client never shares an interpreter with the
 server. Standard library only. Loopback only: the base URL must be http://127.0.0.1:PORT.
 Prints one JSON document: per path, requests, errors, throughput and client-side latency.
+``--header`` adds request headers (e.g. ``If-None-Match`` for a run of conditional GETs) and
+``--expect`` the status that counts as success (304 for those).
 """
 
 import argparse
@@ -15,7 +17,16 @@ import time
 from urllib.parse import urlsplit
 
 
-def hammer(host: str, port: int, path: str, seconds: float, concurrency: int, max_requests: int) -> dict:
+def hammer(
+    host: str,
+    port: int,
+    path: str,
+    seconds: float,
+    concurrency: int,
+    max_requests: int,
+    headers: dict | None = None,
+    expect: int = 200,
+) -> dict:
     deadline = time.perf_counter() + seconds
     lock = threading.Lock()
     latencies: list[float] = []
@@ -31,12 +42,12 @@ def hammer(host: str, port: int, path: str, seconds: float, concurrency: int, ma
             started = time.perf_counter()
             try:
                 connection = http.client.HTTPConnection(host, port, timeout=60)
-                connection.request("GET", path, headers={"Host": f"{host}:{port}"})
+                connection.request("GET", path, headers={"Host": f"{host}:{port}", **(headers or {})})
                 response = connection.getresponse()
                 while response.read(65536):
                     pass
                 connection.close()
-                outcome = None if response.status == 200 else f"HTTP {response.status}"
+                outcome = None if response.status == expect else f"HTTP {response.status}"
             except Exception as error:  # counted, never raised: the run goes on
                 outcome = type(error).__name__
             elapsed = time.perf_counter() - started
@@ -74,12 +85,17 @@ def main():
     parser.add_argument("--seconds", type=float, default=5)
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--max-requests", type=int, default=50_000)
+    parser.add_argument("--header", action="append", default=[], help="NAME: VALUE, sent with every request")
+    parser.add_argument("--expect", type=int, default=200, help="the status that counts as an answer")
     args = parser.parse_args()
+    headers = dict(header.split(":", 1) for header in args.header)
+    headers = {name.strip(): value.strip() for name, value in headers.items()}
     url = urlsplit(args.base)
     if url.hostname != "127.0.0.1":
         parser.error("loopback only: use http://127.0.0.1:PORT")
     results = [
-        hammer(url.hostname, url.port, path, args.seconds, args.concurrency, args.max_requests) for path in args.paths
+        hammer(url.hostname, url.port, path, args.seconds, args.concurrency, args.max_requests, headers, args.expect)
+        for path in args.paths
     ]
     json.dump(results, sys.stdout)
 

@@ -8,13 +8,16 @@ seed, ``generate_synthetic``; reused when already generated), then measures:
 
 1. in-process (bench/inprocess.py): SQL queries per request and p50/p95 server time;
 2. under load: gunicorn with 2 workers on 127.0.0.1 and a separate load-generator process
-   (bench/loadgen.py), /healthz first as the floor, each endpoint's throughput as a ratio to it;
+   (bench/loadgen.py), /healthz first as the floor, each endpoint's throughput as a ratio to it,
+   in three modes: cold (page cache off, no validators), warm (the shared Redis cache filled
+   first) and 304 (each request sends the validator the endpoint gave);
 3. streaming CSV export of all notes (and of all rounds) from a fresh 1-worker gunicorn:
    time to first byte, rows per second, peak RSS of the worker (VmHWM in /proc);
 4. once: ``manage.py import_csv rounds`` of a 20,000-row CSV into a scratch database.
 
-Writes bench/results/<timestamp>.json and prints a table with the targets of issue 6. Targets
-are reported, never asserted. Only loopback addresses are used; every loop is bounded.
+Writes bench/results/<timestamp>.json and prints tables with the targets. Targets are reported,
+never asserted. Only loopback addresses are used; every loop is bounded. The warm and 304 runs
+empty the Redis database given by --cache-url (default 15) before they fill it.
 """
 
 import argparse
@@ -35,6 +38,7 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import psycopg
+import redis
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = str(ROOT / ".venv" / "bin" / "python") if (ROOT / ".venv").exists() else sys.executable
@@ -49,7 +53,12 @@ TARGETS = {
     "csv_rss_ratio_max": 1.5,
     "errors_max": 0,
     "import_rows_per_s_min": 5_000,
+    "cold_p50_l_ms_max": 25,  # a first visit at 100x the data
+    "p95_over_p50_l_max": 2.0,
+    "warm_share_min": 0.30,  # of the /healthz floor
+    "not_modified_share_min": 0.60,
 }
+MODES = ("cold", "warm", "not_modified")  # not_modified: the 304 run
 
 
 def log(message: str) -> None:
@@ -82,7 +91,9 @@ def synthetic_size(url: str) -> tuple[int, int]:
 
 
 def django_env(url: str, **extra) -> dict:
-    env = {key: value for key, value in os.environ.items() if key not in {"DJANGO_ENV", "DATABASE_REPLICA_URLS"}}
+    # No shared cache unless a measurement asks for one (CACHE_URL in ``extra``).
+    dropped = {"DJANGO_ENV", "DATABASE_REPLICA_URLS", "CACHE_URL", "REDIS_URL"}
+    env = {key: value for key, value in os.environ.items() if key not in dropped}
     env.update(
         DATABASE_URL=url,
         DEBUG="0",
@@ -154,11 +165,13 @@ def get(url: str, timeout: float = 10) -> int:
 
 
 @contextmanager
-def gunicorn(url: str, workers: int, timeout: int = 120):
-    """gunicorn on a free loopback port with this repository's gunicorn.conf.py."""
+def gunicorn(url: str, workers: int, timeout: int = 120, **settings):
+    """gunicorn on a free loopback port with this repository's gunicorn.conf.py; ``settings``
+    are extra environment variables for the tracker (e.g. CACHE_URL)."""
     port = free_port()
     env = django_env(
         url,
+        **settings,
         GUNICORN_TIMEOUT=str(timeout),
         PORT=str(port),
         BIND_HOST="127.0.0.1",
@@ -232,23 +245,117 @@ def in_process(url: str, repeat: int) -> dict:
     return json.loads(result.stdout)
 
 
-def under_load(url: str, paths: list[str], seconds: float, concurrency: int) -> list[dict]:
-    with gunicorn(url, workers=2) as (base, _pid):
-        result = subprocess.run(
-            [PYTHON, "bench/loadgen.py", base, "/healthz", *paths]
-            + ["--seconds", str(seconds), "--concurrency", str(concurrency)],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=600 + seconds * (len(paths) + 1) * 3,
-        )
+def loadgen(base: str, paths: list[str], seconds: float, concurrency: int, headers=(), expect: int = 200) -> list:
+    result = subprocess.run(
+        [PYTHON, "bench/loadgen.py", base, *paths, "--seconds", str(seconds), "--concurrency", str(concurrency)]
+        + [f"--header={header}" for header in headers]
+        + ["--expect", str(expect)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600 + seconds * len(paths) * 3,
+    )
     if result.returncode != 0:
         raise RuntimeError(f"bench/loadgen.py failed:\n{result.stderr[-4000:]}")
-    runs = json.loads(result.stdout)
-    floor = runs[0]["rps"] or None
+    return json.loads(result.stdout)
+
+
+def with_share(runs: list[dict], floor: float | None) -> list[dict]:
     for run in runs:
         run["ratio_to_healthz"] = round(run["rps"] / floor, 3) if floor else None
     return runs
+
+
+def probe(base: str, path: str, shared: redis.Redis) -> dict:
+    """One plain GET (filling the shared cache, if the tracker caches the page), then one
+    conditional GET with the validators it answered: what the warm and 304 runs can use."""
+    keys_before = set(shared.scan_iter(count=1000))
+    request = urllib.request.Request(base + path)
+    try:
+        with urllib.request.urlopen(request, timeout=120) as response:
+            response.read()
+            status, headers = response.status, response.headers
+    except urllib.error.HTTPError as error:
+        status, headers = error.code, error.headers
+    # The API's throttle counts requests in the same cache: those keys are not a cached page.
+    added = sorted(
+        key.decode(errors="replace")
+        for key in set(shared.scan_iter(count=1000)) - keys_before
+        if b"throttle" not in key
+    )
+    found = {
+        "status": status,
+        "etag": headers.get("ETag"),
+        "last_modified": headers.get("Last-Modified"),
+        "cache_control": headers.get("Cache-Control"),
+        "cache_keys_added": len(added),
+        "cache_keys_sample": added[:5],
+    }
+    conditional = []
+    if found["etag"]:
+        conditional.append(f"If-None-Match: {found['etag']}")
+    if found["last_modified"]:
+        conditional.append(f"If-Modified-Since: {found['last_modified']}")
+    found["conditional_headers"] = conditional
+    if conditional:
+        request = urllib.request.Request(base + path, headers=dict(h.split(": ", 1) for h in conditional))
+        try:
+            with urllib.request.urlopen(request, timeout=120) as response:
+                response.read()
+                found["conditional_status"] = response.status
+        except urllib.error.HTTPError as error:  # urllib raises on 304
+            found["conditional_status"] = error.code
+    return found
+
+
+def under_load(url: str, paths: list[str], seconds: float, concurrency: int, cache_url: str) -> dict:
+    """Throughput of every path in three modes, each beside the /healthz floor of the same server:
+
+    - cold: no shared cache, the page cache and cached counts off (PAGE_CACHE_SECONDS=0,
+      STATS_CACHE_SECONDS=0) and no validators sent: every request renders;
+    - warm: a server on the shared Redis cache (emptied, then filled by one GET per path);
+      requests send no validators, so each is answered from the cache if the tracker keeps it;
+    - not_modified: the same server, each request sending the ETag / Last-Modified the path
+      answered; a 304 is the expected answer (anything else counts as an error).
+    """
+    result: dict = {}
+    with gunicorn(url, workers=2, PAGE_CACHE_SECONDS="0", STATS_CACHE_SECONDS="0") as (base, _pid):
+        runs = loadgen(base, ["/healthz", *paths], seconds, concurrency)
+    result["cold_floor"] = runs[0]
+    result["cold"] = with_share(runs[1:], runs[0]["rps"])
+    try:
+        shared = redis.Redis.from_url(cache_url)
+        shared.ping()
+    except redis.RedisError as error:
+        reason = f"no Redis at {cache_url}: {error}"
+        result["warm"] = result["not_modified"] = [{"path": path, "skipped": reason} for path in paths]
+        return result
+    shared.flushdb()
+    with gunicorn(url, workers=2, CACHE_URL=cache_url) as (base, _pid):
+        floor = loadgen(base, ["/healthz"], seconds, concurrency)[0]
+        result["warm_floor"] = floor
+        probes = {path: probe(base, path, shared) for path in paths}
+        warm = with_share(loadgen(base, paths, seconds, concurrency), floor["rps"])
+        for run in warm:
+            run["probe"] = probes[run["path"]]
+            run["cached"] = probes[run["path"]]["cache_keys_added"] > 0
+        result["warm"] = warm
+        not_modified = []
+        for path in paths:
+            found = probes[path]
+            if not found["conditional_headers"]:
+                not_modified.append({"path": path, "skipped": "no validator (no ETag or Last-Modified)"})
+            elif found.get("conditional_status") != 304:
+                not_modified.append(
+                    {"path": path, "skipped": f"validator not honoured (HTTP {found.get('conditional_status')})"}
+                )
+            else:
+                run = loadgen(base, [path], seconds, concurrency, headers=found["conditional_headers"], expect=304)
+                not_modified.extend(with_share(run, floor["rps"]))
+        result["not_modified"] = not_modified
+        result["cache_keys_after"] = shared.dbsize()
+    shared.flushdb()
+    return result
 
 
 def find_notes_export(base: str) -> str | None:
@@ -425,6 +532,27 @@ def import_rounds(server: str, seed: int, rows: int = 20_000) -> dict:
 # --- Report ------------------------------------------------------------------------------
 
 
+def throughput(load: dict | None, path: str) -> dict:
+    """One path's requests/s and share of the floor in each mode, or why a mode has none."""
+    if not load:
+        return {}
+    found = {}
+    for mode in MODES:
+        run = next((r for r in load.get(mode, []) if r["path"] == path), None)
+        if run is None:
+            continue
+        if "skipped" in run:
+            found[mode] = {"skipped": run["skipped"]}
+            continue
+        found[mode] = {"rps": run["rps"], "share": run["ratio_to_healthz"], "errors": run["errors"]}
+        if mode == "warm":
+            found[mode]["cached"] = run["cached"]
+            found[mode]["share_ok"] = run["cached"] and run["ratio_to_healthz"] >= TARGETS["warm_share_min"]
+        if mode == "not_modified":
+            found[mode]["share_ok"] = run["ratio_to_healthz"] >= TARGETS["not_modified_share_min"]
+    return found
+
+
 def summarise(report: dict) -> dict:
     scales = report["scales"]
     # With one scale only (a smoke run), it stands in for both and the ratios are 1.
@@ -448,12 +576,15 @@ def summarise(report: dict) -> dict:
                 )
                 row["queries_ok"] = row["queries_l"] <= TARGETS["queries_max"] and row["queries_l"] == row["queries_s"]
                 row["p50_ratio_ok"] = row["p50_ratio"] <= TARGETS["p50_ratio_max"]
+                row["cold_p50_l_ok"] = row["p50_l"] <= TARGETS["cold_p50_l_ms_max"]
+                row["p95_over_p50_l"] = round(row["p95_l"] / row["p50_l"], 2)
+                row["p95_l_ok"] = row["p95_over_p50_l"] <= TARGETS["p95_over_p50_l_max"]
             else:
                 row["reason"] = endpoint.get("reason") or s.get("reason")
-            load = {run["path"]: run for run in large.get("load", [])}.get(endpoint["url"])
-            if load:
-                row.update(rps_l=load["rps"], ratio_to_healthz=load["ratio_to_healthz"], errors_l=load["errors"])
-            elif endpoint["url"] in large.get("load_skipped_too_slow", []):
+            row["throughput"] = {
+                scale_name: throughput(scale.get("load"), endpoint["url"]) for scale_name, scale in scales.items()
+            }
+            if endpoint["url"] in large.get("load_skipped_too_slow", []):
                 row["load"] = f"not loaded: p50 above {SLOW_MS} ms alone"
             if endpoint["name"] == "search" and "uses_index" in endpoint:
                 row["search_uses_index"] = endpoint["uses_index"]
@@ -479,17 +610,35 @@ def summarise(report: dict) -> dict:
         else:
             exports[key] = {"available": False, "reason": lg.get("reason") or s.get("reason")}
     summary["exports"] = exports
-    errors = sum(run["errors"] for scale in scales.values() for run in scale.get("load", []))
+    errors = sum(
+        run.get("errors", 0)
+        for scale in scales.values()
+        for mode in MODES
+        for run in (scale.get("load") or {}).get(mode, [])
+    )
     summary["load_errors_total"] = errors
     summary["import"] = report.get("import")
     return summary
+
+
+def _mode_cell(found: dict, mode: str) -> str:
+    """ "123.4 / 0.301" (requests/s / share of the floor), or why there is no figure."""
+    run = found.get(mode)
+    if run is None:
+        return "-"
+    if "skipped" in run:
+        return "no validator" if run["skipped"].startswith("no validator") else "n/a"
+    cell = f"{run['rps']} / {run['share']}"
+    if mode == "warm" and not run["cached"]:
+        cell += " not cached"
+    return cell
 
 
 def print_table(report: dict) -> None:
     summary = report["summary"]
     print()
     header = f"{'endpoint':26} {'queries S/L':>11} {'p50 S ms':>9} {'p50 L ms':>9} {'L/S':>5} {'p95 L':>8}"
-    header += f" {'rps L':>7} {'/healthz':>8} {'err':>4}  targets"
+    header += f" {'p95/p50':>7}  targets"
     print(header)
     print("-" * len(header))
     for row in summary["endpoints"]:
@@ -499,25 +648,51 @@ def print_table(report: dict) -> None:
         flags = []
         flags.append("queries ok" if row["queries_ok"] else "QUERIES MISSED")
         flags.append("ratio ok" if row["p50_ratio_ok"] else "RATIO MISSED")
+        flags.append("cold p50 ok" if row["cold_p50_l_ok"] else "COLD P50 MISSED")
+        flags.append("p95 ok" if row["p95_l_ok"] else "P95 MISSED")
         if "search_uses_index" in row:
             if row["search_uses_index"]:
                 flags.append("index ok")
             else:
                 flags.append(f"SEQ SCAN on {', '.join(row['search_seq_scans'])}")
-            if row["search_index_scans"]:
-                flags.append(f"indexes: {', '.join(row['search_index_scans'])}")
         if "load" in row:
             flags.append(row["load"])
         print(
             f"{row['name']:26} {row['queries_s']:>5}/{row['queries_l']:<5} {row['p50_s']:>9} {row['p50_l']:>9} "
-            f"{row['p50_ratio']:>5} {row['p95_l']:>8} {row.get('rps_l', '-'):>7} "
-            f"{row.get('ratio_to_healthz', '-'):>8} {row.get('errors_l', '-'):>4}  {', '.join(flags)}"
+            f"{row['p50_ratio']:>5} {row['p95_l']:>8} {row['p95_over_p50_l']:>7}  {', '.join(flags)}"
         )
-    large = report["scales"].get("L") or next(reversed(report["scales"].values()))
-    healthz = next((run for run in large.get("load", []) if run["path"] == "/healthz"), None)
-    if healthz:
-        print(f"{'/healthz (floor)':26} {'':>11} {'':>9} {'':>9} {'':>5} {'':>8} {healthz['rps']:>7} {1:>8} "
-              f"{healthz['errors']:>4}")  # fmt: skip
+    for scale_name, scale in report["scales"].items():
+        load = scale.get("load")
+        if not load:
+            continue
+        print()
+        floors = f"/healthz {load['cold_floor']['rps']} requests/s (cold server)"
+        if "warm_floor" in load:
+            floors += f", {load['warm_floor']['rps']} (server on the shared cache)"
+        print(f"Throughput at {scale_name}, requests/s / share of the floor: {floors}")
+        loads = [scale.get(key) for key in ("loadavg_before", "loadavg_before_load", "loadavg_after_load")]
+        print(
+            "load average (1 min) before in-process, before and after load: "
+            + ", ".join(f"{value[0]:.1f}" for value in loads if value)
+        )
+        header = f"{'endpoint':26} {'cold':>16} {'warm':>26} {'304':>16}  {'err':>4}  targets"
+        print(header)
+        print("-" * len(header))
+        for row in summary["endpoints"]:
+            found = row["throughput"].get(scale_name) or {}
+            if not found:
+                continue
+            errors = sum(run.get("errors", 0) for run in found.values())
+            flags = []
+            if "warm" in found and "share_ok" in found["warm"]:
+                flags.append("warm ok" if found["warm"]["share_ok"] else "WARM MISSED")
+            if "not_modified" in found:
+                ok = found["not_modified"].get("share_ok")
+                flags.append("304 ok" if ok else "304 MISSED")
+            print(
+                f"{row['name']:26} {_mode_cell(found, 'cold'):>16} {_mode_cell(found, 'warm'):>26} "
+                f"{_mode_cell(found, 'not_modified'):>16}  {errors:>4}  {', '.join(flags)}"
+            )
     print()
     for key, export in summary["exports"].items():
         if export.get("available") is False:
@@ -554,12 +729,19 @@ def main():
     parser.add_argument("--concurrency", type=int, default=8, help="load-generator threads")
     parser.add_argument("--export-max-seconds", type=float, default=120, help="stop reading an export after this")
     parser.add_argument("--regenerate", action="store_true", help="regenerate synthetic data even if present")
+    parser.add_argument(
+        "--cache-url",
+        default="redis://127.0.0.1:6379/15",
+        help="the shared cache of the warm and 304 runs: a loopback Redis database the run may empty",
+    )
     parser.add_argument("--skip", nargs="*", default=[], choices=["load", "export", "import"])
     parser.add_argument("--quick", action="store_true", help="few repeats and short load: a smoke run")
     parser.add_argument("--output", help="results file (default bench/results/<UTC time>.json)")
     args = parser.parse_args()
     if "@127.0.0.1:" not in args.server and "//127.0.0.1:" not in args.server:
         parser.error("loopback PostgreSQL only (127.0.0.1)")
+    if not args.cache_url.startswith("redis://127.0.0.1:"):
+        parser.error("loopback Redis only (redis://127.0.0.1:PORT/DB)")
     if args.quick:
         args.repeat, args.load_seconds = 5, 1
 
@@ -591,8 +773,10 @@ def main():
         entry["load_skipped_too_slow"] = too_slow
         available = [path for path in available if path not in too_slow]
         if "load" not in args.skip:
-            log(f"{scale}: load ({len(available) + 1} paths x {args.load_seconds} s)")
-            entry["load"] = under_load(url, available, args.load_seconds, args.concurrency)
+            log(f"{scale}: load (cold, warm, 304: {len(available)} paths x {args.load_seconds} s each)")
+            entry["loadavg_before_load"] = os.getloadavg()
+            entry["load"] = under_load(url, available, args.load_seconds, args.concurrency, args.cache_url)
+            entry["loadavg_after_load"] = os.getloadavg()
         if "export" not in args.skip:
             log(f"{scale}: streaming exports")
             entry["notes_csv"] = stream_export(url, None, find_notes=True, max_seconds=args.export_max_seconds)
