@@ -5,7 +5,7 @@ import pytest
 from django import forms
 from django.http import QueryDict
 
-from negotiations.filters.widgets import FastSelect, FastSelectMultiple, SlugListInput
+from negotiations.filters.widgets import FastCheckboxSelectMultiple, FastSelect, FastSelectMultiple, SlugListInput
 
 
 def test_slug_list_input_reads_and_shows_the_list():
@@ -36,3 +36,18 @@ def test_fast_select_renders_what_django_s_template_renders_with_groups(value):
     fast = FastSelect(choices=choices).render("chapter", value, {"id": "id_chapter"})
     assert fast == forms.Select(choices=choices).render("chapter", value, {"id": "id_chapter"})
     assert "multiple" not in fast
+
+
+@pytest.mark.parametrize("value", [None, [], ["held"], ["held", "x"], "held", ["nope"]])
+@pytest.mark.parametrize("attrs", [{"id": "id_status"}, {}, {"id": "id_status", "class": "c", "aria-describedby": "h"}])
+@pytest.mark.parametrize(
+    "choices",
+    [
+        [("held", "Held"), ("planned", "Planned & <soon>"), ("x", "X")],
+        [("held", "Held"), ("Group", [("planned", "Planned"), ("x", "X")])],
+    ],
+)
+def test_fast_checkboxes_render_what_django_s_template_renders(value, attrs, choices):
+    fast = FastCheckboxSelectMultiple(choices=choices).render("status", value, dict(attrs))
+    assert fast == forms.CheckboxSelectMultiple(choices=choices).render("status", value, dict(attrs))
+    assert "Held</label>" in fast

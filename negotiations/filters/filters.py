@@ -3,7 +3,6 @@
 parameter reads and fails the same way wherever it appears."""
 
 import django_filters as filters
-from django import forms
 from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -18,7 +17,7 @@ from .fields import (
     PartialDateField,
     SlugMultipleChoiceField,
 )
-from .widgets import SlugListInput
+from .widgets import FastCheckboxSelectMultiple, SlugListInput
 
 
 # The OpenAPI schema (drf-spectacular) cannot infer these custom filters' types; say them.
@@ -80,7 +79,7 @@ def choices_filter(choices, label, message, **kwargs):
         choices=choices,
         label=label,
         error_messages={"invalid_choice": message},
-        widget=forms.CheckboxSelectMultiple,
+        widget=FastCheckboxSelectMultiple,
         distinct=False,  # a value of the row's own column cannot duplicate rows
         **kwargs,
     )

@@ -91,6 +91,49 @@ class FastSelectMultiple(FastSelectMixin, forms.SelectMultiple):
     pass
 
 
+class FastCheckboxSelectMultiple(forms.CheckboxSelectMultiple):
+    """Renders the same HTML as Django's checkbox_select.html, built in Python: that template
+    includes three more per option (option, input, attrs), which cost more than the rest of a
+    list page's filter form."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        widget = self.get_context(name, value, attrs)["widget"]
+        outer = widget["attrs"]
+        parts = ["<div"]
+        if outer.get("id"):
+            parts.append(f' id="{fast_escape(outer["id"])}"')
+        if outer.get("class"):
+            parts.append(f' class="{fast_escape(outer["class"])}"')
+        parts.append(">")
+        for group, options, _index in widget["optgroups"]:
+            if group:
+                parts.append(f"\n  <div><label>{fast_escape(group)}</label>")
+            for option in options:
+                # checkbox_option.html ends with its own line break.
+                parts.append(f"<div>\n    {checkbox_option(option)}\n</div>")
+            if group:
+                parts.append("\n  </div>")
+        parts.append("\n</div>")
+        return mark_safe("".join(parts))
+
+
+def checkbox_option(option: dict) -> str:
+    """One option as input_option.html writes it (with input.html's and attrs.html's output,
+    including the line breaks their files end with)."""
+    option_id = option["attrs"].get("id")
+    value = "" if option["value"] is None else f' value="{fast_escape(option["value"])}"'
+    attributes = "".join(
+        f" {key}" if item is True else f' {key}="{fast_escape(item)}"'
+        for key, item in option["attrs"].items()
+        if item is not False
+    )
+    tag = f'<input type="{option["type"]}" name="{fast_escape(option["name"])}"{value}{attributes}>\n'
+    if not option["wrap_label"]:
+        return tag + "\n"
+    label_for = f' for="{fast_escape(option_id)}"' if option_id else ""
+    return f"<label{label_for}>{tag} {fast_escape(option['label'])}</label>\n"
+
+
 class SlugListInput(forms.TextInput):
     """A text box for a repeatable slug parameter: ``a, b`` and ``?x=a&x=b`` both read as
     ``["a", "b"]``. Unlike a <select> of every agreement, its HTML does not grow with the data.
