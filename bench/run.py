@@ -457,11 +457,11 @@ class _Prepend(io.RawIOBase):
         return len(data)
 
 
-def import_rounds(server: str, seed: int, rows: int = 20_000) -> dict:
+def import_rounds(server: str, seed: int, prefix: str, rows: int = 20_000) -> dict:
     """``manage.py import_csv rounds`` of ``rows`` new rounds into a scratch database."""
     if not command_exists("import_csv"):
         return {"available": False, "reason": "manage.py import_csv does not exist yet"}
-    name = "tracker_bench_import"
+    name = f"{prefix}_import"
     admin_sql(server, f'DROP DATABASE IF EXISTS "{name}"')
     admin_sql(server, f'CREATE DATABASE "{name}"')
     url = f"{server}/{name}"
@@ -783,7 +783,7 @@ def main():
             entry["rounds_csv"] = stream_export(url, "/rounds/?format=csv", max_seconds=args.export_max_seconds)
     if "import" not in args.skip:
         log("import_csv rounds (20,000 rows)")
-        report["import"] = import_rounds(args.server, args.seed)
+        report["import"] = import_rounds(args.server, args.seed, args.db_prefix)
     report["finished"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     report["summary"] = summarise(report)
     RESULTS.mkdir(parents=True, exist_ok=True)
