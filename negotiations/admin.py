@@ -762,9 +762,13 @@ class ProgressNoteAdmin(VersionedAdmin):
 
 @admin.register(AgreementSource, StatusEventSource, RoundSource, AgreementParty)
 class LinkAdmin(SimpleHistoryAdmin):
-    """Citations and agreement parties, for search and history; normally edited as inlines."""
+    """Citations and agreement parties, for search and history; edited as inlines of their
+    agreement, status event or round, so they are not listed on the admin index."""
 
     search_fields = ["id"]
+
+    def has_module_permission(self, request):
+        return False
 
 
 # --- Accounts -------------------------------------------------------------------------------

@@ -192,6 +192,17 @@ def test_admin_index_links_to_the_import_page_which_is_wired_for_curators_only(c
     assert client.get(reverse("admin-import")).status_code == 403
 
 
+def test_link_tables_are_inlines_only_not_index_sections(curator_client):
+    index = curator_client.get(reverse("admin:index")).content.decode()
+    assert reverse("admin:negotiations_round_changelist") in index
+    for model in ["agreementsource", "roundsource", "statuseventsource", "agreementparty"]:
+        assert reverse(f"admin:negotiations_{model}_changelist") not in index, model
+    agreement = Agreement.objects.get(slug="india-peru-ta")
+    page = curator_client.get(reverse("admin:negotiations_agreement_change", args=[agreement.pk])).content.decode()
+    assert 'id="citations-group"' in page and 'id="agreement_parties-group"' in page  # still edited here
+    assert '<link rel="stylesheet" href="/static/css/admin.css">' in page
+
+
 def test_a_curator_creates_an_official_account_but_cannot_grant_superuser(client, db):
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Group
