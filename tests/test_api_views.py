@@ -61,6 +61,47 @@ def test_lists_are_paginated_with_a_page_size_limit(anon):
     assert anon.get("/api/rounds/?page=9").status_code == 404
 
 
+@pytest.fixture
+def rounds_501(db):
+    agreement = f.agreement(slug="many")
+    Round.objects.bulk_create(
+        Round(agreement=agreement, number=n, start_date=dt.date(2020, 1, 1) + dt.timedelta(days=n), status="held")
+        for n in range(1, 502)
+    )
+
+
+@pytest.mark.parametrize(
+    "page_size, rows",
+    [("", 50), ("1", 1), ("499", 499), ("500", 500), ("501", 500), ("0", 50), ("-1", 50), ("abc", 50), ("1.5", 50)],
+)
+def test_page_size_default_maximum_and_unusable_values(anon, rounds_501, page_size, rows):
+    """50 by default, at most 500; a value that is not a positive whole number means the default."""
+    response = anon.get(f"/api/rounds/?page_size={page_size}")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["count"] == 501 and len(body["results"]) == rows
+
+
+@pytest.mark.parametrize(
+    "page, status, rows",
+    [("1", 200, 50), ("11", 200, 1), ("12", 404, None), ("0", 404, None), ("-1", 404, None), ("abc", 404, None)],
+)
+def test_page_number_first_last_and_out_of_range(anon, rounds_501, page, status, rows):
+    response = anon.get(f"/api/rounds/?page={page}")
+    assert response.status_code == status
+    if rows is None:
+        assert response.json()["detail"] == "Invalid page."
+    else:
+        assert len(response.json()["results"]) == rows
+
+
+def test_the_last_page_of_the_largest_size_holds_the_rest(anon, rounds_501):
+    first = anon.get("/api/rounds/?page_size=500&ordering=number").json()
+    last = anon.get("/api/rounds/?page_size=500&page=2&ordering=number").json()
+    assert first["next"] and not last["next"]
+    assert [row["number"] for row in last["results"]] == [501]
+
+
 def test_ordering_uses_the_sites_parameter(anon):
     agreement = f.agreement()
     f.round_(agreement, number=1, start_date=dt.date(2020, 1, 1), end_date=None)

@@ -18,7 +18,7 @@ from negotiations.choices import (
     RoundStatus,
     Visibility,
 )
-from negotiations.models import AgreementSource, RoundSource
+from negotiations.models import AgreementSource, Round, RoundSource
 from negotiations.services import status_event_record
 from tests import factories as f
 
@@ -454,6 +454,36 @@ def test_seed_answers_which_rounds_peru_hosted_since_2024(client, seeded):
 )
 def test_odd_input_never_causes_a_server_error(client, site, url):
     assert client.get(url).status_code in {200, 400, 404}
+
+
+@pytest.mark.parametrize(
+    "page, number, rows",
+    [
+        ("", 1, 25),
+        ("1", 1, 25),
+        ("2", 2, 25),
+        ("3", 3, 1),  # the last page holds the rest
+        ("4", 3, 1),  # past the last: the last
+        ("0", 3, 1),  # below the first: Django's get_page also gives the last
+        ("-1", 3, 1),
+        ("abc", 1, 25),  # not a number: the first
+        ("1.5", 1, 25),
+    ],
+)
+def test_list_page_numbers_at_their_edges(client, db, page, number, rows):
+    agreement = f.agreement(slug="many")
+    Round.objects.bulk_create(
+        Round(agreement=agreement, number=n, start_date=dt.date(2020, 1, 1) + dt.timedelta(days=n), status="held")
+        for n in range(1, 52)
+    )
+    response = client.get(f"/rounds/?page={page}")
+    assert response.status_code == 200
+    page_obj = response.context["page_obj"]
+    assert (page_obj.number, len(page_obj.object_list)) == (number, rows)
+    assert page_obj.paginator.per_page == 25 and page_obj.paginator.count == 51
+    # Newest first: the last page holds the oldest round.
+    if number == 3:
+        assert [r.number for r in page_obj.object_list] == [1]
 
 
 def test_chapter_page_paginates_negotiations_and_notes_separately(client, site):
