@@ -48,3 +48,26 @@ def test_chart_moves_close_labels_to_another_row(agreement):
 def test_chart_is_none_without_dated_entries(agreement):
     f.round_(agreement, 1, start_date=None, end_date=None)
     assert timeline_chart(agreement_timeline(agreement=agreement)) is None
+
+
+def test_legend_keys_use_the_colours_the_chart_draws_in(agreement):
+    from negotiations.choices import ROUND_STATUS_COLOUR, RoundStatus
+
+    status_event_record(agreement=agreement, status=AgreementStatus.LAUNCHED, date=dt.date(2017, 1, 18))
+    f.round_(agreement, 1, start_date=dt.date(2017, 8, 1), end_date=None)
+    f.round_(agreement, 2, status=RoundStatus.PLANNED, start_date=dt.date(2031, 1, 1), end_date=None)
+    chart = timeline_chart(agreement_timeline(agreement=agreement))
+    keys = {(key["kind"], key["label"]): key for key in chart.legend}
+    held = next(r for r in chart.rounds if not r["entry"].planned)
+    assert keys[("round", "Held")]["colour"] == held["entry"].colour == ROUND_STATUS_COLOUR[RoundStatus.HELD]
+    assert keys[("round", "Planned")]["planned"] and not keys[("round", "Held")]["planned"]
+    assert keys[("status", "Negotiations launched")]["colour"] == chart.bands[0]["colour"]
+
+
+def test_status_names_are_written_on_bands_wide_enough_for_them(agreement):
+    status_event_record(agreement=agreement, status=AgreementStatus.LAUNCHED, date=dt.date(2010, 1, 18))
+    status_event_record(agreement=agreement, status=AgreementStatus.PAUSED, date=dt.date(2010, 2, 1))
+    status_event_record(agreement=agreement, status=AgreementStatus.UNDER_NEGOTIATION, date=dt.date(2010, 2, 10))
+    launched, paused, negotiating = timeline_chart(agreement_timeline(agreement=agreement)).bands
+    assert not launched["show_label"] and not paused["show_label"]  # a couple of weeks wide
+    assert negotiating["show_label"] and negotiating["label_x"] > negotiating["x"]

@@ -165,6 +165,14 @@ def test_timeline_draws_month_precision_as_a_month_wide_span(client, site):
     assert round_1["width"] > 2 * round_9["width"]
 
 
+def test_timeline_chart_links_are_not_inside_an_image_and_the_box_opens_on_the_latest_years(client, site):
+    page = text_of(client.get(site["ip"].get_absolute_url()))
+    chart = page[page.index("<svg") : page.index("</svg>")]
+    assert 'role="img"' not in chart and 'role="group"' in chart and "<a href=" in chart
+    assert 'class="chart-scroll" tabindex="0" role="region"' in page  # scrolls by keyboard too
+    assert "Round: Held" in page and "Status: Under negotiation" in page  # the legend says what is drawn
+
+
 def test_agreement_header_says_latest_and_next_round_chapters_by_status_and_last_update(client, site):
     page = text_of(client.get(site["ip"].get_absolute_url()))
     latest = page[page.index('class="summary-latest"') :]
