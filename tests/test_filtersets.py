@@ -267,9 +267,16 @@ def test_agreement_box_is_a_text_input_showing_the_filtered_slugs(data):
     filterset = RoundFilterSet(QueryDict("agreement=india-chile-cepa&agreement=mexico-peru-tia"))
     html = str(filterset.form["agreement"])
     assert '<input type="text" name="agreement" value="india-chile-cepa, mexico-peru-tia"' in html
-    assert 'list="id_agreement_suggestions"' in html and '<datalist id="id_agreement_suggestions"></datalist>' in html
     assert 'data-suggest-url="/agreements/suggest.json"' in html
     assert "<option" not in html and "<select" not in html
+
+
+def test_agreement_box_names_the_asked_agreements_for_the_picker(data):
+    filterset = RoundFilterSet(QueryDict("agreement=india-chile-cepa"), queryset=Round.objects.all())
+    assert filterset.is_valid()
+    filterset.narrow_choices()
+    html = str(filterset.form["agreement"])
+    assert 'data-names="{&quot;india-chile-cepa&quot;: &quot;India–Chile CEPA&quot;}"' in html
 
 
 def test_party_and_host_country_selects_keep_the_asked_codes_selected(data):

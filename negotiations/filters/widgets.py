@@ -1,6 +1,7 @@
 """HTML inputs of the filter forms: a yes/no checkbox, fast <select>s and a slug text box."""
 
 import html
+import json
 
 from django import forms
 from django.urls import reverse
@@ -137,13 +138,15 @@ def checkbox_option(option: dict) -> str:
 class SlugListInput(forms.TextInput):
     """A text box for a repeatable slug parameter: ``a, b`` and ``?x=a&x=b`` both read as
     ``["a", "b"]``. Unlike a <select> of every agreement, its HTML does not grow with the data.
-    With ``suggest_url`` (a URL name) it names an empty <datalist> that static/js/filters.js
-    fills from that JSON view as the user types."""
+    With ``suggest_url`` (a URL name), static/js/filters.js turns it into a picker that looks up
+    names as the user types; ``names`` (slug → name, set by the page for the slugs asked for)
+    gives the picker's chips their names."""
 
     def __init__(self, attrs=None, *, suggest_url: str | None = None):
         defaults = {"autocomplete": "off", "spellcheck": "false", "autocapitalize": "none"}
         super().__init__({**defaults, **(attrs or {})})
         self.suggest_url = suggest_url
+        self.names: dict[str, str] = {}
 
     def value_from_datadict(self, data, files, name):
         raw = data.getlist(name) if hasattr(data, "getlist") else data.get(name)
@@ -161,13 +164,11 @@ class SlugListInput(forms.TextInput):
 
     def render(self, name, value, attrs=None, renderer=None):
         attrs = dict(attrs or {})
-        list_id = f"{attrs['id']}_suggestions" if self.suggest_url and attrs.get("id") else None
-        if list_id:
-            attrs.update({"list": list_id, "data-suggest-url": reverse(self.suggest_url)})
-        html = super().render(name, value, attrs, renderer)
-        if list_id:
-            html += format_html('<datalist id="{}"></datalist>', list_id)
-        return html
+        if self.suggest_url:
+            attrs["data-suggest-url"] = reverse(self.suggest_url)
+        if self.names:
+            attrs["data-names"] = json.dumps(self.names, ensure_ascii=False)
+        return super().render(name, value, attrs, renderer)
 
 
 class OneOfManySelect(forms.Select):

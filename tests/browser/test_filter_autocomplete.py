@@ -1,6 +1,6 @@
-"""In headless Chromium: the agreement filter box on /rounds/ suggests agreements as the user
-types (static/js/filters.js fills its <datalist> from /agreements/suggest.json), and the picked
-suggestion filters the rounds.
+"""In headless Chromium: the agreement filter on /rounds/ is a picker (static/js/filters.js) that
+looks agreements up by name in /agreements/suggest.json as the user types; the picked agreement
+becomes a chip, and the form sends its slug as ``agreement=`` as before.
 
 Screenshots go to test-artifacts/ (uploaded by CI); look at them after a change to the form.
 """
@@ -25,22 +25,19 @@ def test_typing_part_of_a_name_suggests_the_agreement_and_picking_it_filters(liv
     page = browser_page
     page.goto(f"{live_server.url}/rounds/")
     page.locator("details.filters summary").click()
-    box = page.get_by_label("Agreement", exact=True)
-    expect(box).to_have_attribute("list", "id_agreement_suggestions")
+    box = page.get_by_role("combobox", name="Agreement", exact=True)
 
     # Part of the name, as a user would type it (not the slug).
     box.press_sequentially("Chile", delay=30)
-    suggestions = page.locator("#id_agreement_suggestions option")
-    expect(suggestions).not_to_have_count(0)
-    suggestion = page.locator(f'#id_agreement_suggestions option[value="{chile.slug}"]')
-    expect(suggestion).to_have_attribute("label", chile.name)
-    box.focus()
+    option = page.get_by_role("option", name=chile.name, exact=True)
+    expect(option).to_be_visible()
     shot(page, "01-typed")
 
-    # Pick it: the browser draws the <datalist> popup outside the page, where Playwright cannot
-    # click; choosing an option sets the box to the option's value, as here.
-    box.fill(suggestion.get_attribute("value"))
-    expect(box).to_have_value(chile.slug)
+    option.click()
+    chip = page.locator(".field-agreement .picker-chip")
+    expect(chip).to_have_count(1)
+    expect(chip).to_contain_text(chile.name)
+    expect(box).to_have_value("")
     page.get_by_role("button", name="Apply filters").click()
     page.wait_for_url(f"**/rounds/?*agreement={chile.slug}*")
 
@@ -49,25 +46,27 @@ def test_typing_part_of_a_name_suggests_the_agreement_and_picking_it_filters(liv
     rows = page.locator("table.data tbody tr")
     expect(rows).to_have_count(expected)
     assert set(rows.locator("td:nth-child(2) a").all_inner_texts()) == {str(chile)}
-    expect(page.get_by_label("Agreement", exact=True)).to_have_value(chile.slug)
     shot(page, "02-filtered")
 
 
-def test_suggestions_keep_the_agreements_typed_before(live_server, seeded, browser_page):
+def test_a_second_agreement_joins_the_first(live_server, seeded, browser_page):
     from playwright.sync_api import expect
+
+    from negotiations.models import Agreement
 
     page = browser_page
     page.goto(f"{live_server.url}/rounds/?agreement=india-peru-ta")
-    page.locator("details.filters summary").click()  # closed: the summary above shows the filters
-    box = page.get_by_label("Agreement", exact=True)
-    expect(box).to_have_value("india-peru-ta")
-    box.press("End")
-    box.press_sequentially(", chile", delay=30)
-    expect(page.locator('#id_agreement_suggestions option[value="india-peru-ta, india-chile-cepa"]')).to_have_count(1)
-    box.fill("india-peru-ta, india-chile-cepa")
+    page.locator("details.filters summary").click()
+    chips = page.locator(".field-agreement .picker-chip")
+    expect(chips).to_have_count(1)
+    expect(chips).to_contain_text(str(Agreement.objects.get(slug="india-peru-ta")))
+    box = page.get_by_role("combobox", name="Agreement", exact=True)
+    box.press_sequentially("chile", delay=30)
+    page.get_by_role("option", name="India–Chile Comprehensive Economic Partnership Agreement").click()
+    expect(chips).to_have_count(2)
     page.get_by_role("button", name="Apply filters").click()
     page.wait_for_url("**/rounds/?*agreement=india-peru-ta*")
-    from negotiations.models import Agreement
+    assert "india-chile-cepa" in page.url
 
     both = Agreement.objects.filter(slug__in=["india-peru-ta", "india-chile-cepa"], rounds__isnull=False).distinct()
     assert len(both) == 2

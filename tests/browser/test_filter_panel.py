@@ -98,3 +98,81 @@ def test_filtered_lists_with_the_panel_open_pass_axe(live_server, seeded, browse
         if serious:
             failures.append(f"{path}:\n{_describe(serious)}")
     assert not failures, "\n".join(failures)
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_picking_peru_in_the_party_picker_filters_by_party_per(live_server, seeded, browser_page, width):
+    from playwright.sync_api import expect
+
+    from negotiations.models import Agreement
+
+    page = browser_page
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto(f"{live_server.url}/agreements/")
+    open_filters(page)
+    box = page.get_by_role("combobox", name="Party", exact=True)
+    box.press_sequentially("Peru", delay=30)
+    option = page.get_by_role("option", name="Peru (PER)", exact=True)
+    expect(option).to_be_visible()
+    shot(page, f"party-typed-{width}")
+    option.click()
+    expect(page.locator(".field-party .picker-chip")).to_have_text(["Peru (PER)×"])
+    shot(page, f"party-picked-{width}")
+    page.get_by_role("button", name="Apply filters").click()
+    page.wait_for_url("**/agreements/?party=PER")
+    expected = Agreement.objects.filter(agreement_parties__party__code="PER").count()
+    assert 0 < expected < Agreement.objects.count()
+    expect(page.locator("table.data tbody tr")).to_have_count(expected)
+    expect(page.locator(".active-filter")).to_have_text(["Party: Peru (PER) ×(remove this filter)"])
+
+
+def test_a_code_typed_and_enter_picks_it_without_submitting(live_server, seeded, browser_page):
+    from playwright.sync_api import expect
+
+    page = browser_page
+    page.goto(f"{live_server.url}/rounds/")
+    open_filters(page)
+    box = page.get_by_role("combobox", name="Host country", exact=True)
+    box.press_sequentially("per", delay=30)
+    expect(page.locator(".field-host_country .picker-option").first).to_have_text("Peru (PER)")
+    box.press("Enter")
+    expect(page.locator(".field-host_country .picker-chip")).to_have_text(["Peru (PER)×"])
+    assert "host_country" not in page.url  # picked, not submitted
+    page.get_by_role("button", name="Apply filters").click()
+    page.wait_for_url("**/rounds/?host_country=PER")
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_removing_a_chip_removes_that_filter(live_server, seeded, browser_page, width):
+    from playwright.sync_api import expect
+
+    page = browser_page
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto(f"{live_server.url}/rounds/?party=PER&party=IND&host_country=PER")
+    open_filters(page)
+    chips = page.locator(".field-party .picker-chip")
+    expect(chips).to_have_count(2)
+    page.get_by_role("button", name="Remove Peru (PER)").first.click()
+    expect(chips).to_have_text(["India (IND)×"])
+    shot(page, f"chip-removed-{width}")
+    page.get_by_role("button", name="Apply filters").click()
+    page.wait_for_url("**/rounds/?party=IND&host_country=PER")
+
+
+def test_without_javascript_the_plain_fields_still_filter(live_server, seeded, browser_page):
+    """Progressive enhancement: with scripts off, the party <select> and the agreement box work."""
+    from playwright.sync_api import expect
+
+    context = browser_page.context.browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    try:
+        page.goto(f"{live_server.url}/rounds/?agreement=india-peru-ta")
+        page.locator("details.filters summary").click()
+        expect(page.locator(".picker")).to_have_count(0)
+        expect(page.get_by_label("Agreement", exact=True)).to_have_value("india-peru-ta")
+        page.get_by_label("Party", exact=True).select_option("PER")
+        page.get_by_role("button", name="Apply filters").click()
+        page.wait_for_url("**/rounds/?*party=PER*")
+        assert "agreement=india-peru-ta" in page.url
+    finally:
+        context.close()
