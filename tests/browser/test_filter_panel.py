@@ -176,3 +176,28 @@ def test_without_javascript_the_plain_fields_still_filter(live_server, seeded, b
         assert "agreement=india-peru-ta" in page.url
     finally:
         context.close()
+
+
+def test_on_a_phone_the_opened_panel_keeps_apply_and_the_results_near(live_server, seeded, browser_page):
+    """At 390 px the opened panel of the longest form (rounds) is compact, its Apply button stays
+    on screen while the form scrolls, and it fits the width."""
+    from playwright.sync_api import expect
+
+    page = browser_page
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{live_server.url}/rounds/?party=PER")
+    panel = open_filters(page)
+    panel_top = panel.bounding_box()["y"]
+    panel.screenshot(path=str(ARTIFACTS / "filters-phone-panel-full-390.png"))
+    results_top = page.locator("table.data").bounding_box()["y"]
+    print(f"opened panel pushes the results {results_top - panel_top:.0f} px below its top")
+    assert results_top - panel_top < 1500, "see test-artifacts/filters-phone-panel-full-390.png"
+    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 1
+    # Halfway down the form, Apply is still on screen.
+    page.mouse.wheel(0, 600)
+    apply = page.get_by_role("button", name="Apply filters")
+    expect(apply).to_be_in_viewport()
+    shot(page, "phone-panel-open-390")
+    apply.click()
+    page.wait_for_url("**/rounds/?party=PER")
