@@ -7,7 +7,8 @@ import datetime as dt
 import pytest
 from rest_framework.test import APIClient
 
-from negotiations.choices import DatePrecision, RoundStatus
+from negotiations.choices import AgreementStatus, DatePrecision, RoundStatus
+from negotiations.models import StatusEvent
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -138,3 +139,22 @@ def test_a_status_known_to_the_month_counts_from_its_whole_month():
     assert reached("reached_after=2025-12-01") == []
     assert reached("reached_before=2025-11-01") == ["month-only"]
     assert reached("reached_before=2025-10-31") == []
+
+
+def test_a_month_precision_status_event_counts_from_its_whole_month(db):
+    agreement = f.agreement(slug="events")
+    month = DatePrecision.MONTH
+    StatusEvent.objects.create(
+        agreement=agreement, status=AgreementStatus.LAUNCHED, date=dt.date(2017, 8, 1), date_precision=month
+    )
+    StatusEvent.objects.create(agreement=agreement, status=AgreementStatus.PAUSED, date=dt.date(2017, 8, 1), sequence=2)
+
+    def statuses(query):
+        response = APIClient().get(f"/api/status-events/?agreement=events&{query}")
+        assert response.status_code == 200, response.content[:300]
+        return sorted(row["status"] for row in response.json()["results"])
+
+    # "Aug 2017" may have been any day of August; 1 August 2017 exactly was not after the 31st.
+    assert statuses("date_after=2017-08-31") == [AgreementStatus.LAUNCHED]
+    assert statuses("date_after=2017-08-01") == [AgreementStatus.LAUNCHED, AgreementStatus.PAUSED]
+    assert statuses("date_after=2017-09-01") == []

@@ -5,6 +5,7 @@ import datetime as dt
 import pytest
 from django.http import QueryDict
 from django.utils import timezone
+from rest_framework.test import APIClient
 
 from negotiations.choices import (
     AgreementKind,
@@ -603,3 +604,18 @@ def test_repeatable_filters_on_own_or_forward_columns_add_no_distinct(data, filt
     rows = list(filterset.qs)
     assert "DISTINCT" not in str(filterset.qs.query)
     assert len(rows) == len({row.pk for row in rows})  # and no duplicates without it
+
+
+@pytest.mark.django_db
+def test_sources_of_an_agreement_are_those_cited_for_it_its_status_events_or_its_rounds():
+    from negotiations.models import RoundSource, StatusEventSource
+
+    agreement, other = f.agreement(slug="cited"), f.agreement(slug="elsewhere")
+    by_agreement, by_event, by_round, unrelated = (f.source(title=t) for t in ("agreement", "event", "round", "other"))
+    AgreementSource.objects.create(agreement=agreement, source=by_agreement)
+    event = StatusEvent.objects.create(agreement=agreement, status=AgreementStatus.LAUNCHED, date=dt.date(2017, 1, 1))
+    StatusEventSource.objects.create(event=event, source=by_event)
+    RoundSource.objects.create(round=f.round_(agreement), source=by_round)
+    RoundSource.objects.create(round=f.round_(other), source=unrelated)
+    response = APIClient().get("/api/sources/?agreement=cited")
+    assert sorted(row["title"] for row in response.json()["results"]) == ["agreement", "event", "round"]
