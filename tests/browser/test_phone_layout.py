@@ -47,6 +47,24 @@ def test_no_public_page_is_wider_than_a_phone(live_server, seeded, browser_page)
             page.goto(live_server.url + path)
             shot(page, name, viewport["width"])
             assert horizontal_overflow(page) == 0, f"{path} is wider than {viewport['width']} px"
+            if viewport is PHONE:
+                assert sideways_scrollers(page) <= MARKED_SCROLLERS, path
+
+
+# The only boxes that may scroll sideways on a phone: named regions that take the keyboard
+# (the timeline also says so in a visible hint).
+MARKED_SCROLLERS = {"chart-scroll", "matrix-scroll"}
+
+
+def sideways_scrollers(page) -> set:
+    return set(
+        page.evaluate(
+            """() => [...document.querySelectorAll('main *')].filter(box => {
+                const overflow = getComputedStyle(box).overflowX;
+                return (overflow === 'auto' || overflow === 'scroll') && box.scrollWidth > box.clientWidth + 1;
+            }).map(box => box.className)"""
+        )
+    )
 
 
 def test_lists_become_cards_that_keep_status_where_and_chapters(live_server, seeded, browser_page):
