@@ -131,7 +131,13 @@ window.addEventListener("pageshow", function () {
       list.setAttribute("aria-label", label.textContent.trim());
       chips.setAttribute("aria-label", label.textContent.trim() + ": " + words.chosen);
     }
-    if (field.getAttribute("aria-describedby")) box.setAttribute("aria-describedby", field.getAttribute("aria-describedby"));
+    var help = field.getAttribute("aria-describedby");
+    if (help) {
+      box.setAttribute("aria-describedby", help);
+      var helpText = document.getElementById(help);
+      // Help written for the plain field ("slugs separated by commas") that the picker words for itself.
+      if (helpText && helpText.dataset.pickerHelp) helpText.textContent = helpText.dataset.pickerHelp;
+    }
     var found = [];
     var active = -1;
     var timer = null;

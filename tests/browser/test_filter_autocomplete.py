@@ -26,6 +26,9 @@ def test_typing_part_of_a_name_suggests_the_agreement_and_picking_it_filters(liv
     page.goto(f"{live_server.url}/rounds/")
     page.locator("details.filters summary").click()
     box = page.get_by_role("combobox", name="Agreement", exact=True)
+    expect(box).to_have_accessible_description(
+        "Type part of a name and pick the agreement; pick several for any of them."
+    )
 
     # Part of the name, as a user would type it (not the slug).
     box.press_sequentially("Chile", delay=30)

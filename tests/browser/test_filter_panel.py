@@ -170,6 +170,7 @@ def test_without_javascript_the_plain_fields_still_filter(live_server, seeded, b
         page.locator("details.filters summary").click()
         expect(page.locator(".picker")).to_have_count(0)
         expect(page.get_by_label("Agreement", exact=True)).to_have_value("india-peru-ta")
+        expect(page.locator("#id_agreement_helptext")).to_contain_text("slugs, separated by commas")
         page.get_by_label("Party", exact=True).select_option("PER")
         page.get_by_role("button", name="Apply filters").click()
         page.wait_for_url("**/rounds/?*party=PER*")
