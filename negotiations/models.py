@@ -863,3 +863,19 @@ class ProgressNote(RuleKeyedModel):
     @property
     def is_confidential(self) -> bool:
         return self.visibility == Visibility.CONFIDENTIAL
+
+
+class DataVersion(models.Model):
+    """The record's version: one row whose counter every write to the record bumps, in the
+    writing transaction (``negotiations/data_version.py``). Pages, exports, feeds and the API
+    derive their ``ETag`` from it, and the shared cache keys rendered pages by it."""
+
+    version = models.BigIntegerField(default=0)
+    changed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("data version")
+        constraints = [models.CheckConstraint(condition=Q(pk=1), name="dataversion_single_row")]
+
+    def __str__(self):
+        return f"v{self.version}"

@@ -15,6 +15,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from . import data_version
 from .choices import (
     AGREEMENT_STAGE_LABELS,
     AGREEMENT_STATUS_COLOUR,
@@ -420,12 +421,19 @@ def chapter_list() -> QuerySet:
     return Chapter.objects.all()
 
 
+def _cached_by_version(name: str, compute):
+    """``compute()``, kept in the shared cache until the next write to the record."""
+    if settings.STATS_CACHE_SECONDS <= 0:
+        return compute()
+    key = f"{name}:v{data_version.current().number}"
+    return cache.get_or_set(key, compute, settings.STATS_CACHE_SECONDS)
+
+
 def chapter_stats() -> dict[int, tuple[int, int]]:
     """Chapter id → (rounds, agreements) that discussed it.
 
     An aggregate over every chapter-progress row (a third of a second at 200,000 rows), so it
-    is cached for ``STATS_CACHE_SECONDS`` (60 by default): the catalog's counts may lag a new
-    round by that long; every other page reads live data.
+    is cached under the data version: the next write replaces it.
     """
 
     def compute() -> dict[int, tuple[int, int]]:
@@ -437,7 +445,7 @@ def chapter_stats() -> dict[int, tuple[int, int]]:
         )
         return {chapter_id: (rounds, agreements) for chapter_id, rounds, agreements in rows}
 
-    return cache.get_or_set("negotiations:chapter-stats", compute, settings.STATS_CACHE_SECONDS)
+    return _cached_by_version("negotiations:chapter-stats", compute)
 
 
 def attach_chapter_stats(chapters: Iterable[Chapter]) -> None:
@@ -559,7 +567,7 @@ HOME_NEGOTIATIONS = 12  # the home page's list of negotiations under way; the re
 
 def home_counts() -> dict[str, int]:
     """What the tracker holds. Counting 500,000 notes takes tens of milliseconds, so the
-    figures are cached for ``STATS_CACHE_SECONDS`` like the chapter statistics."""
+    figures are cached under the data version like the chapter statistics."""
 
     def compute() -> dict[str, int]:
         return {
@@ -572,7 +580,7 @@ def home_counts() -> dict[str, int]:
             "notes": ProgressNote.objects.filter(visibility=Visibility.PUBLIC).count(),
         }
 
-    return cache.get_or_set("negotiations:home-counts", compute, settings.STATS_CACHE_SECONDS)
+    return _cached_by_version("negotiations:home-counts", compute)
 
 
 def home_page() -> dict:

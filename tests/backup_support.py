@@ -20,7 +20,7 @@ def domain_models() -> list:
     tables those models declare without a model of their own."""
     found = []
     for model in apps.get_app_config("negotiations").get_models():
-        if model._meta.proxy or model.__name__.startswith("Historical"):
+        if model._meta.proxy or model.__name__.startswith("Historical") or model.__name__ == "DataVersion":
             continue
         found.append(model)
         found.extend(

@@ -21,7 +21,7 @@ def _seed_tables():
     return [
         model
         for model in apps.get_models(include_auto_created=True)
-        if model._meta.app_label == "negotiations" and not model._meta.proxy
+        if model._meta.app_label == "negotiations" and not model._meta.proxy and model.__name__ != "DataVersion"
     ]
 
 

@@ -47,10 +47,20 @@ def test_switcher_posts_to_set_language_with_the_full_current_path(client, site)
     form = html.split('class="language-switch"', 1)[1].split("</form>", 1)[0]
     assert f'action="{reverse("set_language")}"' in form
     assert 'name="next" value="/rounds/?party=PER&amp;status=held&amp;sort=-date"' in form
-    assert 'name="csrfmiddlewaretoken"' in form
+    # No per-visitor token, so that any anonymous reader may get the page from a shared cache.
+    assert 'name="csrfmiddlewaretoken"' not in form
     assert 'value="es" lang="es"' in form and "Español" in form
     assert 'value="en" lang="en" aria-current="true"' in form
     assert "<script" not in form
+
+
+def test_switching_needs_no_csrf_token(site):
+    from django.test import Client
+
+    browser = Client(enforce_csrf_checks=True)
+    response = browser.post(reverse("set_language"), {"language": "es", "next": "/rounds/"})
+    assert response.status_code == 302
+    assert response.cookies["django_language"].value == "es"
 
 
 def test_switching_keeps_the_page_and_its_filters(client, site):

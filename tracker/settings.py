@@ -91,6 +91,9 @@ MIDDLEWARE = [
     "simple_history.middleware.HistoryRequestMiddleware",
     # Last, as django-axes asks: turns a locked-out sign-in into the lock-out page.
     "axes.middleware.AxesMiddleware",
+    # Innermost: needs the user and the language; its 304s and cached pages still get every
+    # response step above (CSP header, Vary). See negotiations/http_cache.py.
+    "negotiations.http_cache.HttpCacheMiddleware",
 ]
 
 ROOT_URLCONF = "tracker.urls"
@@ -152,9 +155,19 @@ CACHES = {
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
 }
-# Seconds the home page's counts and the chapter catalog's per-chapter counts are cached
-# (aggregates over every row; each worker keeps its own copy). 0 recomputes them every time.
-STATS_CACHE_SECONDS = int(os.environ.get("STATS_CACHE_SECONDS") or "60")
+# Seconds the home page's counts and the chapter catalog's per-chapter counts are kept. They are
+# cached under the data version (negotiations/data_version.py), so a write replaces them at
+# once; this only bounds how long an old version's copy lingers. 0 recomputes them every time.
+STATS_CACHE_SECONDS = int(os.environ.get("STATS_CACHE_SECONDS") or "86400")
+# HTTP caching of public reads (negotiations/http_cache.py, docs/deployment.md "HTTP caching"):
+# anonymous responses are "public, max-age=HTTP_MAX_AGE, s-maxage=HTTP_SHARED_MAX_AGE".
+# max-age 0: browsers and feed readers revalidate every time (a 304 when nothing changed);
+# s-maxage: how long a CDN or proxy may serve its copy without asking (it may lag a write by that).
+HTTP_MAX_AGE = int(os.environ.get("HTTP_MAX_AGE") or "0")
+HTTP_SHARED_MAX_AGE = int(os.environ.get("HTTP_SHARED_MAX_AGE") or "60")
+# Seconds a rendered anonymous response is kept in the cache (keyed by the data version, so a
+# write makes it unreachable at once; this bounds how long the old copy takes space). 0: off.
+PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS") or "86400")
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
