@@ -33,6 +33,8 @@ from django.utils.crypto import salted_hmac
 from django.utils.http import http_date
 from django.utils.translation import get_language
 
+from tracker.routers import reads_from_one_replica
+
 from . import data_version
 
 # The public read views, by URL name (pages, exports, feeds, calendar) and the API's reads.
@@ -107,7 +109,8 @@ class HttpCacheMiddleware:
 
     def __call__(self, request):
         try:
-            response = self.get_response(request)
+            with reads_from_one_replica():
+                response = self.get_response(request)
         finally:
             token = getattr(request, "_http_cache_token", None)
             if token is not None:

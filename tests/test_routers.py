@@ -15,7 +15,7 @@ from django.db import router, transaction
 from django.test import override_settings
 
 from negotiations.models import Agreement, ProgressNote
-from tracker.routers import ReplicaRouter, reading_from_primary, reads_from_primary
+from tracker.routers import ReplicaRouter, reading_from_primary, reads_from_one_replica, reads_from_primary
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -114,3 +114,12 @@ def test_replica_urls_from_the_environment_become_mirrored_aliases():
     assert lines[0] == "['default', 'replica1', 'replica2']"
     assert lines[1] == "replica-b.internal default"
     assert lines[2] == "['replica1', 'replica2']"
+
+
+def test_one_request_reads_from_one_replica():
+    """The HTTP cache reads the data version and the page in one request: one replica's snapshot."""
+    with replicas("replica1", "replica2", "replica3"):
+        with reads_from_one_replica():
+            chosen = {ReplicaRouter().db_for_read(ProgressNote) for _ in range(50)}
+        assert len(chosen) == 1 and chosen <= {"replica1", "replica2", "replica3"}
+        assert len({ReplicaRouter().db_for_read(ProgressNote) for _ in range(50)}) > 1

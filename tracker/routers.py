@@ -13,6 +13,12 @@ from django.db import connections
 _reads_from_primary: ContextVar[bool] = ContextVar("tracker_reads_from_primary", default=False)
 
 
+# Set for one request by the HTTP cache (negotiations/http_cache.py): all of that request's
+# reads from the same replica, so the data version it reads and the data it shows are one
+# replica's snapshot, never a newer version over an older replica's rows.
+_request_replica: ContextVar[str | None] = ContextVar("tracker_request_replica", default=None)
+
+
 def replica_aliases() -> list[str]:
     """The database aliases settings.py made from ``DATABASE_REPLICA_URLS``."""
     return [alias for alias in settings.DATABASES if alias.startswith("replica")]
@@ -21,6 +27,17 @@ def replica_aliases() -> list[str]:
 def reading_from_primary() -> bool:
     """Whether reads in the current context are pinned to ``default``."""
     return _reads_from_primary.get()
+
+
+@contextmanager
+def reads_from_one_replica():
+    """Send every read made inside the block (outside transactions and pins) to one replica."""
+    replicas = replica_aliases()
+    token = _request_replica.set(random.choice(replicas) if replicas else None)
+    try:
+        yield
+    finally:
+        _request_replica.reset(token)
 
 
 @contextmanager
@@ -48,7 +65,8 @@ class ReplicaRouter:
         # when pinned, read what this user just wrote, which a lagging replica may not have yet.
         if not replicas or connections["default"].in_atomic_block or reading_from_primary():
             return "default"
-        return random.choice(replicas)
+        chosen = _request_replica.get()
+        return chosen if chosen in replicas else random.choice(replicas)
 
     def db_for_write(self, model, **hints):
         return "default"
