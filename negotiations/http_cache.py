@@ -99,6 +99,78 @@ def _last_modified(version: data_version.Version, now: dt.datetime) -> float | N
     return stamp if stamp <= now.timestamp() else None
 
 
+def _plan(request, version: data_version.Version) -> dict:
+    """What this request's validators and cache key are (kept on the request)."""
+    now = timezone.now()
+    audience = _audience(request)
+    match = request.resolver_match
+    is_api = match.namespace == "api"
+    parts = [
+        str(version.number),
+        get_language() or "",
+        audience,
+        request.get_host(),
+        request.scheme,
+        request.get_full_path(),
+        timezone.localdate(now).isoformat(),
+        request.headers.get("Accept", "") if is_api else "",
+    ]
+    digest = hashlib.blake2b("\n".join(parts).encode(), digest_size=16).hexdigest()
+    plan = {
+        "version": version,
+        "audience": audience,
+        "etag": f'"d{version.number}-{digest}"',
+        "own_etag": is_api and (match.url_name or "").endswith("-detail"),
+        "last_modified": _last_modified(version, now),
+        "public": audience == "anon",
+        "key": PAGE_KEY + digest,
+        "hit": False,
+    }
+    request._http_cache = plan
+    return plan
+
+
+def _early(request, plan):
+    """The 304 or the stored anonymous response, if either answers ``request``; else None."""
+    not_modified = _conditional(request, plan)
+    if not_modified is not None:
+        return not_modified
+    if plan["public"] and request.method == "GET" and "messages" not in request.COOKIES:
+        stored = cache.get(plan["key"])
+        if stored is not None:
+            plan["hit"] = True
+            status, headers, content = stored
+            response = HttpResponse(content, status=status)
+            for name, value in headers:
+                response[name] = value
+            return response
+    return None
+
+
+def early_answer(request):
+    """For API views, after authentication and throttling: the 304 or stored response, or None.
+
+    ``request`` is Django's request, whose ``user`` the API's authentication has set by now.
+    """
+    plan = getattr(request, "_http_cache", None)
+    if plan is None:
+        return None
+    return _early(request, _plan(request, plan["version"]))
+
+
+def _conditional(request, plan, response=None):
+    if not (request.headers.get("If-None-Match") or request.headers.get("If-Modified-Since")):
+        return None
+    if plan["own_etag"] and request.headers.get("If-None-Match"):
+        return None  # the row's "v<version>" does not cover what the detail shows
+    return get_conditional_response(
+        request,
+        etag=None if plan["own_etag"] else plan["etag"],
+        last_modified=plan["last_modified"],
+        response=response,
+    )
+
+
 class HttpCacheMiddleware:
     """Validators, 304s and the anonymous page cache. Last in ``MIDDLEWARE``: it needs the
     user and the language, and its 304s and cache hits still pass every other middleware's
@@ -121,63 +193,18 @@ class HttpCacheMiddleware:
     def process_view(self, request, view_func, view_args, view_kwargs):
         if not _handled(request):
             return None
-        now = timezone.now()
         version = data_version.read()
         request._http_cache_token = data_version.pin(version)
-        audience = _audience(request)
-        match = request.resolver_match
-        is_api = match.namespace == "api"
-        parts = [
-            str(version.number),
-            get_language() or "",
-            audience,
-            request.get_host(),
-            request.scheme,
-            request.get_full_path(),
-            timezone.localdate(now).isoformat(),
-            request.headers.get("Accept", "") if is_api else "",
-        ]
-        digest = hashlib.blake2b("\n".join(parts).encode(), digest_size=16).hexdigest()
-        plan = {
-            "etag": f'"d{version.number}-{digest}"',
-            "own_etag": is_api and (match.url_name or "").endswith("-detail"),
-            "last_modified": _last_modified(version, now),
-            "public": audience == "anon",
-            "key": PAGE_KEY + digest,
-            "hit": False,
-        }
-        request._http_cache = plan
-        if not audience.startswith("token:"):  # a token is checked by the API view first
-            not_modified = self._conditional(request, plan)
-            if not_modified is not None:
-                return not_modified
-        if plan["public"] and request.method == "GET" and "messages" not in request.COOKIES:
-            stored = cache.get(plan["key"])
-            if stored is not None:
-                plan["hit"] = True
-                status, headers, content = stored
-                response = HttpResponse(content, status=status)
-                for name, value in headers:
-                    response[name] = value
-                return response
-        return None
-
-    @staticmethod
-    def _conditional(request, plan, response=None):
-        if not (request.headers.get("If-None-Match") or request.headers.get("If-Modified-Since")):
-            return None
-        if plan["own_etag"] and request.headers.get("If-None-Match"):
-            return None  # the row's "v<version>" does not cover what the detail shows
-        return get_conditional_response(
-            request,
-            etag=None if plan["own_etag"] else plan["etag"],
-            last_modified=plan["last_modified"],
-            response=response,
-        )
+        plan = _plan(request, version)
+        if getattr(getattr(view_func, "cls", None), "answers_early_after_authentication", False):
+            return None  # the API viewset calls early_answer() once it knows the client
+        if plan["audience"].startswith("token:"):
+            return None  # the token is checked by the view first
+        return _early(request, plan)
 
     def _finish(self, request, response, plan):
-        if plan["public"] and getattr(request, "user", None) is not None and request.user.is_authenticated:
-            plan["public"] = False  # the API view signed the client in itself (session or token)
+        if _audience(request) != plan["audience"]:  # an API view signed the client in itself
+            plan = _plan(request, plan["version"])
         if _uses_nonce(request):
             # A per-request CSP nonce in the body: no validator may let a client keep it.
             del response["ETag"], response["Last-Modified"]
@@ -200,7 +227,7 @@ class HttpCacheMiddleware:
         patch_vary_headers(response, VARY)
         if response.status_code == 200 and not plan["hit"]:
             if not plan["public"] and request.headers.get("Authorization"):
-                not_modified = self._conditional(request, plan, response)
+                not_modified = _conditional(request, plan, response)
                 if not_modified is not None:
                     return not_modified
             if _storable(request, response, plan):

@@ -224,6 +224,15 @@ def test_an_import_changes_the_validator(client, record, tmp_path):
     assert_moved_on(client, record, etag, "Imported summary")
 
 
+def test_the_seed_command_changes_the_validator(client, db):
+    empty = client.get("/agreements/")
+    call_command("seed", verbosity=0)
+    response = client.get("/agreements/", HTTP_IF_NONE_MATCH=empty["ETag"])
+    assert response.status_code == 200
+    assert response["ETag"] != empty["ETag"]
+    assert "india-peru-ta" in response.content.decode()
+
+
 def test_the_home_counts_follow_a_write_at_once(client, record):
     before = client.get("/").content.decode()
     f.round_(record.agreement, summary="Another round")

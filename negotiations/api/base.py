@@ -41,7 +41,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from tracker.input_guard import control_character_errors
 
-from .. import services
+from .. import http_cache, services
 from ..exports import split_export_format
 from ..interchange import writer
 from ..models import Agreement
@@ -344,6 +344,8 @@ class TrackerViewSet(viewsets.ModelViewSet):
     lookup_value_regex = "[0-9]{1,18}"  # ids beyond a 64-bit integer are not ids: 404, not 500
     default_ordering: list = ["pk"]
     export_kind: str | None = None  # an import kind: ?format=csv writes the import columns
+    # 304s and cached answers come after authentication and throttling (http_cache.early_answer).
+    answers_early_after_authentication = True
 
     # -- reading
 
@@ -363,6 +365,9 @@ class TrackerViewSet(viewsets.ModelViewSet):
         return queryset
 
     def list(self, request, *args, **kwargs):
+        early = http_cache.early_answer(request._request)
+        if early is not None:
+            return early
         if getattr(request.accepted_renderer, "format", None) == "csv":
             queryset = self.filter_queryset(self.get_queryset())
             name = self.basename.replace("_", "-")
@@ -383,6 +388,9 @@ class TrackerViewSet(viewsets.ModelViewSet):
         return list(queryset.query.order_by) or ["pk"]
 
     def retrieve(self, request, *args, **kwargs):
+        early = http_cache.early_answer(request._request)
+        if early is not None:
+            return early
         instance = self.get_object()
         return self.detail_response(instance)
 
