@@ -29,6 +29,7 @@ from .choices import (
     Visibility,
     progress_style,
 )
+from .dates import period_end
 from .history import last_changed
 from .models import (
     Agreement,
@@ -198,12 +199,14 @@ def agreement_timeline(*, agreement: Agreement) -> list[TimelineEntry]:
 
 def undated_round_anchors(rounds: list[Round]) -> list:
     """For each round in ``rounds_in_order`` order, the date that places it on the timeline: its
-    own, or for an undated round the previous dated round's (the next one's when none comes
-    before), so "Round 8, date unknown" stands between rounds 7 and 9, not below everything."""
+    own start, or for an undated round the last day of the previous dated round (the next one's
+    start when none comes before), so "Round 8, date unknown" stands between rounds 7 and 9,
+    after what happened during round 7, not below everything."""
     anchors, last = [], None
     for item in rounds:
-        last = item.start_date or last
-        anchors.append(last)
+        if item.start_date:
+            last = period_end(item.end_date or item.start_date, item.date_precision)
+        anchors.append(item.start_date or last)
     following = None
     for index in range(len(rounds) - 1, -1, -1):
         following = rounds[index].start_date or following

@@ -64,11 +64,13 @@ def test_timeline_is_newest_first_with_same_day_events_in_reverse_sequence(agree
 
 def test_timeline_lists_an_undated_round_between_its_neighbours_by_number(agreement):
     older = status_event_record(agreement=agreement, status=AgreementStatus.LAUNCHED, date=dt.date(2012, 1, 1))
-    r7 = f.round_(agreement, 7, start_date=dt.date(2024, 4, 8), end_date=None)
+    r7 = f.round_(agreement, 7, start_date=dt.date(2024, 4, 8), end_date=dt.date(2024, 4, 12))
+    during_7 = status_event_record(agreement=agreement, status=AgreementStatus.PAUSED, date=dt.date(2024, 4, 8))
     r8 = f.round_(agreement, 8, start_date=None, end_date=None)
     r9 = f.round_(agreement, 9, start_date=dt.date(2025, 11, 3), end_date=None)
     entries = agreement_timeline(agreement=agreement)
-    assert [e.obj for e in entries] == [r9, r8, r7, older]
+    # Round 8 came after round 7 ended, so after what happened while round 7 met.
+    assert [e.obj for e in entries] == [r9, r8, during_7, r7, older]
     assert entries[1].date is None  # listed as "date unknown", not given its neighbour's date
 
 
