@@ -9,6 +9,7 @@ formset, so a form with ten chapter rows costs the same queries as one with a si
 from django import forms
 from django.core.exceptions import ValidationError
 from django.forms import formset_factory
+from django.forms.utils import ErrorDict
 from django.http import QueryDict
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -55,6 +56,9 @@ CHAPTER_ROWS_NEW = 12
 CHAPTER_ROWS_EDIT = 4
 NOTE_ROWS = 2
 SOURCE_ROWS = 1
+# Blank rows the form's "more rows" buttons add when the page has no JavaScript (which adds
+# one row at a time in the page instead).
+MORE_ROWS = {"chapters": 4, "notes": 1, "sources": 1}
 
 
 # --- Fields -------------------------------------------------------------------------------
@@ -236,8 +240,9 @@ class RoundForm(forms.Form):
             objects=objects,
             unknown=_("Unknown country; choose one from the list."),
         )
-        if round is None:
-            # The number is suggested; the dates are the first thing to type.
+        if round is None and not self.is_bound:
+            # The number is suggested; the dates are the first thing to type. (A form shown
+            # again after a failed save focuses its error summary instead.)
             self.fields["start"].widget.attrs["autofocus"] = True
         # Keep the country beside the city in the rendered form.
         order = list(self.fields)
@@ -618,6 +623,71 @@ class RoundLogForm:
                     self.service_errors.append(message)
                 else:
                     self.main.add_error(None, message)
+
+    def error_summary(self) -> list[dict]:
+        """Every error in the form, each with a label saying where it is and the id of the
+        field it is about (``None`` for errors about the whole form): the summary above it."""
+        items = []
+        for name, messages in self.main.errors.items():
+            field = self.main.fields.get(name)
+            linkable = field is not None and not field.widget.is_hidden
+            for message in messages:
+                items.append(
+                    {
+                        "label": field.label if linkable else "",
+                        "message": message,
+                        "id": self.main[name].auto_id if linkable else None,
+                    }
+                )
+        for message in self.chapters.non_form_errors():
+            items.append({"label": "", "message": message, "id": None})
+        rows = (
+            (self.chapters, _("Chapter row %(number)s — %(field)s")),
+            (self.notes, _("Note %(number)s — %(field)s")),
+            (self.sources, _("Source %(number)s — %(field)s")),
+        )
+        for formset, label in rows:
+            for index, row in enumerate(formset.forms, start=1):
+                for name, messages in row.errors.items():
+                    field = row.fields.get(name)
+                    linkable = field is not None and not field.widget.is_hidden
+                    where = label % {"number": index, "field": field.label if linkable else _("row")}
+                    target = row[name].auto_id if linkable else row[row.visible_fields()[0].name].auto_id
+                    items.extend({"label": where, "message": message, "id": target} for message in messages)
+        items.extend({"label": "", "message": message, "id": None} for message in self.service_errors)
+        return items
+
+    def with_more_rows(self, part: str) -> "RoundLogForm":
+        """The same input shown again with more blank rows in ``part`` ("chapters", "notes" or
+        "sources"): the "more rows" button without JavaScript. Nothing is validated or saved,
+        and nothing typed is lost; the first new row gets the focus."""
+        formset = {"chapters": self.chapters, "notes": self.notes, "sources": self.sources}[part]
+        data = self.main.data.copy()
+        start = formset.total_form_count()
+        blank = formset.empty_form
+        for index in range(start, start + MORE_ROWS[part]):
+            # A blank row starts from each field's default, as a row in a fresh form does
+            # (a new note stays confidential unless the writer says otherwise).
+            for name, field in blank.fields.items():
+                initial = blank.get_initial_for_field(field, name)
+                if initial not in (None, ""):
+                    data[f"{formset.prefix}-{index}-{name}"] = str(initial)
+        data[f"{formset.prefix}-TOTAL_FORMS"] = str(start + MORE_ROWS[part])
+        data.setdefault(f"{formset.prefix}-INITIAL_FORMS", "0")
+        form = RoundLogForm(data, agreement=self.agreement, round=self.round)
+        form._hide_errors()
+        first_new = getattr(form, part).forms[start]
+        first_new.fields[first_new.visible_fields()[0].name].widget.attrs["autofocus"] = True
+        return form
+
+    def _hide_errors(self) -> None:
+        # Input that is still being typed is not checked yet: no error is shown.
+        self.main._errors = ErrorDict()
+        for formset in (self.chapters, self.notes, self.sources):
+            for row in formset.forms:
+                row._errors = ErrorDict()
+            formset._errors = [row._errors for row in formset.forms]
+            formset._non_form_errors = formset.error_class()
 
     def rebased(self, current: Round) -> "RoundLogForm":
         """After a conflict: the form again, on top of what is saved now.

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_http_methods
 
 from . import services
 from .choices import RoundStatus
-from .forms import ConfirmDeleteForm, NoteForm, RoundLogForm, StatusEventForm, round_conflict_rows
+from .forms import MORE_ROWS, ConfirmDeleteForm, NoteForm, RoundLogForm, StatusEventForm, round_conflict_rows
 from .history import agreement_history
 from .models import Agreement, ChapterProgress, ProgressNote, Round, RoundSource, StatusEvent, overdue_round_q
 from .permissions import can_edit_agreement, editable_agreements_q
@@ -55,6 +55,13 @@ def _round_for_edit(request, pk: int) -> Round:
     round_obj = get_object_or_404(Round.objects.select_related("agreement", "venue__country"), pk=pk)
     _require_editor(request.user, round_obj.agreement)
     return round_obj
+
+
+def _more_rows_asked(request) -> str | None:
+    """Which part of the round form the "more rows" button was pressed for (without
+    JavaScript the button submits the form), or ``None`` for a save."""
+    part = request.POST.get("more_rows")
+    return part if part in MORE_ROWS else None
 
 
 def _render_round_form(request, form: RoundLogForm, *, status: int = 200, **context):
@@ -103,6 +110,8 @@ def round_new(request, slug):
             copy_candidate=latest,
         )
     form = RoundLogForm(request.POST, agreement=agreement)
+    if part := _more_rows_asked(request):
+        return _render_round_form(request, form.with_more_rows(part))
     if form.is_valid():
         try:
             round_obj = round_log(agreement=agreement, user=request.user, **form.service_kwargs())
@@ -123,6 +132,8 @@ def round_edit(request, pk):
     if request.method != "POST":
         return _render_round_form(request, RoundLogForm(agreement=agreement, round=round_obj))
     form = RoundLogForm(request.POST, agreement=agreement, round=round_obj)
+    if part := _more_rows_asked(request):
+        return _render_round_form(request, form.with_more_rows(part))
     if form.is_valid():
         try:
             round_obj = round_log(

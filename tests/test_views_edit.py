@@ -12,7 +12,7 @@ from negotiations.choices import AgreementStatus, ProgressStatus, RoundFormat, V
 from negotiations.forms import RoundLogForm
 from negotiations.models import ChapterProgress, ProgressNote, Round, Source, StatusEvent
 from tests import factories as f
-from tests.form_data import form_data
+from tests.form_data import form_data, page_form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -194,7 +194,162 @@ def test_bad_input_gives_field_errors_and_saves_nothing(agreement, official, cli
     assert f'id="id_{field}-error"' in html or (
         field.startswith("chapters") and 'class="chapter-row has-error"' in html
     )
+    # The summary at the top lists it, linked to the field, and takes the focus.
+    summary = error_summary(html)
+    assert f'href="#id_{field}"' in summary
     assert db_counts() == before
+
+
+def error_summary(html: str) -> str:
+    match = re.search(r'<div class="alert alert-error error-summary"[^>]*>(.*?)</div>', html, re.S)
+    assert match, "no error summary on the page"
+    assert "autofocus" in match.group(0).split(">", 1)[0]
+    return match.group(1)
+
+
+def test_the_error_summary_names_each_row_in_error(agreement, official, client_for):
+    data = round_post(
+        chapters=[(f.chapter("TIG"), ProgressStatus.CLOSED, ""), (f.chapter("TIG"), ProgressStatus.PARKED, "")],
+        notes=[("", Visibility.PUBLIC)],
+        sources=[("not a url", "A title")],
+        start="2026-13-01",
+        **{"notes-0-chapter": str(f.chapter("ROO").pk)},
+    )
+    response = csrf_post(client_for(official), reverse("round-new", args=[agreement.slug]), data)
+    assert response.status_code == 400
+    summary = error_summary(response.content.decode())
+    links = re.findall(r'<a href="#([^"]+)">([^<]+)</a>', summary)
+    assert [target for target, _text in links] == [
+        "id_start",
+        "id_chapters-1-chapter",
+        "id_notes-0-text",
+        "id_sources-0-url",
+    ]
+    texts = [text for _target, text in links]
+    assert texts[1].startswith("Chapter row 2 — Chapter: This chapter is already recorded")
+    assert texts[2].startswith("Note 1 — Note: Write the note")
+    assert texts[3].startswith("Source 1 — URL: ")
+    # Every link points at a field on the page.
+    for target, _text in links:
+        assert f'id="{target}"' in response.content.decode()
+
+
+def test_a_form_without_errors_has_no_summary(agreement, official, client_for):
+    html = client_for(official).get(reverse("round-new", args=[agreement.slug])).content.decode()
+    assert "error-summary" not in html.replace("#error-summary", "")
+    # The dates are the first thing to type on a fresh form.
+    assert re.search(r'<input[^>]*name="start"[^>]*autofocus', html)
+
+
+@pytest.mark.parametrize(
+    ("page", "current"),
+    [
+        ("round-new", "Log a round"),
+        ("round-edit", "Edit"),
+        ("round-delete", "Delete"),
+        ("note-edit", "Edit a note"),
+        ("note-delete", "Delete a note"),
+        ("status-event-new", "Record a status event"),
+        ("agreement-history", "History"),
+    ],
+)
+def test_edit_pages_breadcrumbs_end_in_the_current_page(note, official, client_for, page, current):
+    round_obj = note.round
+    args = {
+        "round-new": [round_obj.agreement.slug],
+        "status-event-new": [round_obj.agreement.slug],
+        "agreement-history": [round_obj.agreement.slug],
+        "note-edit": [note.pk],
+        "note-delete": [note.pk],
+    }.get(page, [round_obj.pk])
+    html = client_for(official).get(reverse(page, args=args)).content.decode()
+    trail = re.search(r'<nav class="breadcrumbs"[^>]*>(.*?)</nav>', html, re.S).group(1)
+    assert trail.endswith(f'› <span aria-current="page">{current}</span>')
+    assert f'href="{round_obj.agreement.get_absolute_url()}"' in trail
+
+
+# --- More rows without JavaScript ---------------------------------------------------------
+
+
+def test_more_chapter_rows_reshows_the_form_with_everything_typed_and_saves_nothing(agreement, official, client_for):
+    client = client_for(official)
+    url = reverse("round-new", args=[agreement.slug])
+    page = client.get(url).content.decode()
+    data = page_form_data(page, "round-form")
+    assert data["chapters-TOTAL_FORMS"] == "12"
+    for index, code in enumerate(("TIG", "SVC", "ROO")):
+        data[f"chapters-{index}-chapter"] = str(f.chapter(code).pk)
+    data["chapters-2-note"] = "Typed before asking for more rows"
+    data["notes-0-text"] = "A note typed first"
+    data["more_rows"] = "chapters"
+    before = db_counts()
+    response = client.post(url, data)
+    assert response.status_code == 200
+    assert db_counts() == before
+    html = response.content.decode()
+    again = page_form_data(html, "round-form")
+    assert again["chapters-TOTAL_FORMS"] == "16"
+    assert again["chapters-2-note"] == "Typed before asking for more rows"
+    assert again["chapters-0-chapter"] == str(f.chapter("TIG").pk)
+    assert again["notes-0-text"] == "A note typed first"
+    # The new rows start like a fresh form's: blank chapter, the usual progress status.
+    assert again["chapters-15-chapter"] == "" and again["chapters-15-status"] == ProgressStatus.UNDER_NEGOTIATION
+    # Nothing is checked yet, so no error is shown; the first new row has the focus.
+    assert "error-summary" not in html.replace("#error-summary", "") and 'class="error"' not in html
+    assert re.search(r'<select[^>]*name="chapters-12-chapter"[^>]*autofocus', html)
+
+
+def test_another_note_row_starts_confidential(agreement, official, client_for):
+    client = client_for(official)
+    url = reverse("round-new", args=[agreement.slug])
+    data = page_form_data(client.get(url).content.decode(), "round-form")
+    data["more_rows"] = "notes"
+    response = client.post(url, data)
+    again = page_form_data(response.content.decode(), "round-form")
+    assert again["notes-TOTAL_FORMS"] == "3"
+    assert again["notes-2-visibility"] == Visibility.CONFIDENTIAL
+    data["more_rows"] = "sources"
+    again = page_form_data(client.post(url, data).content.decode(), "round-form")
+    assert again["sources-TOTAL_FORMS"] == "2"
+
+
+def test_an_official_logs_fifteen_chapters_through_the_more_rows_button(agreement, official, client_for):
+    codes = ["TIG", "SVC", "ROO", "CRM", "IPR"] + [f"C{n:02}" for n in range(10)]
+    chapters = [f.chapter(code) for code in codes]
+    client = client_for(official)
+    url = reverse("round-new", args=[agreement.slug])
+    data = page_form_data(client.get(url).content.decode(), "round-form")
+    data["more_rows"] = "chapters"
+    data = page_form_data(client.post(url, data).content.decode(), "round-form")
+    data.update({"start": "2026-01-12", "end": "2026-01-16", "venue_city": "Santiago"})
+    data["venue_country"] = str(f.party("CHL").pk)
+    for index, chapter in enumerate(chapters):
+        data[f"chapters-{index}-chapter"] = str(chapter.pk)
+    response = client.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    round_obj = Round.objects.get(agreement=agreement, number=1)
+    assert sorted(round_obj.progress.values_list("chapter__code", flat=True)) == sorted(codes)
+
+
+def test_more_rows_works_on_the_edit_form_too(logged_round, official, client_for):
+    client = client_for(official)
+    url = reverse("round-edit", args=[logged_round.pk])
+    data = page_form_data(client.get(url).content.decode(), "round-form")
+    loaded = int(data["chapters-TOTAL_FORMS"])
+    data["dates_note"] = "Typed, not saved yet"
+    data["more_rows"] = "chapters"
+    response = client.post(url, data)
+    assert response.status_code == 200
+    again = page_form_data(response.content.decode(), "round-form")
+    assert int(again["chapters-TOTAL_FORMS"]) == loaded + 4
+    assert again["dates_note"] == "Typed, not saved yet"
+    assert again["version"] == str(logged_round.version)
+    logged_round.refresh_from_db()
+    assert logged_round.dates_note == ""
+    # Saving the re-shown form keeps the typed value.
+    assert client.post(url, again).status_code == 302
+    logged_round.refresh_from_db()
+    assert logged_round.dates_note == "Typed, not saved yet"
 
 
 def test_the_same_chapter_twice_is_a_row_error_and_nothing_is_saved(agreement, official, client_for):

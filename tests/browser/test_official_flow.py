@@ -5,6 +5,8 @@ signed out, the confidential note is gone; a curator sees who logged it in the h
 Screenshots go to test-artifacts/ (uploaded by CI); look at them after a change to the pages.
 """
 
+import re
+
 import pytest
 
 from negotiations import roles
@@ -195,3 +197,121 @@ def test_conflict_keeps_the_input_and_shows_what_changed(live_server, seeded, ro
     page.get_by_role("button", name="Save the round").click()
     expect(page.locator(".field-end .error")).to_have_text("The end date cannot be before the start date.")
     shot(page, "09-field-error", full_page=False)
+
+
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1366, "height": 900}
+
+
+def page_overflow(page) -> int:
+    """How many pixels the page is wider than the screen (0: nothing scrolls sideways)."""
+    return page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+
+
+@pytest.fixture
+def fifteen_chapters(role_groups):
+    """An agreement the official "ana" edits, with a catalog of more chapters than the form's
+    blank rows."""
+    agreement = f.agreement(slug="india-chile-cepa", parties=("IND", "CHL"), name="India–Chile CEPA")
+    agreement.editors.add(f.user("ana", role=roles.OFFICIAL))
+    codes = ["TIG", "SVC", "ROO", "CRM", "IPR", "SPS", "TBT", "CUS", "INV", "ECO", "GOV", "DSP", "MSME", "DIG", "GEN"]
+    for code in codes:
+        f.chapter(code)
+    return agreement, codes
+
+
+def test_an_official_logs_fifteen_chapters_on_a_phone(live_server, fifteen_chapters, browser_page):
+    """At 390 px the log form fits the screen with a small save bar; rows beyond the form's
+    blank ones are added in the page, and all fifteen chapters are saved."""
+    from playwright.sync_api import expect
+
+    from negotiations.models import Round
+
+    agreement, codes = fifteen_chapters
+    page = browser_page
+    page.set_viewport_size(PHONE)
+    sign_in(page, live_server.url, "ana")
+    page.goto(f"{live_server.url}/agreements/{agreement.slug}/rounds/new/")
+    assert page_overflow(page) == 0
+    bar = page.locator(".save-bar").bounding_box()
+    assert bar["height"] <= 70, bar
+    shot(page, "10-log-form-390", full_page=False)
+    page.set_viewport_size({"width": 360, "height": 780})
+    assert page_overflow(page) == 0
+    page.set_viewport_size(PHONE)
+
+    page.get_by_label("Start date").fill("2026-03-02")
+    page.get_by_label("End date").fill("2026-03-06")
+    page.get_by_label("City").fill("New Delhi")
+    page.get_by_label("Country", exact=True).select_option(label="Ind (IND)")
+    rows = page.locator("#chapters-rows tr")
+    blank_rows = rows.count()
+    assert blank_rows < len(codes)
+    more = page.get_by_role("button", name="More chapter rows")
+    for number in range(blank_rows + 1, len(codes) + 2):
+        more.click()
+        # The new row is numbered after the last, and takes the focus.
+        expect(page.get_by_label(f"Chapter {number}", exact=True)).to_be_focused()
+    # One row too many: removed again, the focus goes back to the button.
+    rows.last.get_by_role("button", name="Remove row").click()
+    expect(rows).to_have_count(len(codes))
+    expect(more).to_be_focused()
+    for number, code in enumerate(codes, start=1):
+        page.get_by_label(f"Chapter {number}", exact=True).select_option(label=_chapter_label(code))
+    page.get_by_label(f"Progress {len(codes)}", exact=True).select_option("convergence")
+    assert page_overflow(page) == 0
+    page.get_by_label("Chapter 14", exact=True).scroll_into_view_if_needed()
+    shot(page, "11-log-form-390-chapter-rows", full_page=False)
+    page.get_by_role("button", name="Another source").scroll_into_view_if_needed()
+    shot(page, "12-log-form-390-sources", full_page=False)
+    shot(page, "13-log-form-390-fifteen-chapters")
+    page.get_by_role("button", name="Log the round").click()
+
+    round_1 = Round.objects.get(agreement=agreement, number=1)
+    page.wait_for_url(f"**/rounds/{round_1.pk}/")
+    saved = dict(round_1.progress.values_list("chapter__code", "status"))
+    assert sorted(saved) == sorted(codes)
+    assert saved[codes[-1]] == "convergence"
+
+
+def test_a_failed_save_focuses_the_error_summary(live_server, fifteen_chapters, browser_page):
+    """At 1366 px: a row added in the page is saved once the error in the form is fixed;
+    the error summary takes the focus and its links lead to the fields."""
+    from playwright.sync_api import expect
+
+    from negotiations.models import Round
+
+    agreement, _codes = fifteen_chapters
+    page = browser_page
+    page.set_viewport_size(DESKTOP)
+    sign_in(page, live_server.url, "ana")
+    page.goto(f"{live_server.url}/agreements/{agreement.slug}/rounds/new/")
+    assert page_overflow(page) == 0
+    expect(page.locator(".breadcrumbs [aria-current=page]")).to_have_text("Log a round")
+    page.get_by_role("button", name="More chapter rows").click()
+    page.get_by_label("Chapter 13", exact=True).select_option(label=_chapter_label("SPS"))
+    page.get_by_label("Start date").fill("2026-13-02")
+    page.get_by_role("button", name="Log the round").click()
+
+    summary = page.locator(".error-summary")
+    expect(summary).to_be_focused()
+    expect(summary).to_contain_text("Start date")
+    shot(page, "14-log-form-1366-error-summary", full_page=False)
+    summary.get_by_role("link", name="Start date").click()
+    expect(page.get_by_label("Start date")).to_be_focused()
+    # The row added in the page came back with the form.
+    expect(page.get_by_label("Chapter 13", exact=True)).to_have_value(str(_chapter_pk("SPS")))
+    page.get_by_label("Start date").fill("2026-03-02")
+    # Enter in a field saves (the default button is the save button, not "More chapter rows").
+    page.get_by_label("Start date").press("Enter")
+    expect(page.locator(".error-summary")).to_have_count(0)
+    round_1 = Round.objects.get(agreement=agreement, number=1)
+    # (The redirect keeps the "#id_start" the summary's link added to the address.)
+    page.wait_for_url(re.compile(rf"/rounds/{round_1.pk}/(#.*)?$"))
+    assert list(round_1.progress.values_list("chapter__code", flat=True)) == ["SPS"]
+
+
+def _chapter_pk(code: str) -> int:
+    from negotiations.models import Chapter
+
+    return Chapter.objects.get(code=code).pk
