@@ -85,6 +85,8 @@ class Change:
     field: str
     old: str
     new: str
+    # Said in words instead of old → new, e.g. "added ana" for an editing-rights change.
+    text: str = ""
 
 
 @dataclass
@@ -101,6 +103,8 @@ class HistoryRow:
     context: str = ""
     changes: list[Change] = field(default_factory=list)
     url: str = ""
+    # Which record the row is about: (kind, id).
+    object_key: tuple | None = None
 
 
 def _note_rows_visible(queryset, agreement: Agreement, *, confidential: bool, curator: bool):
@@ -176,15 +180,55 @@ def agreement_history(*, agreement: Agreement, user, page_number=1, page_size: i
             earlier = [r for r in versions[record.id] if r.history_id < history_id]
             previous[key, history_id] = earlier[-1] if earlier else None
 
+    rights = _editing_rights(
+        [records[key] for key in records if key[0] == "agreement"]
+        + [previous[key] for key in previous if key[0] == "agreement" and previous[key] is not None]
+    )
     labels = _RelatedLabels()
     rows = []
     for item in index:
         key = item["tracked_kind"]
         record, old = records[key, item["history_id"]], previous[key, item["history_id"]]
-        rows.append(_row(key, record, old, labels, confidential=confidential))
+        row = _row(key, record, old, labels, confidential=confidential)
+        if key == "agreement" and old is not None:
+            _rights_changes(row, record, old, rights, labels)
+        rows.append(row)
     labels.resolve()
     page.object_list = rows
     return page
+
+
+# An agreement's editing rights (many-to-many, kept by simple-history with each version).
+_RIGHTS = (("editors", _("editors")), ("editor_groups", _("editor groups")))
+
+
+def _editing_rights(records) -> dict:
+    """``{(field, history_id): set of ids}`` for the given agreement versions: one query per
+    many-to-many field."""
+    history_ids = {record.history_id for record in records}
+    rights = {}
+    for name, _label in _RIGHTS:
+        through = getattr(Agreement.history.model, name).model
+        bookkeeping = ("id", "agreement", "history", "m2m_history_id")
+        target = next(f.name for f in through._meta.fields if f.name not in bookkeeping)
+        for history_id in history_ids:
+            rights[name, history_id] = set()
+        if history_ids:
+            for history_id, pk in through.objects.filter(history_id__in=history_ids).values_list("history_id", target):
+                rights[name, history_id].add(pk)
+    return rights
+
+
+def _rights_changes(row: "HistoryRow", record, old, rights: dict, labels: "_RelatedLabels") -> None:
+    """Editing rights added or removed between two versions of an agreement, in words."""
+    for name, label in _RIGHTS:
+        before, after = rights[name, old.history_id], rights[name, record.history_id]
+        if before == after:
+            continue
+        model = Agreement._meta.get_field(name).related_model
+        change = Change(field=str(label), old="", new="")
+        labels.later_many(change, model, sorted(after - before), sorted(before - after))
+        row.changes.append(change)
 
 
 class _RelatedLabels:
@@ -193,10 +237,17 @@ class _RelatedLabels:
     def __init__(self):
         self.wanted: dict[type, set] = defaultdict(set)
         self.pending: list[tuple[object, str, type, object]] = []
+        self.pending_rights: list[tuple[Change, type, list, list]] = []
 
     def later(self, target, attribute: str, model, pk):
         self.wanted[model].add(pk)
         self.pending.append((target, attribute, model, pk))
+
+    def later_many(self, change: Change, model, added: list, removed: list):
+        """``change.text`` becomes "added X, Y; removed Z" once the names are known."""
+        self.wanted[model].update(added)
+        self.wanted[model].update(removed)
+        self.pending_rights.append((change, model, added, removed))
 
     def resolve(self):
         found = {}
@@ -208,16 +259,26 @@ class _RelatedLabels:
                 queryset = queryset.select_related("agreement")
             found[model] = queryset.in_bulk(pks)
         for target, attribute, model, pk in self.pending:
-            obj = found[model].get(pk)
-            if obj is None:
-                text = _("%(model)s #%(pk)s (deleted)") % {"model": model._meta.verbose_name, "pk": pk}
-            elif model is get_user_model():
-                text = obj.get_username()
-            elif model is Round:
-                text = str(obj.label)
-            else:
-                text = str(obj)
-            setattr(target, attribute, text)
+            setattr(target, attribute, self._name(model, pk, found[model].get(pk)))
+        for change, model, added, removed in self.pending_rights:
+            parts = []
+            if added:
+                names = ", ".join(self._name(model, pk, found[model].get(pk)) for pk in added)
+                parts.append(_("added %(names)s") % {"names": names})
+            if removed:
+                names = ", ".join(self._name(model, pk, found[model].get(pk)) for pk in removed)
+                parts.append(_("removed %(names)s") % {"names": names})
+            change.text = "; ".join(str(part) for part in parts)
+
+    @staticmethod
+    def _name(model, pk, obj) -> str:
+        if obj is None:
+            return str(_("%(model)s #%(pk)s (deleted)") % {"model": model._meta.verbose_name, "pk": pk})
+        if model is get_user_model():
+            return obj.get_username()
+        if model is Round:
+            return str(obj.label)
+        return str(obj)
 
 
 def _value(record, model_field: models.Field, labels: _RelatedLabels, change: Change, attribute: str):
@@ -255,6 +316,7 @@ def _row(key: str, record, old, labels: _RelatedLabels, *, confidential: bool) -
         kind_label=str(model._meta.verbose_name),
         subject="",
         reason=record.history_change_reason or "",
+        object_key=(key, record.id),
     )
     if record.history_user_id:
         labels.later(row, "user", get_user_model(), record.history_user_id)

@@ -4,6 +4,7 @@ constant queries; confidential note text only for those who may read it."""
 import datetime as dt
 
 import pytest
+from django.contrib.auth.models import Group
 from django.test import Client
 from django.urls import reverse
 
@@ -191,3 +192,56 @@ def test_history_query_count_is_constant(agreement, official, django_assert_max_
     log_rounds(3, 12)
     with django_assert_max_num_queries(len(small.captured_queries)):
         assert client.get(url).status_code == 200
+
+
+def _agreement_rows(rows):
+    return [row for row in rows if row.object_key and row.object_key[0] == "agreement"]
+
+
+def test_an_editing_rights_grant_is_one_row_saying_who_was_added(agreement, official):
+    from negotiations.services import agreement_update
+
+    curator = f.user("cora", role=roles.CURATOR)
+    ben = f.user("ben", role=roles.OFFICIAL)
+    before = _agreement_rows(rows_for(agreement, curator))
+    agreement_update(agreement=agreement, editors=[official, ben], user=curator, reason="Ben joins the team")
+
+    rows = _agreement_rows(rows_for(agreement, curator))
+    assert len(rows) == len(before) + 1
+    grant = rows[0]
+    assert (grant.action, grant.user, grant.reason) == ("~", "cora", "Ben joins the team")
+    assert [(c.field, c.text) for c in grant.changes] == [("editors", "added ben")]
+
+    agreement_update(agreement=agreement, editors=[ben], user=curator)
+    revoke = _agreement_rows(rows_for(agreement, curator))[0]
+    assert [(c.field, c.text) for c in revoke.changes] == [("editors", "removed ana")]
+
+    group = Group.objects.create(name="Peru desk")
+    agreement_update(agreement=agreement, editor_groups=[group], user=curator)
+    grouped = _agreement_rows(rows_for(agreement, curator))[0]
+    assert [(c.field, c.text) for c in grouped.changes] == [("editor groups", "added Peru desk")]
+
+
+def test_the_history_page_shows_the_grant_in_words(agreement, official):
+    from negotiations.services import agreement_update
+
+    curator = f.user("cora", role=roles.CURATOR)
+    agreement_update(agreement=agreement, editors=[official, f.user("ben")], user=curator)
+    client = Client()
+    client.force_login(curator)
+    html = client.get(reverse("agreement-history", args=[agreement.slug])).content.decode()
+    assert "added ben" in html
+    assert "saved without field changes" not in html
+
+
+def test_separate_saves_stay_separate_rows(agreement, official):
+    """A rename then a grant: two rows, each with its own change."""
+    from negotiations.services import agreement_update
+
+    curator = f.user("cora", role=roles.CURATOR)
+    agreement_update(agreement=agreement, name="India–Chile CEPA (renamed)", user=official)
+    agreement_update(agreement=agreement, editors=[official, f.user("ben")], user=curator)
+    rows = _agreement_rows(rows_for(agreement, curator))
+    assert [row.user for row in rows[:2]] == ["cora", "ana"]
+    assert [c.text for c in rows[0].changes] == ["added ben"]
+    assert [c.field for c in rows[1].changes] == ["name"]

@@ -191,10 +191,12 @@ def agreement_upsert(
             agreement = Agreement(slug=slug)
         elif create_only:
             raise AlreadyExists(agreement, "slug", _("An agreement with this slug already exists."))
-        if _assign_changed(agreement, fields) or created:
+        fields_changed = _assign_changed(agreement, fields)
+        if created:
+            _agreement_save(agreement, user=user, reason=reason)
+        if _editors_set(agreement, editors=editors, editor_groups=editor_groups) or (fields_changed and not created):
             _agreement_save(agreement, user=user, reason=reason)
         _parties_set(agreement, parties, user=user, reason=reason)
-        _editors_set(agreement, editors=editors, editor_groups=editor_groups)
         citations_set(owner=agreement, sources=sources, user=user, reason=reason)
     return agreement, created
 
@@ -223,12 +225,25 @@ def _parties_set(agreement: Agreement, parties: Iterable, *, user, reason: str) 
             link.save()
 
 
-def _editors_set(agreement: Agreement, *, editors: Iterable | None, editor_groups: Iterable | None) -> None:
-    """Who may edit the agreement (each change recorded in its history); ``None`` keeps it."""
-    if editors is not None:
-        agreement.editors.set(editors)
-    if editor_groups is not None:
-        agreement.editor_groups.set(editor_groups)
+def _editors_set(agreement: Agreement, *, editors: Iterable | None, editor_groups: Iterable | None) -> bool:
+    """Who may edit the agreement (``None`` keeps it); says whether it changed.
+
+    Written without history of its own (simple-history would add a version for each set of
+    rows added or removed): the caller then saves the agreement, whose one history version
+    holds the new rights, so a grant reads as one change ("editors: added ana")."""
+    changed = False
+    agreement.skip_history_when_saving = True
+    try:
+        for relation, wanted in (("editors", editors), ("editor_groups", editor_groups)):
+            if wanted is None:
+                continue
+            manager = getattr(agreement, relation)
+            before = set(manager.values_list("pk", flat=True))
+            manager.set(wanted)
+            changed |= before != set(manager.values_list("pk", flat=True))
+    finally:
+        del agreement.skip_history_when_saving
+    return changed
 
 
 def agreement_update(
@@ -252,10 +267,11 @@ def agreement_update(
         version_claim(agreement, expected_version=expected_version)
         for name, value in fields.items():
             setattr(agreement, name, value)
+        # The rights first: the agreement's saved version then records them with its fields.
+        _editors_set(agreement, editors=editors, editor_groups=editor_groups)
         _agreement_save(agreement, user=user, reason=reason)
         if parties is not None:
             _parties_set(agreement, parties, user=user, reason=reason)
-        _editors_set(agreement, editors=editors, editor_groups=editor_groups)
     return agreement
 
 
