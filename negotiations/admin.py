@@ -550,12 +550,13 @@ class BlocMembershipAdmin(SimpleHistoryAdmin):
 
 @admin.register(Chapter)
 class ChapterAdmin(TranslationAdmin, SimpleHistoryAdmin):
-    """Name and description are edited in English and Spanish side by side (``name_en``, ``name_es``)."""
+    """Name, description and synonyms are edited in English and Spanish side by side (``name_en``,
+    ``name_es``); search finds a chapter by its synonyms in either language."""
 
     list_display = ["code", "name_en", "name_es", "order", "cptpp_chapter", "dta_area", "is_active", "round_count"]
     list_editable = ["order"]
     list_filter = ["is_active", "dta_area"]
-    search_fields = ["code", "name_en", "name_es", "description_en", "description_es"]
+    search_fields = ["code", "name_en", "name_es", "description_en", "description_es", "synonyms_en", "synonyms_es"]
     actions = ["retire", "reactivate"]
 
     def get_queryset(self, request):

@@ -261,8 +261,17 @@ class Chapter(models.Model):
     cptpp_chapter = models.PositiveSmallIntegerField(_("CPTPP chapter"), null=True, blank=True)
     dta_area = models.CharField(_("World Bank DTA 2.0 area"), max_length=200, blank=True)
     is_active = models.BooleanField(_("active"), default=True, help_text=_("Retired chapters stay on old rounds."))
+    synonyms = models.CharField(
+        _("synonyms"),
+        max_length=300,
+        blank=True,
+        help_text=_(
+            "Other names and standard abbreviations people search for, comma-separated, e.g. “ROO, origin”. "
+            "Search finds the chapter by any of them, in either language."
+        ),
+    )
 
-    # Name and description exist in English and Spanish (name_en, name_es, …): see
+    # Name, description and synonyms exist in English and Spanish (name_en, name_es, …): see
     # translation.py, which also registers the audit trail once those fields exist.
 
     class Meta:
@@ -281,6 +290,11 @@ class Chapter(models.Model):
 
     def get_absolute_url(self):
         return reverse("chapter-detail", args=[self.code])
+
+    def synonym_list(self) -> list[str]:
+        """The chapter's synonyms in every language, lower case (what search matches)."""
+        columns = [getattr(self, f"synonyms_{code}", "") for code, _name in settings.LANGUAGES]
+        return [word.strip().lower() for text in columns if text for word in text.split(",") if word.strip()]
 
 
 class Agreement(models.Model):

@@ -47,31 +47,18 @@ class SearchHit:
 
 DIRECT_KINDS = ("chapter", "party", "agreement")
 
-# Words people use for a chapter that its names do not contain: a query containing one finds
-# the chapter by code (and ranks it first). Lower case; several words match as a phrase.
-CHAPTER_SYNONYMS = {
-    "roo": "ROO",
-    "rules of origin": "ROO",
-    "origin": "ROO",
-    "reglas de origen": "ROO",
-    "sps": "SPS",
-    "tbt": "TBT",
-    "ipr": "IPR",
-    "intellectual property": "IPR",
-    "e-commerce": "ECOM",
-    "ecommerce": "ECOM",
-    "gp": "GP",
-    "procurement": "GP",
-    "dispute settlement": "DS",
-    "isds": "INV",
-}
 
-
-def synonym_codes(query: str) -> set[str]:
+def synonym_codes(query: str, catalog) -> set[str]:
+    """The codes of the chapters of ``catalog`` whose synonyms (curated on the chapter, in
+    either language) the query contains: a one-word synonym as a word of the query, a longer
+    one as a phrase in it. Case does not matter."""
     text = " ".join(query.lower().replace('"', " ").split())
     words = set(text.split())
     return {
-        code for phrase, code in CHAPTER_SYNONYMS.items() if (phrase in words if " " not in phrase else phrase in text)
+        chapter.code
+        for chapter in catalog
+        for synonym in chapter.synonym_list()
+        if (synonym in words if " " not in synonym else synonym in text)
     }
 
 
@@ -336,9 +323,10 @@ def search_results(query: str, *, limit: int = 30) -> SearchResults:
     agreements = ranked(Agreement.objects.all(), AGREEMENT_FIELDS, query)[:limit]
     # A small catalog (no index): ranked matches plus the chapters a synonym or a code names.
     chapters = list(ranked(Chapter.objects.all(), CHAPTER_FIELDS, query)[:limit])
-    codes = synonym_codes(query) | {t.upper() for t in terms if t.isalnum() and len(t) <= 10}
+    catalog = list(Chapter.objects.all())
+    codes = synonym_codes(query, catalog) | {t.upper() for t in terms if t.isalnum() and len(t) <= 10}
     found = {c.pk for c in chapters}
-    named = Chapter.objects.filter(code__in=codes).exclude(pk__in=found) if codes else Chapter.objects.none()
+    named = [chapter for chapter in catalog if chapter.code in codes and chapter.pk not in found]
     for chapter in named:
         chapter.rank = 1.0
         chapters.append(chapter)

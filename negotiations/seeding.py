@@ -153,6 +153,8 @@ def seed_chapters() -> None:
                 "name_es": row["name_es"],
                 "description_en": row.get("description", ""),
                 "description_es": row.get("description_es", ""),
+                "synonyms_en": row.get("synonyms", ""),
+                "synonyms_es": row.get("synonyms_es", ""),
                 "order": row["order"],
                 "cptpp_chapter": row["cptpp_chapter"],
                 "dta_area": row["dta_area"],

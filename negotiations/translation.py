@@ -1,6 +1,6 @@
 """Catalog data kept in both languages with django-modeltranslation.
 
-A chapter's name and description get one column per language (``name_en``, ``name_es``), all
+A chapter's name, description and synonyms get one column per language (``name_en``, ``name_es``), all
 on the chapter's own row: the catalog is small and curated, every query that reads a chapter
 reads its Spanish name with it, and the admin shows both side by side. ``chapter.name`` reads
 the current language's column, falling back to English.
@@ -15,7 +15,7 @@ from .models import Chapter
 
 
 class ChapterTranslation(TranslationOptions):
-    fields = ("name", "description")
+    fields = ("name", "description", "synonyms")
 
 
 translator.register(Chapter, ChapterTranslation)

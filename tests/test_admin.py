@@ -447,3 +447,18 @@ def test_reverting_from_the_history_claims_the_live_version(curator_client):
     assert response.status_code == 302, response.context["adminform"].form.errors
     round_.refresh_from_db()
     assert round_.summary == first.summary and round_.version == 3
+
+
+def test_curators_edit_a_chapters_synonyms_in_both_languages(client, db):
+    from negotiations.models import Chapter
+
+    chapter = factories.chapter("TBT", "Technical Barriers to Trade")
+    client.force_login(factories.user("cora", role=roles.CURATOR))
+    url = f"/admin/negotiations/chapter/{chapter.pk}/change/"
+    page = client.get(url)
+    assert 'name="synonyms_en"' in page.content.decode() and 'name="synonyms_es"' in page.content.decode()
+    save_in_admin(client, url, synonyms_en="standards", synonyms_es="OTC")
+    chapter = Chapter.objects.get(pk=chapter.pk)
+    assert (chapter.synonyms_en, chapter.synonyms_es) == ("standards", "OTC")
+    found = client.get("/admin/negotiations/chapter/", {"q": "OTC"})
+    assert "Technical Barriers to Trade" in found.content.decode()

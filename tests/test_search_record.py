@@ -6,7 +6,9 @@ import datetime as dt
 import pytest
 
 from negotiations.choices import Visibility
+from negotiations.models import Chapter
 from negotiations.search import search
+from negotiations.seeding import seed_chapters
 from tests import factories as f
 
 SECRET = "zebracodeword"
@@ -14,7 +16,13 @@ SECRET = "zebracodeword"
 
 @pytest.fixture
 def record(db):
-    f.chapter("ROO", "Rules of Origin", name_es="Reglas de origen")
+    f.chapter(
+        "ROO",
+        "Rules of Origin",
+        name_es="Reglas de origen",
+        synonyms_en="rules of origin, origin",
+        synonyms_es="origen",
+    )
     f.chapter("TBT", "Technical Barriers to Trade")
     f.party("PER", "Peru")
     a = f.agreement("india-peru-ta", name="India–Peru TA")
@@ -42,6 +50,29 @@ def test_rules_of_origin_lists_the_chapter_above_rounds_and_notes(record):
 
 def test_origin_alone_names_the_chapter(record):
     assert search("origin")[0].obj.code == "ROO"
+
+
+def test_synonyms_come_from_the_catalog_in_either_language(record):
+    """A curator's synonym finds the chapter (first), in whatever language it was written;
+    removed, it no longer does."""
+    tbt = Chapter.objects.get(code="TBT")
+    assert not any(h.kind == "chapter" for h in search("standards"))
+    tbt.synonyms_en, tbt.synonyms_es = "Standards, conformity assessment", "OTC"
+    tbt.save()
+    for query in ("standards", "STANDARDS", "conformity assessment rules", "OTC"):
+        assert search(query)[0].obj.code == "TBT", query
+    # A phrase synonym matches as a phrase, not word by word.
+    assert not any(h.kind == "chapter" and h.obj.code == "TBT" for h in search("assessment of conformity"))
+    tbt.synonyms_en = tbt.synonyms_es = ""
+    tbt.save()
+    assert not any(h.kind == "chapter" for h in search("standards"))
+
+
+def test_the_seed_catalog_carries_standard_abbreviations(db):
+    seed_chapters()
+    assert Chapter.objects.get(code="ROO").synonym_list() == ["rules of origin", "origin", "reglas de origen", "origen"]
+    for query, code in (("ISDS", "INV"), ("MSF", "SPS"), ("OTC", "TBT"), ("e-commerce", "DIG"), ("pymes", "SME")):
+        assert search(query)[0].obj.code == code, query
 
 
 def test_party_by_name_and_code(record):
