@@ -45,6 +45,7 @@ from .dates import (
     PLAUSIBLE_MIN,
     format_date_range,
     format_partial_date,
+    format_partial_date_iso,
     period_end,
     starts_on_or_after_q,
 )
@@ -873,6 +874,27 @@ class ProgressNote(RuleKeyedModel):
 
     def __str__(self):
         return f"{self.round}: {self.text[:60]}"
+
+    @property
+    def fact_date(self) -> dict | None:
+        """The date a reader sees on the note: when what it says was published (its source's
+        date) or else happened (its round's dates); ``None`` if neither is known. Never when
+        the note was typed or loaded (``created_at``, kept in the history): a seed load would
+        otherwise date every note the day of the load. ``kind``: "published" or "round"."""
+        source = self.source if self.source_id else None
+        if source is not None and source.published_on:
+            return {
+                "kind": "published",
+                "iso": format_partial_date_iso(source.published_on, source.published_precision),
+                "text": format_partial_date(source.published_on, source.published_precision),
+            }
+        if self.round.start_date:
+            return {
+                "kind": "round",
+                "iso": format_partial_date_iso(self.round.start_date, self.round.date_precision),
+                "text": self.round.dates_display,
+            }
+        return None
 
     @property
     def is_confidential(self) -> bool:

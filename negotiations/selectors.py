@@ -393,6 +393,7 @@ def round_page(*, round_obj: Round, user) -> dict:
     notes = notes_visible_to(user, ProgressNote.objects.filter(round=round_obj)).select_related("chapter", "source")
     by_chapter: dict[int | None, list] = {}
     for item in notes:
+        item.round = round_obj  # the note's date may be its round's: no query per note
         by_chapter.setdefault(item.chapter_id, []).append(item)
     progress = list(round_obj.progress.all())
     chapters = [{"progress": p, "chapter": p.chapter, "notes": by_chapter.pop(p.chapter_id, [])} for p in progress]

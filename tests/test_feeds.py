@@ -63,6 +63,22 @@ def test_atom_feed_lists_rounds_with_links(client, site):
     assert f"http://testserver{site['r9'].get_absolute_url()}" in links
 
 
+def test_atom_entries_are_dated_by_the_round_not_by_when_it_was_loaded(client, site):
+    """Every entry's <updated> (and <published>) is its round's first day; an undated round
+    keeps the record's own time. Loading the record (seed) must not give all entries one date."""
+    undated = f.round_(site["ic4"].agreement, 3, start_date=None, end_date=None)
+    root = ET.fromstring(client.get("/feeds/rounds.atom").content)
+    dates = {
+        e.find(f"{ATOM}title").text: (e.find(f"{ATOM}updated").text, e.find(f"{ATOM}published").text)
+        for e in root.findall(f"{ATOM}entry")
+    }
+    assert dates["India–Chile CEPA: Round 4"] == ("2027-12-01T00:00:00+00:00", "2027-12-01T00:00:00+00:00")
+    r9 = site["r9"]
+    assert dates[f"India–Peru TA: {r9.label}"][0] == f"{r9.start_date.isoformat()}T00:00:00+00:00"
+    undated.refresh_from_db()
+    assert dates["India–Chile CEPA: Round 3"][0] == undated.updated_at.isoformat()
+
+
 def test_atom_feed_takes_the_round_filters(client, site):
     root = ET.fromstring(client.get("/feeds/rounds.atom?agreement=india-chile-cepa").content)
     assert [e.find(f"{ATOM}title").text for e in root.findall(f"{ATOM}entry")] == ["India–Chile CEPA: Round 4"]

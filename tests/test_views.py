@@ -18,7 +18,7 @@ from negotiations.choices import (
     RoundStatus,
     Visibility,
 )
-from negotiations.models import AgreementSource, Round, RoundSource
+from negotiations.models import AgreementSource, ProgressNote, Round, RoundSource
 from negotiations.services import status_event_record
 from tests import factories as f
 
@@ -226,6 +226,38 @@ def test_round_detail_shows_confidential_notes_to_the_assigned_official_only(cli
     assert SECRET not in text_of(client.get(site["r9"].get_absolute_url()))
     site["ip"].editors.add(official)
     assert SECRET in text_of(client.get(site["r9"].get_absolute_url()))
+
+
+def test_notes_are_dated_by_their_fact_not_by_when_they_were_typed(client, db):
+    """A note shows its source's publication date, or else its round's dates; the day it was
+    loaded (created_at) is not shown."""
+    agreement = f.agreement()
+    round_obj = f.round_(agreement, 9, start_date=dt.date(2025, 11, 3), end_date=dt.date(2025, 11, 5))
+    published = f.source(published_on=dt.date(2025, 11, 7), published_precision=DatePrecision.DAY)
+    f.note(round_obj, text="From the joint statement", chapter_code="ROO", source=published)
+    f.note(round_obj, text="Heard at the briefing", source=f.source(published_on=None))
+    f.note(round_obj, text="No source")
+    ProgressNote.objects.update(created_at=dt.datetime(2026, 11, 24, 9, 0, tzinfo=dt.UTC))
+
+    page = client.get(round_obj.get_absolute_url()).content.decode()
+    notes = re.findall(r'<article class="note.*?</article>', page, re.S)
+    assert len(notes) == 3
+    by_text = {next(t for t in ("joint statement", "briefing", "No source") if t in n): n for n in notes}
+    assert 'Source published <time datetime="2025-11-07">7 Nov 2025</time>' in by_text["joint statement"]
+    assert 'Round of <time datetime="2025-11-03">3–5 Nov 2025</time>' in by_text["briefing"]
+    assert 'Round of <time datetime="2025-11-03">3–5 Nov 2025</time>' in by_text["No source"]
+    assert "2026" not in "".join(notes) and "Recorded" not in page
+    # The chapter page shows the same date.
+    chapter_page = client.get("/chapters/ROO/").content.decode()
+    assert 'Source published <time datetime="2025-11-07">7 Nov 2025</time>' in chapter_page
+
+
+def test_an_undated_rounds_note_without_a_dated_source_shows_no_date(client, db):
+    round_obj = f.round_(f.agreement(), 2, start_date=None, end_date=None)
+    f.note(round_obj, text="Undated")
+    page = client.get(round_obj.get_absolute_url()).content.decode()
+    note = re.search(r'<article class="note.*?</article>', page, re.S).group(0)
+    assert "<time" not in note and "Round of" not in note
 
 
 def test_round_detail_404(client, db):
