@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("negotiations", "0015_write_rules"),
+        ("negotiations", "0016_data_version"),
     ]
 
     operations = [
