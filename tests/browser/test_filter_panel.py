@@ -83,6 +83,8 @@ def test_active_filter_summary_lists_the_filters_and_removes_one(live_server, se
 def test_filtered_lists_with_the_panel_open_pass_axe(live_server, seeded, browser_page, width):
     """The summary and the opened panel (with its pickers) on top of test_accessibility's
     unfiltered lists: no serious or critical axe-core violation."""
+    from playwright.sync_api import expect
+
     from tests.browser.test_accessibility import FAILING_IMPACTS, _axe_violations, _describe
 
     page = browser_page
@@ -91,9 +93,11 @@ def test_filtered_lists_with_the_panel_open_pass_axe(live_server, seeded, browse
     for path in [
         "/agreements/?party=PER&status=in_force&reached_status=in_force&reached_after=2010",
         "/rounds/?agreement=india-peru-ta&host_country=PER&chapter=ROO",
+        "/chapters/?code=ROO&code=CRM&agreement=india-peru-ta",
     ]:
         page.goto(live_server.url + path)
         open_filters(page)
+        expect(page.locator(".picker-chip")).not_to_have_count(0)  # the pickers drew their chips
         serious = [v for v in _axe_violations(page) if v["impact"] in FAILING_IMPACTS]
         if serious:
             failures.append(f"{path}:\n{_describe(serious)}")
