@@ -619,3 +619,21 @@ def test_sources_of_an_agreement_are_those_cited_for_it_its_status_events_or_its
     RoundSource.objects.create(round=f.round_(other), source=unrelated)
     response = APIClient().get("/api/sources/?agreement=cited")
     assert sorted(row["title"] for row in response.json()["results"]) == ["agreement", "event", "round"]
+
+
+@pytest.mark.django_db
+def test_the_forms_party_lists_are_in_label_order_and_keep_the_asked_codes():
+    """Parties in agreements (hosts: with venues) in the order of their names, plus the codes
+    the URL asks for even if nothing uses them, so the form shows what is filtered."""
+    f.party("CHE", "Switzerland"), f.party("DEU", "Germany"), f.party("ZWE", "Zimbabwe"), f.party("AUT", "Austria")
+    f.agreement(parties=("CHE", "DEU"))
+    f.venue("Zurich", "CHE"), f.venue("Berlin", "DEU")
+    agreements = AgreementFilterSet(QueryDict("party=zwe"), queryset=Agreement.objects.all())
+    agreements.narrow_choices()
+    assert [code for code, _label in agreements.form.fields["party"].widget.choices] == ["DEU", "CHE", "ZWE"]
+    rounds = RoundFilterSet(QueryDict("host_country=ZWE"), queryset=Round.objects.all())
+    rounds.narrow_choices()
+    assert [code for code, _label in rounds.form.fields["host_country"].widget.choices] == ["DEU", "CHE", "ZWE"]
+    plain = AgreementFilterSet(None, queryset=Agreement.objects.all())  # no query string at all
+    plain.narrow_choices()
+    assert [code for code, _label in plain.form.fields["party"].widget.choices] == ["DEU", "CHE"]

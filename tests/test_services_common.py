@@ -1,7 +1,11 @@
 """negotiations/services/common.py: a broken database rule reported on the field it is about."""
 
-from negotiations.models import AgreementParty, Round
+import pytest
+
+from negotiations import roles
+from negotiations.models import AgreementParty, ProgressNote, Round
 from negotiations.services import common
+from tests import factories as f
 
 
 def _constraint(model, name):
@@ -18,3 +22,14 @@ def test_a_models_field_map_names_the_field():
     error = common._constraint_error(Round, _constraint(Round, "round_number_unique_per_agreement"))
     assert isinstance(error, common.AlreadyExists)
     assert list(error.message_dict) == [Round.CONSTRAINT_FIELDS["round_number_unique_per_agreement"]]
+
+
+@pytest.mark.django_db
+def test_a_deletion_is_stamped_in_the_history_with_who_and_why():
+    curator = f.user(role=roles.CURATOR)
+    note = f.note(f.round_(), "to go")
+    pk = note.pk
+    common.record_delete(note, expected_version=1, user=curator, reason="duplicate of another note")
+    deleted = ProgressNote.history.get(id=pk, history_type="-")
+    assert deleted.history_user == curator
+    assert deleted.history_change_reason == "duplicate of another note"
