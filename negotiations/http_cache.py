@@ -83,7 +83,10 @@ def _audience(request) -> str:
         return "token:" + salted_hmac("http-cache-audience", authorization).hexdigest()[:20]
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
-        return f"user:{user.pk}:{int(user.is_staff)}{int(user.is_superuser)}"
+        # With the CSRF cookie: a signed-in page carries a token (the sign-out form) that pairs
+        # with it, and signing in again rotates it, so an old copy must not earn a 304.
+        csrf = salted_hmac("http-cache-csrf", request.COOKIES.get(settings.CSRF_COOKIE_NAME, "")).hexdigest()[:12]
+        return f"user:{user.pk}:{int(user.is_staff)}{int(user.is_superuser)}:{csrf}"
     return "anon"
 
 

@@ -263,6 +263,20 @@ def test_a_signed_in_officials_page_never_reaches_an_anonymous_reader(client, re
     assert SECRET not in client.get(url).content.decode()
 
 
+def test_signing_in_again_never_revalidates_a_page_with_the_old_csrf_token(record, official):
+    browser = Client()
+    browser.force_login(official)
+    url = f"/rounds/{record.pk}/"
+    browser.get(url)  # the first page sets the CSRF cookie its sign-out form's token pairs with
+    first = browser.get(url)
+    assert browser.get(url, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
+    browser.logout()
+    browser.force_login(official)
+    browser.cookies["csrftoken"] = "a" * 32  # signing in rotates the CSRF secret
+    again = browser.get(url, HTTP_IF_NONE_MATCH=first["ETag"])
+    assert again.status_code == 200
+
+
 def test_a_token_readers_answers_are_private_and_never_cached(client, record):
     from knox.models import AuthToken
 

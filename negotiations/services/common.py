@@ -1,4 +1,10 @@
-"""Helpers every service uses: the audit-trail stamp, optimistic concurrency, citations."""
+"""Helpers every service uses: the audit-trail stamp, optimistic concurrency, citations.
+
+Every write these helpers (or any other code) make also moves the record's data version, which
+the HTTP validators and the shared page cache are keyed by. No service calls anything for it:
+the database connection bumps it in the writing transaction (``negotiations/data_version.py``),
+so no door can forget it.
+"""
 
 import re
 from collections.abc import Iterable
