@@ -273,6 +273,15 @@ def test_an_official_logs_fifteen_chapters_on_a_phone(live_server, fifteen_chapt
     assert sorted(saved) == sorted(codes)
     assert saved[codes[-1]] == "convergence"
 
+    # Editing it on the phone: fifteen saved rows with their "Remove" boxes still fit.
+    page.goto(f"{live_server.url}/rounds/{round_1.pk}/edit/")
+    shown = {page.get_by_label(f"Chapter {n}", exact=True).input_value() for n in range(1, len(codes) + 1)}
+    assert shown == {str(_chapter_pk(code)) for code in codes}
+    assert page_overflow(page) == 0
+    assert page.locator(".save-bar").bounding_box()["height"] <= 70
+    page.get_by_label(f"Chapter {len(codes)}", exact=True).scroll_into_view_if_needed()
+    shot(page, "15-edit-form-390-saved-rows", full_page=False)
+
 
 def test_a_failed_save_focuses_the_error_summary(live_server, fifteen_chapters, browser_page):
     """At 1366 px: a row added in the page is saved once the error in the form is fixed;
