@@ -349,3 +349,17 @@ def test_a_sign_in_does_not_move_the_version(record, official):
 )
 def test_which_statements_move_the_version(sql, watched):
     assert data_version.writes_watched_table(sql) is watched
+
+
+def test_every_public_page_has_validators():
+    """A page added to negotiations/urls.py is a public read: it must not go without a validator."""
+    from negotiations import http_cache
+    from negotiations.urls import urlpatterns
+
+    assert {pattern.name for pattern in urlpatterns} <= http_cache.PUBLIC_VIEWS
+
+
+def test_a_head_request_revalidates_like_a_get(client, record, django_assert_max_num_queries):
+    etag = client.get("/rounds/")["ETag"]
+    with django_assert_max_num_queries(2):
+        assert client.head("/rounds/", HTTP_IF_NONE_MATCH=etag).status_code == 304
