@@ -555,6 +555,10 @@ def throughput(load: dict | None, path: str) -> dict:
     return found
 
 
+def url_of(scale: dict, name: str) -> str | None:
+    return next((e["url"] for e in scale.get("in_process", {}).get("endpoints", []) if e["name"] == name), None)
+
+
 def summarise(report: dict) -> dict:
     scales = report["scales"]
     # With one scale only (a smoke run), it stands in for both and the ratios are 1.
@@ -584,8 +588,10 @@ def summarise(report: dict) -> dict:
                 row["p95_l_ok"] = row["p95_over_p50_l"] <= TARGETS["p95_over_p50_l_max"]
             else:
                 row["reason"] = endpoint.get("reason") or s.get("reason")
+            # By name: a URL can differ between scales (the agreement page's typical agreement).
             row["throughput"] = {
-                scale_name: throughput(scale.get("load"), endpoint["url"]) for scale_name, scale in scales.items()
+                scale_name: throughput(scale.get("load"), url_of(scale, endpoint["name"]))
+                for scale_name, scale in scales.items()
             }
             if endpoint["url"] in large.get("load_skipped_too_slow", []):
                 row["load"] = f"not loaded: p50 above {SLOW_MS} ms alone"
