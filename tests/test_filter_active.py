@@ -44,9 +44,9 @@ def test_each_value_of_a_repeatable_filter_is_removable_on_its_own(client, site)
 
 
 def test_following_a_removal_link_drops_that_filter_only(client, site):
-    url = "/agreements/?party=PER&status=signed"
-    assert list(client.get(url).context["page_obj"]) == []
-    [party, status] = client.get(url).context["active_filters"]
+    response = client.get("/agreements/?party=PER&status=signed")
+    assert list(response.context["page_obj"]) == []
+    [party, status] = response.context["active_filters"]
     assert list(client.get("/agreements/" + status.remove_query).context["page_obj"]) == [site["ip"]]
     assert list(client.get("/agreements/" + party.remove_query).context["page_obj"]) == [site["ic"]]
 
