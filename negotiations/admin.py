@@ -19,6 +19,7 @@ from modeltranslation.admin import TranslationAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import services
+from .admin_fields import LabelledTabularInline, NamedAutocompleteMixin
 from .choices import RoundStatus
 from .models import (
     DUPLICATE_CHAPTER_MESSAGE,
@@ -139,7 +140,7 @@ class VersionedInlineMixin:
         return [*super().get_fields(request, obj), "loaded_version"]
 
 
-class VersionedAdmin(SimpleHistoryAdmin):
+class VersionedAdmin(NamedAutocompleteMixin, SimpleHistoryAdmin):
     """Saves and deletes through the services (the same writers as the site and the API), with
     the reason the curator gives. Every versioned row the page writes, the record and each of its
     inline rows, is claimed at the version the page loaded: a colleague's change in between
@@ -424,7 +425,7 @@ class MergeActionMixin:
 # --- Inlines ------------------------------------------------------------------------------
 
 
-class CitationInline(admin.TabularInline):
+class CitationInline(LabelledTabularInline):
     extra = 0
     autocomplete_fields = ["source"]
     fields = ["source", "conflicting", "note"]
@@ -442,7 +443,7 @@ class RoundSourceInline(CitationInline):
     model = RoundSource
 
 
-class AgreementPartyInline(admin.TabularInline):
+class AgreementPartyInline(LabelledTabularInline):
     model = AgreementParty
     extra = 0
     autocomplete_fields = ["party"]
@@ -450,7 +451,7 @@ class AgreementPartyInline(admin.TabularInline):
     verbose_name_plural = _("parties")
 
 
-class StatusEventInline(VersionedInlineMixin, admin.TabularInline):
+class StatusEventInline(VersionedInlineMixin, LabelledTabularInline):
     """The agreement's status timeline, oldest first, as it is read."""
 
     model = StatusEvent
@@ -461,7 +462,7 @@ class StatusEventInline(VersionedInlineMixin, admin.TabularInline):
     formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 60})}}
 
 
-class RoundInline(admin.TabularInline):
+class RoundInline(LabelledTabularInline):
     """The agreement's rounds at a glance, each linking to its own page (chapters, notes, sources).
 
     Read-only here: editable foreign-key widgets would cost queries per row, and a round is
@@ -487,7 +488,7 @@ class RoundInline(admin.TabularInline):
         return obj.dates_display
 
 
-class ChapterProgressInline(VersionedInlineMixin, admin.TabularInline):
+class ChapterProgressInline(VersionedInlineMixin, LabelledTabularInline):
     model = ChapterProgress
     formset = OneRowPerChapterFormSet
     extra = 0
@@ -503,7 +504,7 @@ class ChapterProgressInline(VersionedInlineMixin, admin.TabularInline):
         return super().get_queryset(request).select_related("round__agreement", "chapter")
 
 
-class ProgressNoteInline(VersionedInlineMixin, admin.StackedInline):
+class ProgressNoteInline(VersionedInlineMixin, NamedAutocompleteMixin, admin.StackedInline):
     model = ProgressNote
     extra = 0
     fields = [("chapter", "visibility", "source"), "text", "author"]
@@ -513,7 +514,7 @@ class ProgressNoteInline(VersionedInlineMixin, admin.StackedInline):
         return notes_visible_to(request.user, super().get_queryset(request))
 
 
-class BlocMembershipInline(admin.TabularInline):
+class BlocMembershipInline(LabelledTabularInline):
     model = BlocMembership
     fk_name = "bloc"
     extra = 0
@@ -540,7 +541,7 @@ class PartyAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(BlocMembership)
-class BlocMembershipAdmin(SimpleHistoryAdmin):
+class BlocMembershipAdmin(NamedAutocompleteMixin, SimpleHistoryAdmin):
     list_display = ["bloc", "member", "joined_on", "left_on", "note"]
     list_filter = ["bloc"]
     search_fields = ["bloc__code", "member__code", "member__name"]
@@ -606,7 +607,7 @@ class SourceAdmin(MergeActionMixin, SimpleHistoryAdmin):
 
 
 @admin.register(Venue)
-class VenueAdmin(MergeActionMixin, SimpleHistoryAdmin):
+class VenueAdmin(MergeActionMixin, NamedAutocompleteMixin, SimpleHistoryAdmin):
     merge_function = services.venue_merge
     actions = ["merge"]
     list_display = ["city", "country", "place", "round_count"]
