@@ -2,32 +2,28 @@
 WCAG 2.0 / 2.1 A and AA rules. Public pages are read anonymously, the officials' pages as an
 editor of India–Peru, the admin as a curator, all on the seed data.
 
-axe-core is the npm package pinned in package.json (``./dev setup`` installs it with ``npm ci``).
-A full-page screenshot of each page at each width goes to test-artifacts/a11y-*.png: look at them.
+axe-core runs through tests/browser/axe.py. A full-page screenshot of each page at each width
+goes to test-artifacts/a11y-*.png: look at them.
 
 One browser for the module and one page per width, reused by every test; each test signs its
 page in (or out) by setting the session cookie.
 """
 
-import json
 import os
 import shutil
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 from django.db import connections
 
 from negotiations import roles
 from tests import factories as f
+from tests.browser.axe import axe_violations, describe_violations, require_axe, serious_violations
 from tests.browser.conftest import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, record_csp_violation
 
 pytestmark = pytest.mark.browser
 
-AXE_SCRIPT = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 WIDTHS = {"1366": {"width": 1366, "height": 900}, "390": {"width": 390, "height": 844}}
-WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
-FAILING_IMPACTS = {"serious", "critical"}
 AGREEMENT = "india-peru-ta"  # the official edits this one (and only this one)
 OTHER_AGREEMENT = "india-chile-cepa"
 
@@ -123,10 +119,7 @@ def width_pages():
         if os.environ.get("CI"):
             pytest.fail(f"Chromium not found at {CHROMIUM}; CI must install Debian's chromium package.")
         pytest.skip(f"Chromium not found at {CHROMIUM} (install Debian's chromium package)")
-    if not AXE_SCRIPT.exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"{AXE_SCRIPT} is missing: CI must run ./dev setup (npm ci).")
-        pytest.skip(f"{AXE_SCRIPT} is missing: run ./dev setup (it installs package.json with npm ci)")
+    require_axe()
     from playwright.sync_api import sync_playwright
 
     ARTIFACTS.mkdir(exist_ok=True)
@@ -186,26 +179,6 @@ def _sign_in(page, base_url: str, user) -> None:
     context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": base_url}])
 
 
-def _axe_violations(page) -> list[dict]:
-    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
-        page.evaluate(AXE_SCRIPT.read_text(encoding="utf-8"))
-    return page.evaluate(
-        "async (options) => (await axe.run(document, options)).violations",
-        {"runOnly": {"type": "tag", "values": WCAG_TAGS}, "resultTypes": ["violations"]},
-    )
-
-
-def _describe(violations: list[dict]) -> str:
-    lines = []
-    for violation in violations:
-        lines.append(f"  {violation['id']} ({violation['impact']}): {violation['help']}")
-        for node in violation["nodes"][:8]:
-            lines.append(f"    {json.dumps(node['target'])}: {node.get('failureSummary', '').splitlines()[-1:]}")
-        if len(violation["nodes"]) > 8:
-            lines.append(f"    … and {len(violation['nodes']) - 8} more nodes")
-    return "\n".join(lines)
-
-
 @pytest.mark.parametrize("page_type", PAGE_TYPES, ids=[p.name for p in PAGE_TYPES])
 def test_no_serious_or_critical_axe_violation(page_type, live_server, world, pages):
     users = {None: None, "official": world.official, "curator": world.curator}
@@ -223,11 +196,11 @@ def test_no_serious_or_critical_axe_violation(page_type, live_server, world, pag
         # Checked before axe runs: axe copies the page's style sheets into <style> elements
         # (to read them), which the policy blocks; that is axe's doing, not the page's.
         assert not page.csp_violations, "Content-Security-Policy violations:\n" + "\n".join(page.csp_violations)
-        violations = _axe_violations(page)
+        violations = axe_violations(page)
         page.screenshot(path=str(ARTIFACTS / f"a11y-{page_type.name}-{width}.png"), full_page=True)
-        serious = [v for v in violations if v["impact"] in FAILING_IMPACTS]
+        serious = serious_violations(violations)
         if violations:
-            print(f"{page_type.name} at {width} px, every violation:\n{_describe(violations)}")
+            print(f"{page_type.name} at {width} px, every violation:\n{describe_violations(violations)}")
         if serious:
-            failures.append(f"{page_type.name} at {width} px:\n{_describe(serious)}")
+            failures.append(f"{page_type.name} at {width} px:\n{describe_violations(serious)}")
     assert not failures, "axe-core found serious or critical violations:\n" + "\n".join(failures)

@@ -85,7 +85,7 @@ def test_filtered_lists_with_the_panel_open_pass_axe(live_server, seeded, browse
     unfiltered lists: no serious or critical axe-core violation."""
     from playwright.sync_api import expect
 
-    from tests.browser.test_accessibility import FAILING_IMPACTS, _axe_violations, _describe
+    from tests.browser.axe import axe_violations, describe_violations, serious_violations
 
     page = browser_page
     page.set_viewport_size({"width": width, "height": 900})
@@ -98,9 +98,9 @@ def test_filtered_lists_with_the_panel_open_pass_axe(live_server, seeded, browse
         page.goto(live_server.url + path)
         open_filters(page)
         expect(page.locator(".picker-chip")).not_to_have_count(0)  # the pickers drew their chips
-        serious = [v for v in _axe_violations(page) if v["impact"] in FAILING_IMPACTS]
+        serious = serious_violations(axe_violations(page))
         if serious:
-            failures.append(f"{path}:\n{_describe(serious)}")
+            failures.append(f"{path}:\n{describe_violations(serious)}")
     assert not failures, "\n".join(failures)
 
 
