@@ -98,9 +98,18 @@ def _pause(sender, **kwargs):
     _active = False
 
 
-def _resume(sender, **kwargs):
+def _resume(sender, using="default", **kwargs):
+    """After ``migrate`` (once per release): data migrations and the new release's templates
+    change what pages show, so the version moves on then too."""
     global _active
     _active = True
+    if getattr(sender, "label", None) != "negotiations":
+        return  # sent once per app: bump once
+    from django.db import connections
+
+    connection = connections[using]
+    if TABLE in connection.introspection.table_names():
+        bump(connection)
 
 
 def connect_signals() -> None:

@@ -328,6 +328,13 @@ def test_a_rolled_back_write_leaves_the_version(record):
     assert data_version.read().number > before
 
 
+def test_migrate_moves_the_version_on(db):
+    """A release runs migrate: its data migrations and templates change pages without a write."""
+    before = data_version.read().number
+    call_command("migrate", verbosity=0)
+    assert data_version.read().number > before
+
+
 def test_a_sign_in_does_not_move_the_version(record, official):
     before = data_version.read().number
     signed_in = Client().post("/accounts/login/", {"username": "ana", "password": "correct horse battery"})
