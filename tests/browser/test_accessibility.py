@@ -1,6 +1,7 @@
 """axe-core on every page type, at 1366×900 and 390×844: no serious or critical violation of the
-WCAG 2.0 / 2.1 A and AA rules. Public pages are read anonymously, the officials' pages as an
-editor of India–Peru, the admin as a curator, all on the seed data.
+WCAG 2.0 / 2.1 A and AA rules, and no page wider than the screen (WCAG 1.4.10, reflow). Public
+pages are read anonymously, the officials' pages as an editor of India–Peru, the admin as a
+curator, all on the seed data.
 
 axe-core runs through tests/browser/axe.py. A full-page screenshot of each page at each width
 goes to test-artifacts/a11y-*.png: look at them.
@@ -203,4 +204,9 @@ def test_no_serious_or_critical_axe_violation(page_type, live_server, world, pag
             print(f"{page_type.name} at {width} px, every violation:\n{describe_violations(violations)}")
         if serious:
             failures.append(f"{page_type.name} at {width} px:\n{describe_violations(serious)}")
-    assert not failures, "axe-core found serious or critical violations:\n" + "\n".join(failures)
+        page_width = page.evaluate("() => document.documentElement.scrollWidth")
+        if page_width > page.viewport_size["width"]:
+            failures.append(f"{page_type.name} at {width} px scrolls sideways: the page is {page_width} px wide")
+    assert not failures, "axe-core found serious or critical violations, or the page is too wide:\n" + "\n".join(
+        failures
+    )
