@@ -87,3 +87,11 @@ def test_is_curator_is_cached_per_user_object(world, django_assert_num_queries):
     with django_assert_num_queries(1):
         assert permissions.is_curator(curator)
         assert permissions.is_curator(curator)
+
+
+def test_no_user_at_all_is_treated_as_anonymous(world):
+    """Code paths without a request (``user=None``) get public data only, never an error."""
+    assert not permissions.is_curator(None)
+    assert not permissions.can_edit_agreement(None, world["mine"])
+    seen = set(permissions.notes_visible_to(None, ProgressNote.objects.all()).values_list("text", flat=True))
+    assert seen == {"public mine", "public other"}
