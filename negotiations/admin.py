@@ -108,15 +108,19 @@ def _loaded_version_field():
 
 
 class VersionedForm(LoadedVersionMixin, ReasonForm):
-    """A versioned record's admin form. After a conflict (``conflict`` set by the admin) it comes
-    back with the curator's input and the error, nothing saved."""
+    """A versioned record's admin form. After a save the services refused (``refused``: a
+    conflict or a rule, set by the admin) it comes back with the curator's input and the error,
+    nothing saved."""
 
     loaded_version = _loaded_version_field()
-    conflict = None
+    refused = None
 
     def clean(self):
-        if self.conflict is not None:
-            current = self.conflict.current
+        if isinstance(self.refused, ValidationError):
+            # A rule only the service could check (a row of an inline, a key the database holds).
+            raise ValidationError([*self.refused.messages, gettext("Nothing was saved.")])
+        if self.refused is not None:
+            current = self.refused.current
             raise ValidationError(
                 gettext(
                     "The %(kind)s “%(record)s” was changed by someone else after you opened this page, "
@@ -158,31 +162,31 @@ class VersionedAdmin(NamedAutocompleteMixin, SimpleHistoryAdmin):
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)
-        conflict = getattr(request, "_admin_conflict", None)
+        refused = getattr(request, "_admin_refused", None)
         reverting = getattr(request, "_admin_reverting", False)
-        if conflict is not None or reverting:
-            form = type(form.__name__, (form,), {"conflict": conflict, "live_version": reverting})
+        if refused is not None or reverting:
+            form = type(form.__name__, (form,), {"refused": refused, "live_version": reverting})
         return form
 
-    def _retried_on_conflict(self, request, view, *args):
-        """Run an admin page that saves; if a row it writes changed since the page was loaded,
-        roll everything back and show the page again with the curator's input and the error
-        (``VersionedForm.clean``)."""
+    def _shown_again_if_refused(self, request, view, *args):
+        """Run an admin page that saves; if a row it writes changed since the page was loaded, or
+        a service refuses a row, roll everything back and show the page again with the
+        curator's input and the error (``VersionedForm.clean``)."""
         if request.method != "POST":
             return view(request, *args)
         try:
             with transaction.atomic():
                 return view(request, *args)
-        except services.ConcurrencyConflict as conflict:
-            request._admin_conflict = conflict
+        except (services.ConcurrencyConflict, ValidationError) as refused:
+            request._admin_refused = refused
             return view(request, *args)
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        return self._retried_on_conflict(request, super().changeform_view, object_id, form_url, extra_context)
+        return self._shown_again_if_refused(request, super().changeform_view, object_id, form_url, extra_context)
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         request._admin_reverting = True
-        return self._retried_on_conflict(request, super().history_form_view, object_id, version_id, extra_context)
+        return self._shown_again_if_refused(request, super().history_form_view, object_id, version_id, extra_context)
 
     def reason(self, request) -> str:
         return getattr(request, "_admin_change_reason", "") or ""
@@ -375,11 +379,22 @@ WRITERS = {
 }
 
 
-class OneRowPerChapterFormSet(forms.BaseInlineFormSet):
-    """The round's chapter rows: a chapter listed twice gets the model's own message."""
+class RuleMessageFormSet(forms.BaseInlineFormSet):
+    """Inline rows that repeat a natural key get the message of the model's unique constraint
+    (the same words every door uses), not the formset's generic one."""
 
     def get_unique_error_message(self, unique_check):
-        return str(DUPLICATE_CHAPTER_MESSAGE)
+        for constraint in self.model._meta.constraints:
+            if isinstance(constraint, models.UniqueConstraint) and {*unique_check, self.fk.name} == {
+                *constraint.fields,
+                self.fk.name,
+            }:
+                return str(constraint.get_violation_error_message())
+        return super().get_unique_error_message(unique_check)
+
+
+class OneRowPerChapterFormSet(RuleMessageFormSet):
+    """The round's chapter rows: a chapter listed twice gets the model's own message, on the row too."""
 
     def get_form_error(self):
         return str(DUPLICATE_CHAPTER_MESSAGE)
@@ -455,6 +470,7 @@ class StatusEventInline(VersionedInlineMixin, LabelledTabularInline):
     """The agreement's status timeline, oldest first, as it is read."""
 
     model = StatusEvent
+    formset = RuleMessageFormSet
     extra = 0
     fields = ["date", "date_precision", "sequence", "status", "planned", "note"]
     ordering = ["date", "sequence", "id"]

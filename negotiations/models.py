@@ -458,6 +458,7 @@ class AgreementSource(Citation):
 
 
 FUTURE_ACTUAL_MESSAGE = _("This date is in the future: tick “planned”, or correct the date.")
+STATUS_EVENT_KEY_MESSAGE = _("This agreement already has an event with this status on this date.")
 
 
 class StatusEvent(RuleKeyedModel):
@@ -495,12 +496,21 @@ class StatusEvent(RuleKeyedModel):
                     "give one of them a different order."
                 ),
             ),
+            # The natural key: an agreement reaches a status on a date once (planned or not).
+            # A second create of it is refused (409 in the API), never stored twice.
+            models.UniqueConstraint(
+                fields=["agreement", "date", "status"],
+                name="status_event_unique_key",
+                violation_error_message=STATUS_EVENT_KEY_MESSAGE,
+            ),
             models.CheckConstraint(
                 condition=Q(status__in=AgreementStatus.values),
                 name="status_event_known_status",
                 violation_error_message=_("Unknown status value."),
             ),
         ]
+
+    CONSTRAINT_FIELDS = {"status_event_unique_key": "date"}
 
     def __str__(self):
         prefix = _("planned") + " " if self.planned else ""

@@ -322,8 +322,13 @@ def _stale_save(client, change_url: str, colleague, **changes):
     return client.post(change_url, data)
 
 
-def _inline_prefix_of(data: dict, pk: int) -> str:
-    return next(key[: -len("-id")] for key, value in data.items() if key.endswith("-id") and str(value) == str(pk))
+def _inline_prefix_of(data: dict, formset: str, pk: int) -> str:
+    """The form prefix of the row ``pk`` in the inline ``formset`` (e.g. ``progress-0``)."""
+    return next(
+        key[: -len("-id")]
+        for key, value in data.items()
+        if key.startswith(f"{formset}-") and key.endswith("-id") and str(value) == str(pk)
+    )
 
 
 def _assert_refused(response):
@@ -371,7 +376,7 @@ def test_a_stale_inline_row_is_refused_and_nothing_is_saved(curator_client, row)
         )
     url = reverse("admin:negotiations_round_change", args=[round_.pk])
     page = admin_form_data(curator_client.get(url))
-    prefix = _inline_prefix_of(page, target.pk)
+    prefix = _inline_prefix_of(page, "progress" if row == "chapter row" else "notes", target.pk)
     colleague()
     response = curator_client.post(url, {**page, f"{prefix}-{field}": "The curator's.", "summary": "Also edited."})
     _assert_refused(response)
@@ -388,7 +393,7 @@ def test_a_stale_status_event_inline_on_the_agreement_page_is_refused(curator_cl
     event = agreement.status_events.order_by("date").first()
     url = reverse("admin:negotiations_agreement_change", args=[agreement.pk])
     page = admin_form_data(curator_client.get(url))
-    prefix = _inline_prefix_of(page, event.pk)
+    prefix = _inline_prefix_of(page, "status_events", event.pk)
     services.status_event_update(event=event, expected_version=event.version, note="The colleague's.")
     response = curator_client.post(url, {**page, f"{prefix}-note": "The curator's."})
     _assert_refused(response)
@@ -462,3 +467,49 @@ def test_curators_edit_a_chapters_synonyms_in_both_languages(client, db):
     assert (chapter.synonyms_en, chapter.synonyms_es) == ("standards", "OTC")
     found = client.get("/admin/negotiations/chapter/", {"q": "OTC"})
     assert "Technical Barriers to Trade" in found.content.decode()
+
+
+def _page_with_one_more_status_event(client, agreement, date: dt.date, status: str):
+    """The agreement page's POST data with one more status event."""
+    url = reverse("admin:negotiations_agreement_change", args=[agreement.pk])
+    data = admin_form_data(client.get(url))
+    new = int(data["status_events-TOTAL_FORMS"])
+    data["status_events-TOTAL_FORMS"] = new + 1
+    row = {"date": date.isoformat(), "date_precision": "day", "sequence": 5, "status": status, "note": ""}
+    data.update({f"status_events-{new}-{key}": value for key, value in row.items()})
+    data["summary"] = "Edited with it."
+    return url, data
+
+
+def test_an_inline_row_repeating_a_natural_key_is_refused_with_the_models_message(curator_client):
+    from negotiations.models import STATUS_EVENT_KEY_MESSAGE
+
+    agreement = Agreement.objects.get(slug="india-peru-ta")
+    event = agreement.status_events.order_by("date").first()
+    before = agreement.status_events.count()
+    url, data = _page_with_one_more_status_event(curator_client, agreement, event.date, event.status)
+    response = curator_client.post(url, data)
+    assert response.status_code == 200
+    assert str(STATUS_EVENT_KEY_MESSAGE) in response.content.decode()
+    agreement.refresh_from_db()
+    assert agreement.status_events.count() == before and agreement.summary != "Edited with it."
+
+
+def test_a_rule_only_the_database_catches_brings_the_page_back_with_its_message(curator_client):
+    """A colleague records the same event while the curator's page is open: the page cannot see
+    it, the service's database key refuses the curator's row, and the page comes back with the
+    rule's message, nothing saved (never a 500)."""
+    from negotiations import services
+    from negotiations.models import STATUS_EVENT_KEY_MESSAGE
+
+    agreement = Agreement.objects.get(slug="india-peru-ta")
+    day = dt.date(2019, 2, 3)
+    url, data = _page_with_one_more_status_event(curator_client, agreement, day, AgreementStatus.PAUSED)
+    services.status_event_record(agreement=agreement, status=AgreementStatus.PAUSED, date=day, note="The colleague's.")
+    response = curator_client.post(url, data)
+    assert response.status_code == 200
+    errors = " ".join(response.context["adminform"].form.non_field_errors())
+    assert str(STATUS_EVENT_KEY_MESSAGE) in errors and "Nothing was saved." in errors
+    agreement.refresh_from_db()
+    assert agreement.summary != "Edited with it."
+    assert list(agreement.status_events.filter(date=day).values_list("note", flat=True)) == ["The colleague's."]

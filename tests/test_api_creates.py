@@ -84,6 +84,22 @@ def test_posting_an_existing_agreement_slug_is_409(db):
     assert existing.name == "Theirs"
 
 
+def test_posting_an_existing_status_event_is_409_naming_it(api):
+    from negotiations.choices import AgreementStatus
+    from negotiations.models import STATUS_EVENT_KEY_MESSAGE, StatusEvent
+
+    payload = {"agreement": "alpha", "status": AgreementStatus.LAUNCHED, "date": "2019-03-01", "note": "first"}
+    first = api.post("/api/status-events/", payload, format="json")
+    assert first.status_code == 201, first.json()
+    # The same key again, planned or not and whatever its note: the same event, not a second one.
+    again = api.post("/api/status-events/", {**payload, "planned": True, "note": "retried"}, format="json")
+    assert again.status_code == 409
+    assert again.json()["date"] == [STATUS_EVENT_KEY_MESSAGE]
+    assert again.json()["existing"] == {"url": first.json()["url"], "etag": '"v1"'}
+    event = StatusEvent.objects.get()
+    assert (event.note, event.planned, event.version) == ("first", False, 1)
+
+
 # --- Integrity errors inside a write ---------------------------------------------------------
 
 

@@ -26,12 +26,14 @@ from negotiations.models import (
     END_BEFORE_START_MESSAGE,
     FUTURE_ACTUAL_MESSAGE,
     ROUND_NUMBER_MESSAGE,
+    STATUS_EVENT_KEY_MESSAGE,
     UNKNOWN_CHAPTER_MESSAGE,
     VIRTUAL_VENUE_MESSAGE,
     ChapterProgress,
     Round,
     StatusEvent,
 )
+from negotiations.services import status_event_record
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -47,6 +49,7 @@ def world():
     existing = f.round_(agreement, number=3)
     f.progress(existing, "ROO")
     f.chapter("TIG")
+    status_event_record(agreement=agreement, status=AgreementStatus.SIGNED, date=dt.date(2020, 5, 5))
     curator = f.user("cora", role=roles.CURATOR)
     agreement.editors.add(curator)
     return {"agreement": agreement, "existing": existing, "curator": curator}
@@ -71,6 +74,7 @@ CASES = {
     "duplicate round number": ("round", {"number": 3}, DUPLICATE_NUMBER_MESSAGE),
     "number out of range": ("round", {"number": 1000}, ROUND_NUMBER_MESSAGE),
     "future actual status date": ("event", {"date": "2099-01-01", "planned": False}, FUTURE_ACTUAL_MESSAGE),
+    "an existing status event": ("event", {"date": "2020-05-05", "planned": False}, STATUS_EVENT_KEY_MESSAGE),
     "over-long reason": ("round", {"reason": LONG_REASON}, REASON_MESSAGE),
     "unknown chapter": ("chapters", {"chapters": [("XYZ", ProgressStatus.CLOSED)]}, UNKNOWN_CHAPTER_MESSAGE),
     "the same chapter twice": (
@@ -217,10 +221,10 @@ def _run(kind, lines, reason=""):
 def importer(world, kind, values):
     if kind == "event":
         planned = "true" if values["planned"] else "false"
-        return _run(
-            "status-events",
-            ["agreement,status,date,planned,note,source_url", f"alpha,signed,{values['date']},{planned},,"],
-        )
+        row = f"alpha,signed,{values['date']},{planned},,"
+        # The importer updates a recorded event by its natural key: a duplicate is two lines of one file.
+        rows = [row, row] if values["date"] == "2020-05-05" else [row]
+        return _run("status-events", ["agreement,status,date,planned,note,source_url", *rows])
     if kind == "chapters":
         lines = ["agreement,round_number,chapter,status,note,visibility"]
         lines += [f"alpha,3,{code},{status},,public" for code, status in values["chapters"]]

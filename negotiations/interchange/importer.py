@@ -31,6 +31,7 @@ from ..dates import PLAUSIBLE_MAX, PLAUSIBLE_MIN, parse_partial_date, range_prec
 from ..models import (
     DUPLICATE_CHAPTER_MESSAGE,
     DUPLICATE_NUMBER_MESSAGE,
+    STATUS_EVENT_KEY_MESSAGE,
     UNKNOWN_CHAPTER_MESSAGE,
     Agreement,
     Chapter,
@@ -431,7 +432,7 @@ class StatusEventImporter(BaseImporter):
         urls = checker.urls("source_url")
         if agreement and day and status:
             key = (agreement.pk, day, status)
-            if _duplicate(seen, key, checker, "date"):
+            if _duplicate(seen, key, checker, "date", STATUS_EVENT_KEY_MESSAGE):
                 return
         if checker.failed:
             return
