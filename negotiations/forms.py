@@ -41,6 +41,7 @@ from .models import (
     Source,
     StatusEvent,
 )
+from .round_conflict import moved_citation_rows, moved_note_rows
 from .services.common import REASON_MAX_LENGTH, reason_check
 from .services.round_log import (
     ChapterLine,
@@ -49,6 +50,7 @@ from .services.round_log import (
     round_next_number,
     round_snapshot,
     snapshot_changes,
+    snapshot_rows,
 )
 
 # Blank rows offered at the end of each part of the round form.
@@ -794,9 +796,14 @@ def round_conflict_rows(form: RoundLogForm, current: Round) -> list[dict]:
         mine_text = f"{ProgressStatus(mine.status).label}{' — ' + mine.note if mine.note else ''}" if mine else "—"
         theirs_text = f"{theirs.get_status_display()}{' — ' + theirs.note if theirs.note else ''}" if theirs else "—"
         rows.append({"label": code, "mine": mine_text, "theirs": theirs_text, "changed": mine_text != theirs_text})
+    loaded = snapshot_rows(submitted.get("snapshot") or "")
+    if loaded:
+        rows += moved_note_rows(loaded.get("n", {}), current)
+        rows += moved_citation_rows(loaded.get("c", {}), current)
+        return rows
     moved = snapshot_changes(submitted.get("snapshot") or "", saved["snapshot"])
     for kind, label in (("notes", _("Notes")), ("sources", _("Sources"))):
-        if kind in moved:
+        if kind in moved:  # a form without a readable snapshot: say which part moved
             rows.append(
                 {
                     "label": label,

@@ -8,6 +8,7 @@ After the conflict the re-shown form keeps the official's own edit and carries t
 values, so saving it again keeps both.
 """
 
+import html
 import re
 
 import pytest
@@ -116,8 +117,11 @@ def test_a_note_edited_meanwhile_is_a_conflict(world):
     loaded = _load(official, world["round"])
     _patch(_api(world["colleague"]), f"/api/notes/{world['note'].pk}/", {"text": "Peru drops the annex"})
     response = _assert_stale_form_refused(world, loaded, official)
-    assert "Notes" in response.content.decode()  # the conflict says which part moved
     assert ProgressNote.objects.get(pk=world["note"].pk).text == "Peru drops the annex"
+    # The conflict names the note, the field, who changed it, and both values.
+    assert _conflict_table_rows(response) == [
+        [f"Note {world['note'].pk}, text: changed by ben", "Peru asks for a CRM annex", "Peru drops the annex"]
+    ]
 
 
 def test_a_source_added_meanwhile_is_a_conflict(world):
@@ -125,9 +129,44 @@ def test_a_source_added_meanwhile_is_a_conflict(world):
     loaded = _load(official, world["round"])
     # The colleague cites a second source through the service that writes citations, without
     # touching the round itself: only the form's snapshot of its rows can tell.
-    services.citations_set(owner=world["round"], sources=[f.source(title="Press release")])
-    _assert_stale_form_refused(world, loaded, official)
+    services.citations_set(owner=world["round"], sources=[f.source(title="Press release")], user=world["colleague"])
+    response = _assert_stale_form_refused(world, loaded, official)
     assert RoundSource.objects.filter(round=world["round"]).count() == 2
+    assert _conflict_table_rows(response) == [
+        ["Source “Press release”: added by ben", "—", "Press release, Example News"]
+    ]
+
+
+def test_the_conflict_page_shows_a_citation_changed_and_a_note_removed_field_by_field(world):
+    official = _client(world["official"])
+    loaded = _load(official, world["round"])
+    citation = RoundSource.objects.get(round=world["round"])
+    services.citations_set(
+        owner=world["round"], sources=[(citation.source, "gives other dates", True)], user=world["colleague"]
+    )
+    note_id = world["note"].pk
+    services.note_delete(note=world["note"], expected_version=None, user=world["colleague"])
+    rows = _conflict_table_rows(_assert_stale_form_refused(world, loaded, official))
+    assert rows == [
+        [f"Note {note_id}: removed by ben", "Peru asks for a CRM annex — Confidential — English", "—"],
+        ["Source “Joint statement”, conflicting: changed by ben", "no", "yes"],
+        ["Source “Joint statement”, note: changed by ben", "—", "gives other dates"],
+    ]
+
+
+def _conflict_table_rows(response) -> list[list[str]]:
+    """The conflict table's rows about notes and sources (row and field, your input, saved now),
+    as text (the summary the official changed has its own row, left out here)."""
+    table = re.search(r'<table class="data conflict-table">.*?</table>', response.content.decode(), re.S).group(0)
+    body = table.split("<tbody>", 1)[1]
+    return [
+        [
+            html.unescape(re.sub(r"<[^>]+>", "", cell)).strip()
+            for cell in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)
+        ]
+        for row in re.findall(r"<tr[^>]*>(.*?)</tr>", body, re.S)
+        if "Summary" not in row
+    ]
 
 
 def test_a_source_added_through_the_site_form_is_a_conflict(world):

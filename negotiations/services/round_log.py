@@ -119,31 +119,51 @@ def _source_resolve(line: SourceLine, *, user, reason: str) -> Source:
     return source
 
 
+def _citation_digest(source_id: int, conflicting: bool, note: str) -> str:
+    return hashlib.sha256(f"{source_id}.{conflicting:d}.{note}".encode()).hexdigest()[:12]
+
+
 def round_snapshot(round: Round) -> str:
     """A fingerprint of the rows a round form shows beside the round: its chapter rows, notes
-    and citations, each with its version (or content, for citations). A row changed, added or
-    removed by someone else changes it. Three parts (``p…:n…:c…``), so that a conflict can say
-    which kind of row moved. Editors see every note, so every note counts."""
+    and citations, each with its version (or a digest of its content, for citations). A row
+    changed, added or removed by someone else changes it. It names each row
+    (``p<id>.<version>,…;n…;c<id>.<digest>,…``), so that a conflict can say which rows moved
+    (:func:`snapshot_rows`). Editors see every note, so every note counts."""
     parts = {
         "p": [f"{pk}.{v}" for pk, v in ChapterProgress.objects.filter(round=round).values_list("pk", "version")],
         "n": [f"{pk}.{v}" for pk, v in ProgressNote.objects.filter(round=round).values_list("pk", "version")],
         "c": [
-            f"{pk}.{source}.{conflicting:d}.{note}"
+            f"{pk}.{_citation_digest(source, conflicting, note)}"
             for pk, source, conflicting, note in RoundSource.objects.filter(round=round).values_list(
                 "pk", "source_id", "conflicting", "note"
             )
         ],
     }
-    return ":".join(
-        kind + hashlib.sha256("\n".join(sorted(rows)).encode()).hexdigest()[:16] for kind, rows in parts.items()
-    )
+    return ";".join(kind + ",".join(sorted(rows)) for kind, rows in parts.items())
+
+
+def snapshot_rows(snapshot: str) -> dict[str, dict[int, str]]:
+    """The rows a snapshot names, by kind ("p", "n", "c"): id → version (or citation digest).
+    Empty for a snapshot this function cannot read."""
+    rows: dict[str, dict[int, str]] = {}
+    for part in (snapshot or "").split(";"):
+        kind, listed = part[:1], part[1:]
+        try:
+            rows[kind] = {int(pk): token for pk, token in (item.split(".", 1) for item in listed.split(",") if item)}
+        except ValueError:
+            return {}
+    return rows
+
+
+def citation_digest(citation: RoundSource) -> str:
+    """How :func:`round_snapshot` names a citation's content."""
+    return _citation_digest(citation.source_id, citation.conflicting, citation.note)
 
 
 def snapshot_changes(loaded: str, current: str) -> set[str]:
     """Which kinds of rows differ between two snapshots: "chapters", "notes", "sources"."""
     names = {"p": "chapters", "n": "notes", "c": "sources"}
-    before = {part[:1]: part for part in (loaded or "").split(":")}
-    after = {part[:1]: part for part in current.split(":")}
+    before, after = snapshot_rows(loaded), snapshot_rows(current)
     return {name for key, name in names.items() if before.get(key) != after.get(key)}
 
 
