@@ -33,6 +33,7 @@ from ..models import (
 )
 from .bulk import ROUND_IMPORT_FIELDS
 from .common import ConcurrencyConflict, citations_set, history_stamp, reason_check, save_checked, version_claim
+from .progress import chapter_progress_create, chapter_progress_delete, chapter_progress_update, note_add
 from .rounds import venue_resolve
 
 
@@ -280,78 +281,75 @@ def round_log(
 
 
 def _chapters_write(*, round: Round, lines: list[ChapterLine], removed: list, user, reason: str) -> None:
-    """Write the round's chapter rows as described in :func:`round_log`; validate every row
-    before writing any."""
+    """Write the round's chapter rows as described in :func:`round_log`, each through its one
+    writer (``progress.chapter_progress_*``); every row's errors are collected, and any error
+    undoes the whole round (the caller's transaction)."""
     errors: list[str] = []
     seen: set[int] = set()
-    for line in lines:
+    repeats: set[int] = set()
+    for index, line in enumerate(lines):
         if line.chapter.pk in seen:
             errors.append(f"{line.chapter.code}: {DUPLICATE_CHAPTER_MESSAGE}")
+            repeats.add(index)
         seen.add(line.chapter.pk)
     existing = {row.pk: row for row in ChapterProgress.objects.filter(round=round).select_related("chapter")}
-    removed_ids = {pk for pk, _version in removed}
-    by_chapter = {row.chapter_id: row for row in existing.values() if row.pk not in removed_ids}
-    to_save = []
-    for line in lines:
+    for pk, version in removed:
+        row = existing.pop(pk, None)
+        if row is None:
+            raise ConcurrencyConflict(Round.objects.get(pk=round.pk))
+        chapter_progress_delete(progress=row, expected_version=version, user=user, reason=reason)
+    by_chapter = {row.chapter_id: row for row in existing.values()}
+    for index, line in enumerate(lines):
+        if index in repeats:
+            continue
         if line.id is not None:
             row = existing.get(line.id)
             if row is None:
                 raise ConcurrencyConflict(Round.objects.get(pk=round.pk))
         else:
-            row = by_chapter.get(line.chapter.pk) or ChapterProgress(round=round, chapter=line.chapter)
-        if row.pk and (row.chapter_id, row.status, row.note) == (line.chapter.pk, line.status, line.note):
-            if line.version is not None and line.version != row.version:
-                raise ConcurrencyConflict(Round.objects.get(pk=round.pk))
-            continue
-        row.chapter, row.status, row.note = line.chapter, line.status, line.note
+            row = by_chapter.get(line.chapter.pk)
         try:
-            row.full_clean(validate_constraints=False)
+            if row is None:
+                chapter_progress_create(
+                    round=round, chapter=line.chapter, status=line.status, note=line.note, user=user, reason=reason
+                )
+            elif (row.chapter_id, row.status, row.note) != (line.chapter.pk, line.status, line.note):
+                chapter_progress_update(
+                    progress=row,
+                    expected_version=line.version,
+                    chapter=line.chapter,
+                    status=line.status,
+                    note=line.note,
+                    user=user,
+                    reason=reason,
+                )
+            elif line.version is not None and line.version != row.version:
+                raise ConcurrencyConflict(Round.objects.get(pk=round.pk))  # unchanged here, changed meanwhile
         except ValidationError as error:
             errors.extend(_prefixed(error, line.chapter.code))
-        to_save.append((row, line.version))
     if errors:
         raise ValidationError({"chapters": errors})
-    for pk, version in removed:
-        row = existing.get(pk)
-        if row is None:
-            raise ConcurrencyConflict(Round.objects.get(pk=round.pk))
-        version_claim(row, expected_version=version)
-        history_stamp(row, user=user, reason=reason)
-        row.delete()
-    for row, version in to_save:
-        if row.pk:
-            version_claim(row, expected_version=version)
-        history_stamp(row, user=user, reason=reason)
-        try:
-            save_checked(row)
-        except ValidationError as error:
-            raise ValidationError({"chapters": _prefixed(error, row.chapter.code)}) from error
 
 
 def _notes_add(*, round: Round, lines: list[NoteLine], user, reason: str) -> None:
+    """Add the new notes, each through its one writer (``progress.note_add``)."""
     errors: list[str] = []
-    new_notes = []
-    author = user if getattr(user, "is_authenticated", False) else None
     for index, line in enumerate(lines, start=1):
-        note = ProgressNote(
-            round=round,
-            chapter=line.chapter,
-            text=line.text.strip(),
-            visibility=line.visibility,
-            language=line.language,
-            source=line.source,
-            author=author,
-        )
         try:
-            note.full_clean()
+            note_add(
+                round=round,
+                text=line.text.strip(),
+                chapter=line.chapter,
+                visibility=line.visibility,
+                language=line.language,
+                source=line.source,
+                user=user,
+                reason=reason,
+            )
         except ValidationError as error:
             errors.extend(_prefixed(error, _("Note %(row)s") % {"row": index}))
-        new_notes.append(note)
     if errors:
         raise ValidationError({"notes": errors})
-    for note in new_notes:
-        history_stamp(note, user=user, reason=reason)
-        note.save()
 
 
 ROUND_FIELDS = ("number", *ROUND_IMPORT_FIELDS)
