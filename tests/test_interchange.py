@@ -183,7 +183,7 @@ def test_a_database_failure_while_writing_rolls_back_everything(base, monkeypatc
     def fail(*args, **kwargs):
         raise DatabaseError("disk full")
 
-    monkeypatch.setattr(services.bulk, "_citations_bulk_add", fail)
+    monkeypatch.setattr(services.bulk, "citations_bulk_add", fail)
     report = run("rounds", f"{ROUNDS_HEADER}\nindia-peru,1,,,Lima,PER,,2017,,held,,https://example.org/x\n")
     assert not report.written and "disk full" in str(report.errors[0])
     assert (Round.objects.count(), Venue.objects.count()) == (0, 0)

@@ -43,14 +43,11 @@ from ..models import (
     Venue,
 )
 from ..services import agreement_upsert, venue_get_or_create, version_claim
-from ..services.bulk import (
-    chapter_progress_bulk_write,
-    round_key,
-    rounds_bulk_write,
-    sources_for_urls,
-    status_events_bulk_write,
-)
+from ..services.agreements import status_events_bulk_write
+from ..services.bulk import sources_for_urls
 from ..services.common import REASON_MAX_LENGTH, reason_check
+from ..services.progress import chapter_progress_bulk_write
+from ..services.round_log import round_key, rounds_bulk_write
 from .columns import (
     AGREEMENTS,
     CHAPTER_PROGRESS,

@@ -8,8 +8,9 @@ from django.db.models import Max
 from django.utils.translation import gettext as _
 
 from ..choices import DatePrecision
-from ..models import Agreement, AgreementParty, StatusEvent
+from ..models import Agreement, AgreementParty, Source, StatusEvent, StatusEventSource
 from ..timeline import latest_actual_event
+from . import bulk
 from .common import (
     AlreadyExists,
     citations_set,
@@ -278,3 +279,42 @@ def agreement_update(
 def agreement_delete(*, agreement: Agreement, expected_version: int | None = None, user=None, reason: str = "") -> None:
     """Delete an agreement with its timeline, rounds, progress and notes (they are owned by it)."""
     record_delete(agreement, expected_version=expected_version, user=user, reason=reason)
+
+
+# --- The importer's bulk fast path (see services/bulk.py for the rules it keeps) ----------
+
+
+STATUS_EVENT_IMPORT_FIELDS = ["planned", "note", "date_precision"]
+
+
+def status_events_bulk_write(
+    *, events: list[tuple[StatusEvent, list[Source]]], user=None, reason: str = ""
+) -> bulk.BulkResult:
+    """Upsert validated status events by (agreement, date, status) and recompute each agreement.
+
+    New events go after the existing ones of the same day, in the order of the file.
+    """
+    result = bulk.BulkResult()
+    with transaction.atomic():
+        agreement_ids = {obj.agreement_id for obj, _ in events}
+        stored = list(StatusEvent.objects.select_for_update().filter(agreement_id__in=agreement_ids))
+        existing = {(e.agreement_id, e.date, e.status): e for e in stored}
+        keyed = [((obj.agreement_id, obj.date, obj.status), obj) for obj, _ in events]
+        new, changed, result.unchanged = bulk.split_changes(keyed, existing, STATUS_EVENT_IMPORT_FIELDS)
+        top: dict[tuple[int, dt.date], int] = {}
+        for e in stored:
+            day = (e.agreement_id, e.date)
+            top[day] = max(top.get(day, -1), e.sequence)
+        for obj in new:
+            day = (obj.agreement_id, obj.date)
+            obj.sequence = top[day] = top.get(day, -1) + 1
+        fast = (lambda *key: key, ["agreement_id", "date", "status"], {"agreement_id__in": agreement_ids})
+        bulk.bulk_write(StatusEvent, new, changed, STATUS_EVENT_IMPORT_FIELDS, user=user, reason=reason, fast=fast)
+        result.created, result.updated = len(new), len(changed)
+        by_key = {**existing, **{(e.agreement_id, e.date, e.status): e for e in new}}
+        pairs = [(by_key[(o.agreement_id, o.date, o.status)].pk, s) for o, sources in events for s in sources]
+        bulk.citations_bulk_add(StatusEventSource, "event", pairs, user=user, reason=reason)
+        for agreement in Agreement.objects.filter(pk__in=agreement_ids):
+            agreement_status_recompute(agreement=agreement)
+        result.agreements = agreement_ids
+    return result

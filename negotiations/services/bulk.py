@@ -1,31 +1,32 @@
-"""Bulk writes for the spreadsheet importer (``negotiations.interchange``).
+"""The bulk fast path's machinery, for the spreadsheet importer and the backup restore.
 
-The importer validates every row first, then hands the resolved values here. They write with
-``bulk_create`` / ``bulk_update`` plus django-simple-history's bulk history (or straight
-inserts of the validated rows), so a 10,000-row file lands in one transaction in seconds while
-every row still gets its audit record (user and reason).
+An import writes thousands of rows at once; one service call per row would take minutes (a
+20,000-row rounds file: seconds here). So each row type's bulk write lives beside its one
+writer, in the module that owns the row type and its rules: ``round_log.rounds_bulk_write``,
+``progress.chapter_progress_bulk_write``, ``agreements.status_events_bulk_write``. They apply
+the same rules as the per-row writers:
+
+- the model's rules: the importer has checked each row against them before handing it over
+  (the model's ``clean()`` where it has one, what ``clean_fields()`` would refuse, the
+  file-wide natural keys), and the database's constraints still hold;
+- the version: a changed row's ``version`` is bumped (:func:`split_changes`), so a form or API
+  client holding the old one gets a conflict; imports do not check it (documented upsert);
+- the audit trail: every created or changed row gets its history record, with the acting user
+  and the reason (django-simple-history's bulk history, or :func:`created_history_insert`);
+- everything in one transaction; a status event write recomputes its agreement's status.
+
+This module holds what they share: creating sources by URL, adding citations, telling new rows
+from changed ones, and inserting validated rows with their history straight through the driver.
 """
 
-import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db import connection, transaction
+from django.db import connection
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from ..choices import Visibility
-from ..models import (
-    Agreement,
-    ChapterProgress,
-    ProgressNote,
-    Round,
-    RoundSource,
-    Source,
-    StatusEvent,
-    StatusEventSource,
-)
-from .agreements import agreement_status_recompute
+from ..models import Source
 
 
 @dataclass
@@ -52,7 +53,7 @@ def sources_for_urls(*, urls: Iterable[str], user=None, reason: str = "") -> dic
     return found
 
 
-def _citations_bulk_add(citation_model, owner_field: str, pairs: Iterable[tuple[int, Source]], *, user, reason) -> None:
+def citations_bulk_add(citation_model, owner_field: str, pairs: Iterable[tuple[int, Source]], *, user, reason) -> None:
     """Add the (owner id, source) citations that do not exist yet; never removes any."""
     pairs = {(owner_id, source.pk) for owner_id, source in pairs}
     if not pairs:
@@ -70,7 +71,7 @@ def _citations_bulk_add(citation_model, owner_field: str, pairs: Iterable[tuple[
     bulk_create_with_history(new, citation_model, batch_size=500, default_user=user, default_change_reason=reason)
 
 
-def _split_changes(objects: list, existing: dict, fields: list[str]) -> tuple[list, list, int]:
+def split_changes(objects: list, existing: dict, fields: list[str]) -> tuple[list, list, int]:
     """Separate new objects from changed existing ones (copied onto the stored instance)."""
     new, changed, unchanged = [], [], 0
     if objects:
@@ -176,7 +177,10 @@ def created_history_insert(model, rows: list[dict], *, when, user, reason: str) 
     insert_many(history, [{**{n: row[n] for n in source_fields}, **extra} for row in rows])
 
 
-def _write(model, new: list, changed: list, fields: list[str], *, user, reason: str, fast=None) -> None:
+def bulk_write(model, new: list, changed: list, fields: list[str], *, user, reason: str, fast=None) -> None:
+    """Create ``new`` and update ``changed`` (their ``fields``, version and ``updated_at``),
+    each with its history record; ``fast``: (key, key fields, scope) to insert through
+    :func:`_fast_create_with_history` instead of ``bulk_create``."""
     if fast is not None:
         _fast_create_with_history(model, new, *fast, user=user, reason=reason)
     else:
@@ -191,126 +195,3 @@ def _write(model, new: list, changed: list, fields: list[str], *, user, reason: 
         bulk_update_with_history(
             changed, model, [*fields, *extra], batch_size=500, default_user=user, default_change_reason=reason
         )
-
-
-ROUND_IMPORT_FIELDS = [
-    "kind",
-    "title",
-    "venue",
-    "venue_note",
-    "format",
-    "start_date",
-    "end_date",
-    "date_precision",
-    "dates_note",
-    "status",
-    "summary",
-    "chief_negotiators",
-]
-
-
-def round_key(agreement_id: int, number: int | None, kind: str, title: str) -> tuple:
-    """A round's natural key: agreement + number, or agreement + kind + title without a number."""
-    return (agreement_id, number, None, None) if number is not None else (agreement_id, None, kind, title)
-
-
-def _round_key(r: Round) -> tuple:
-    return round_key(r.agreement_id, r.number, r.kind, r.title)
-
-
-def rounds_bulk_write(
-    *, rounds: list[tuple[Round, list[Source]]], user=None, reason: str = ""
-) -> tuple[BulkResult, dict[tuple[int, int], Round]]:
-    """Upsert validated, unsaved rounds by natural key and add their sources (never removing one).
-
-    Returns the result and the stored rounds by natural key.
-    """
-    result = BulkResult()
-    with transaction.atomic():
-        agreement_ids = {obj.agreement_id for obj, _ in rounds}
-        existing = {}
-        for r in Round.objects.select_for_update().filter(agreement_id__in=agreement_ids).order_by("pk"):
-            existing.setdefault(_round_key(r), r)
-        keyed = [(_round_key(obj), obj) for obj, _ in rounds]
-        new, changed, result.unchanged = _split_changes(keyed, existing, ROUND_IMPORT_FIELDS)
-        fast = (round_key, ["agreement_id", "number", "kind", "title"], {"agreement_id__in": agreement_ids})
-        _write(Round, new, changed, ROUND_IMPORT_FIELDS, user=user, reason=reason, fast=fast)
-        result.created, result.updated = len(new), len(changed)
-        stored = {**existing, **{_round_key(obj): obj for obj in new}}
-        pairs = [(stored[_round_key(obj)].pk, source) for obj, sources in rounds for source in sources]
-        _citations_bulk_add(RoundSource, "round", pairs, user=user, reason=reason)
-        result.agreements = agreement_ids
-    return result, stored
-
-
-def chapter_progress_bulk_write(
-    *,
-    progress: list[ChapterProgress],
-    confidential_notes: list[ProgressNote],
-    user=None,
-    reason: str = "",
-) -> BulkResult:
-    """Upsert validated progress rows by (round, chapter); add confidential notes not yet there.
-
-    A confidential note is added once: the same text on the same round and chapter is not
-    duplicated when a file is imported again.
-    """
-    result = BulkResult()
-    with transaction.atomic():
-        round_ids = {obj.round_id for obj in progress} | {n.round_id for n in confidential_notes}
-        existing = {
-            (p.round_id, p.chapter_id): p
-            for p in ChapterProgress.objects.select_for_update().filter(round_id__in=round_ids)
-        }
-        keyed = [((obj.round_id, obj.chapter_id), obj) for obj in progress]
-        new, changed, result.unchanged = _split_changes(keyed, existing, ["status", "note"])
-        fast = (lambda *key: key, ["round_id", "chapter_id"], {"round_id__in": round_ids})
-        _write(ChapterProgress, new, changed, ["status", "note"], user=user, reason=reason, fast=fast)
-        result.created, result.updated = len(new), len(changed)
-        have = set(
-            ProgressNote.objects.filter(round_id__in=round_ids, visibility=Visibility.CONFIDENTIAL).values_list(
-                "round_id", "chapter_id", "text"
-            )
-        )
-        notes = [n for n in confidential_notes if (n.round_id, n.chapter_id, n.text) not in have]
-        for note in notes:
-            note.author = user if getattr(user, "is_authenticated", False) else None
-        bulk_create_with_history(notes, ProgressNote, batch_size=500, default_user=user, default_change_reason=reason)
-        result.created += len(notes)
-    return result
-
-
-STATUS_EVENT_IMPORT_FIELDS = ["planned", "note", "date_precision"]
-
-
-def status_events_bulk_write(
-    *, events: list[tuple[StatusEvent, list[Source]]], user=None, reason: str = ""
-) -> BulkResult:
-    """Upsert validated status events by (agreement, date, status) and recompute each agreement.
-
-    New events go after the existing ones of the same day, in the order of the file.
-    """
-    result = BulkResult()
-    with transaction.atomic():
-        agreement_ids = {obj.agreement_id for obj, _ in events}
-        stored = list(StatusEvent.objects.select_for_update().filter(agreement_id__in=agreement_ids))
-        existing = {(e.agreement_id, e.date, e.status): e for e in stored}
-        keyed = [((obj.agreement_id, obj.date, obj.status), obj) for obj, _ in events]
-        new, changed, result.unchanged = _split_changes(keyed, existing, STATUS_EVENT_IMPORT_FIELDS)
-        top: dict[tuple[int, dt.date], int] = {}
-        for e in stored:
-            day = (e.agreement_id, e.date)
-            top[day] = max(top.get(day, -1), e.sequence)
-        for obj in new:
-            day = (obj.agreement_id, obj.date)
-            obj.sequence = top[day] = top.get(day, -1) + 1
-        fast = (lambda *key: key, ["agreement_id", "date", "status"], {"agreement_id__in": agreement_ids})
-        _write(StatusEvent, new, changed, STATUS_EVENT_IMPORT_FIELDS, user=user, reason=reason, fast=fast)
-        result.created, result.updated = len(new), len(changed)
-        by_key = {**existing, **{(e.agreement_id, e.date, e.status): e for e in new}}
-        pairs = [(by_key[(o.agreement_id, o.date, o.status)].pk, s) for o, sources in events for s in sources]
-        _citations_bulk_add(StatusEventSource, "event", pairs, user=user, reason=reason)
-        for agreement in Agreement.objects.filter(pk__in=agreement_ids):
-            agreement_status_recompute(agreement=agreement)
-        result.agreements = agreement_ids
-    return result

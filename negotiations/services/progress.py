@@ -8,9 +8,11 @@ natural key is taken raises ``AlreadyExists``: it never updates the existing row
 """
 
 from django.db import transaction
+from simple_history.utils import bulk_create_with_history
 
 from ..choices import NoteLanguage, ProgressStatus, Visibility
 from ..models import Chapter, ChapterProgress, ProgressNote, Round, Source
+from . import bulk
 from .common import history_stamp, reason_check, save_checked, version_claim
 
 _UNSET = object()
@@ -175,3 +177,43 @@ def note_update(
 def note_delete(*, note: ProgressNote, expected_version: int | None, user=None, reason: str = "") -> None:
     """Delete a note; refused with ``ConcurrencyConflict`` if it changed after it was loaded."""
     _row_delete(note, expected_version=expected_version, user=user, reason=reason)
+
+
+# --- The importer's bulk fast path (see services/bulk.py for the rules it keeps) ----------
+
+
+def chapter_progress_bulk_write(
+    *,
+    progress: list[ChapterProgress],
+    confidential_notes: list[ProgressNote],
+    user=None,
+    reason: str = "",
+) -> bulk.BulkResult:
+    """Upsert validated progress rows by (round, chapter); add confidential notes not yet there.
+
+    A confidential note is added once: the same text on the same round and chapter is not
+    duplicated when a file is imported again.
+    """
+    result = bulk.BulkResult()
+    with transaction.atomic():
+        round_ids = {obj.round_id for obj in progress} | {n.round_id for n in confidential_notes}
+        existing = {
+            (p.round_id, p.chapter_id): p
+            for p in ChapterProgress.objects.select_for_update().filter(round_id__in=round_ids)
+        }
+        keyed = [((obj.round_id, obj.chapter_id), obj) for obj in progress]
+        new, changed, result.unchanged = bulk.split_changes(keyed, existing, ["status", "note"])
+        fast = (lambda *key: key, ["round_id", "chapter_id"], {"round_id__in": round_ids})
+        bulk.bulk_write(ChapterProgress, new, changed, ["status", "note"], user=user, reason=reason, fast=fast)
+        result.created, result.updated = len(new), len(changed)
+        have = set(
+            ProgressNote.objects.filter(round_id__in=round_ids, visibility=Visibility.CONFIDENTIAL).values_list(
+                "round_id", "chapter_id", "text"
+            )
+        )
+        notes = [n for n in confidential_notes if (n.round_id, n.chapter_id, n.text) not in have]
+        for note in notes:
+            note.author = user if getattr(user, "is_authenticated", False) else None
+        bulk_create_with_history(notes, ProgressNote, batch_size=500, default_user=user, default_change_reason=reason)
+        result.created += len(notes)
+    return result

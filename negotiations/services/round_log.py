@@ -31,7 +31,7 @@ from ..models import (
     Source,
     Venue,
 )
-from .bulk import ROUND_IMPORT_FIELDS
+from . import bulk
 from .common import ConcurrencyConflict, citations_set, history_stamp, reason_check, save_checked, version_claim
 from .progress import chapter_progress_create, chapter_progress_delete, chapter_progress_update, note_add
 from .rounds import venue_resolve
@@ -350,6 +350,59 @@ def _notes_add(*, round: Round, lines: list[NoteLine], user, reason: str) -> Non
             errors.extend(_prefixed(error, _("Note %(row)s") % {"row": index}))
     if errors:
         raise ValidationError({"notes": errors})
+
+
+# --- The importer's bulk fast path (see services/bulk.py for the rules it keeps) ----------
+
+
+ROUND_IMPORT_FIELDS = [
+    "kind",
+    "title",
+    "venue",
+    "venue_note",
+    "format",
+    "start_date",
+    "end_date",
+    "date_precision",
+    "dates_note",
+    "status",
+    "summary",
+    "chief_negotiators",
+]
+
+
+def round_key(agreement_id: int, number: int | None, kind: str, title: str) -> tuple:
+    """A round's natural key: agreement + number, or agreement + kind + title without a number."""
+    return (agreement_id, number, None, None) if number is not None else (agreement_id, None, kind, title)
+
+
+def _round_key(r: Round) -> tuple:
+    return round_key(r.agreement_id, r.number, r.kind, r.title)
+
+
+def rounds_bulk_write(
+    *, rounds: list[tuple[Round, list[Source]]], user=None, reason: str = ""
+) -> tuple[bulk.BulkResult, dict[tuple[int, int], Round]]:
+    """Upsert validated, unsaved rounds by natural key and add their sources (never removing one).
+
+    Returns the result and the stored rounds by natural key.
+    """
+    result = bulk.BulkResult()
+    with transaction.atomic():
+        agreement_ids = {obj.agreement_id for obj, _ in rounds}
+        existing = {}
+        for r in Round.objects.select_for_update().filter(agreement_id__in=agreement_ids).order_by("pk"):
+            existing.setdefault(_round_key(r), r)
+        keyed = [(_round_key(obj), obj) for obj, _ in rounds]
+        new, changed, result.unchanged = bulk.split_changes(keyed, existing, ROUND_IMPORT_FIELDS)
+        fast = (round_key, ["agreement_id", "number", "kind", "title"], {"agreement_id__in": agreement_ids})
+        bulk.bulk_write(Round, new, changed, ROUND_IMPORT_FIELDS, user=user, reason=reason, fast=fast)
+        result.created, result.updated = len(new), len(changed)
+        stored = {**existing, **{_round_key(obj): obj for obj in new}}
+        pairs = [(stored[_round_key(obj)].pk, source) for obj, sources in rounds for source in sources]
+        bulk.citations_bulk_add(RoundSource, "round", pairs, user=user, reason=reason)
+        result.agreements = agreement_ids
+    return result, stored
 
 
 ROUND_FIELDS = ("number", *ROUND_IMPORT_FIELDS)
