@@ -293,22 +293,12 @@ class _AgreementWriter:
 class _ProgressWriter:
     @staticmethod
     def save(obj, *, expected_version, form, user, reason):
+        fields = {name: getattr(obj, name) for name in ("chapter", "status", "note")}
         if obj.pk is None:
-            _adopt(
-                obj,
-                services.chapter_progress_create(
-                    round=obj.round, chapter=obj.chapter, status=obj.status, note=obj.note, user=user, reason=reason
-                ),
-            )
+            _adopt(obj, services.chapter_progress_create(round=obj.round, user=user, reason=reason, **fields))
         else:
             services.chapter_progress_update(
-                progress=obj,
-                expected_version=expected_version,
-                chapter=obj.chapter,
-                status=obj.status,
-                note=obj.note,
-                user=user,
-                reason=reason,
+                progress=obj, expected_version=expected_version, user=user, reason=reason, **fields
             )
 
     @staticmethod
