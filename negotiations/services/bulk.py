@@ -13,6 +13,9 @@ the same rules as the per-row writers:
   client holding the old one gets a conflict; imports do not check it (documented upsert);
 - the audit trail: every created or changed row gets its history record, with the acting user
   and the reason (django-simple-history's bulk history, or :func:`created_history_insert`);
+- the data version (HTTP caching): the connection bumps it on every write statement; COPY goes
+  past the connection, but each bulk write starts with a locking read or an insert the
+  connection sees, in the same transaction;
 - everything in one transaction; a status event write recomputes its agreement's status.
 
 This module holds what they share: creating sources by URL, adding citations, telling new rows
