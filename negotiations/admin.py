@@ -390,6 +390,30 @@ class OneRowPerChapterFormSet(RuleMessageFormSet):
         return str(DUPLICATE_CHAPTER_MESSAGE)
 
 
+class ReferenceAdmin(SimpleHistoryAdmin):
+    """Reference data and links (parties and bloc memberships, chapters, sources, venues,
+    citations): saved and deleted through ``reference_save`` / ``reference_delete`` with the
+    curator as the acting user, inline rows too. They carry no version."""
+
+    def save_model(self, request, obj, form, change):
+        services.reference_save(instance=obj, user=request.user)
+
+    def delete_model(self, request, obj):
+        services.reference_delete(instance=obj, user=request.user, reason=gettext("deleted in the admin"))
+
+    def delete_queryset(self, request, queryset):
+        with transaction.atomic():
+            for obj in queryset:
+                self.delete_model(request, obj)
+
+    def save_formset(self, request, form, formset, change):
+        for obj in formset.save(commit=False):
+            services.reference_save(instance=obj, user=request.user)
+        for obj in formset.deleted_objects:
+            self.delete_model(request, obj)
+        formset.save_m2m()
+
+
 class MergeActionMixin:
     """An admin action that merges the selected records into one the curator picks."""
 
@@ -532,7 +556,7 @@ class BlocMembershipInline(LabelledTabularInline):
 
 
 @admin.register(Party)
-class PartyAdmin(SimpleHistoryAdmin):
+class PartyAdmin(ReferenceAdmin):
     list_display = ["code", "name", "kind", "alpha_2", "member_count"]
     list_filter = ["kind"]
     search_fields = ["code", "name", "official_name", "alpha_2"]
@@ -547,7 +571,7 @@ class PartyAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(BlocMembership)
-class BlocMembershipAdmin(NamedAutocompleteMixin, SimpleHistoryAdmin):
+class BlocMembershipAdmin(NamedAutocompleteMixin, ReferenceAdmin):
     list_display = ["bloc", "member", "joined_on", "left_on", "note"]
     list_filter = ["bloc"]
     search_fields = ["bloc__code", "member__code", "member__name"]
@@ -556,7 +580,7 @@ class BlocMembershipAdmin(NamedAutocompleteMixin, SimpleHistoryAdmin):
 
 
 @admin.register(Chapter)
-class ChapterAdmin(TranslationAdmin, SimpleHistoryAdmin):
+class ChapterAdmin(TranslationAdmin, ReferenceAdmin):
     """Name, description and synonyms are edited in English and Spanish side by side (``name_en``,
     ``name_es``); search finds a chapter by its synonyms in either language."""
 
@@ -591,7 +615,7 @@ class ChapterAdmin(TranslationAdmin, SimpleHistoryAdmin):
 
 
 @admin.register(Source)
-class SourceAdmin(MergeActionMixin, SimpleHistoryAdmin):
+class SourceAdmin(MergeActionMixin, ReferenceAdmin):
     merge_function = services.source_merge
     actions = ["merge"]
     list_display = ["title", "publisher", "published_display", "url"]
@@ -613,7 +637,7 @@ class SourceAdmin(MergeActionMixin, SimpleHistoryAdmin):
 
 
 @admin.register(Venue)
-class VenueAdmin(MergeActionMixin, NamedAutocompleteMixin, SimpleHistoryAdmin):
+class VenueAdmin(MergeActionMixin, NamedAutocompleteMixin, ReferenceAdmin):
     merge_function = services.venue_merge
     actions = ["merge"]
     list_display = ["city", "country", "place", "round_count"]
@@ -769,7 +793,7 @@ class ProgressNoteAdmin(VersionedAdmin):
 
 
 @admin.register(AgreementSource, StatusEventSource, RoundSource, AgreementParty)
-class LinkAdmin(SimpleHistoryAdmin):
+class LinkAdmin(ReferenceAdmin):
     """Citations and agreement parties, for search and history; edited as inlines of their
     agreement, status event or round, so they are not listed on the admin index."""
 

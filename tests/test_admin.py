@@ -513,3 +513,26 @@ def test_a_rule_only_the_database_catches_brings_the_page_back_with_its_message(
     agreement.refresh_from_db()
     assert agreement.summary != "Edited with it."
     assert list(agreement.status_events.filter(date=day).values_list("note", flat=True)) == ["The colleague's."]
+
+
+def test_reference_data_is_saved_and_deleted_through_its_service(curator_client, monkeypatch):
+    from negotiations import services
+    from negotiations.models import Source
+
+    calls = []
+    for name in ("reference_save", "reference_delete"):
+        original = getattr(services, name)
+        monkeypatch.setattr(
+            services,
+            name,
+            lambda *, _original=original, _name=name, **kwargs: calls.append(_name) or _original(**kwargs),
+        )
+    source = factories.source(title="A press release")
+    url = reverse("admin:negotiations_source_change", args=[source.pk])
+    save_in_admin(curator_client, url, title="A corrected title")
+    source.refresh_from_db()
+    assert source.title == "A corrected title" and calls == ["reference_save"]
+    assert source.history.latest().history_user == curator_client.user
+    response = curator_client.post(reverse("admin:negotiations_source_delete", args=[source.pk]), {"post": "yes"})
+    assert response.status_code == 302 and not Source.objects.filter(pk=source.pk).exists()
+    assert calls == ["reference_save", "reference_delete"]
