@@ -77,6 +77,14 @@ def _save_into_conflict(page, world: World) -> None:
     expect(page.get_by_role("heading", name="Someone else saved this while you were editing")).to_be_visible()
 
 
+def _open_an_operation(page, world: World) -> None:
+    """Open the rounds list's operation in the API docs and try it out: its parameter form,
+    responses and code examples are drawn."""
+    page.locator("#operations-rounds-rounds_list .opblock-summary-control").click()
+    page.get_by_role("button", name="Try it out").click()
+    page.locator("tr[data-param-name] select").first.wait_for()
+
+
 PAGE_TYPES = [
     PageType("home", "/"),
     PageType("agreement-list", "/agreements/"),
@@ -90,6 +98,7 @@ PAGE_TYPES = [
     PageType("coverage", "/about/coverage/"),
     PageType("api-index", "/api/"),
     PageType("api-docs", "/api/docs/", ready=".swagger-ui .opblock"),
+    PageType("api-docs-operation", "/api/docs/", ready=".swagger-ui .opblock", action=_open_an_operation),
     PageType("not-found", "/agreements/no-such-agreement/", status=404),
     PageType("sign-in", "/accounts/login/"),
     PageType("forbidden", lambda w: f"/rounds/{w.other_round_pk}/edit/", as_user="official", status=403),
@@ -189,11 +198,11 @@ def test_no_serious_or_critical_axe_violation(page_type, live_server, world, pag
         _sign_in(page, live_server.url, users[page_type.as_user])
         response = page.goto(live_server.url + page_type.url(world))
         assert response.status == page_type.status, f"{page_type.name} at {width} px answered {response.status}"
+        if page_type.ready:
+            page.locator(page_type.ready).first.wait_for()
         if page_type.action:
             page_type.action(page, world)
         page.wait_for_load_state("load")
-        if page_type.ready:
-            page.locator(page_type.ready).first.wait_for()
         # Checked before axe runs: axe copies the page's style sheets into <style> elements
         # (to read them), which the policy blocks; that is axe's doing, not the page's.
         assert not page.csp_violations, "Content-Security-Policy violations:\n" + "\n".join(page.csp_violations)
