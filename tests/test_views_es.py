@@ -91,7 +91,7 @@ def test_agreement_page_timeline_matrix_and_stage_meter(spanish, site):
     assert "Etapa 3 de 7 del ciclo de vida" in html
     # Timeline with its legend, dates at their precision
     assert "Cronología" in html
-    assert "ocurrido" in html and "previsto / no realizado" in html
+    assert "Estado: En negociación" in html and "Ronda: Realizada" in html and "Ronda: Prevista" in html
     assert "forma ancha: fecha conocida solo hasta el mes" in html
     assert "Negociaciones iniciadas" in html and "18 ene 2017" in html and "ago 2017" in html
     assert "Propuesto — 2012" in html
