@@ -62,14 +62,82 @@ def synonym_codes(query: str, catalog) -> set[str]:
     }
 
 
+# Words too common to explain a hit, in English and Spanish: never highlighted, and a snippet
+# is not centred on them. SEARCH_CONFIG ("simple") has no stop words of its own, so the list
+# lives here and serves every database alike.
+STOP_WORDS = frozenset(
+    [
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "by",
+        "for",
+        "from",
+        "in",
+        "into",
+        "is",
+        "it",
+        "of",
+        "on",
+        "or",
+        "the",
+        "to",
+        "with",
+        "al",
+        "con",
+        "de",
+        "del",
+        "el",
+        "en",
+        "es",
+        "la",
+        "las",
+        "lo",
+        "los",
+        "o",
+        "para",
+        "por",
+        "que",
+        "se",
+        "su",
+        "sus",
+        "un",
+        "una",
+        "y",
+    ]
+)
+
+
+def marked_words(terms: list[str]) -> list[str]:
+    """The query words worth highlighting: not ``or``, not negated, not stop words, with a letter
+    or digit; longest first. If the query has only stop words, those are what matched."""
+    words = {t.strip('"').lstrip("-").strip('"') for t in terms if t.lower() != "or" and not t.startswith("-")}
+    words = {w for w in words if re.search(r"[^\W_]", w)}
+    meaningful = {w for w in words if w.lower() not in STOP_WORDS}
+    return sorted(meaningful or words, key=lambda w: (-len(w), w))
+
+
+def word_pattern(terms: list[str]) -> re.Pattern | None:
+    """The query's marked words as they match a text: at the start of a word, whole words on
+    PostgreSQL (lexemes), and as a prefix elsewhere (the fallback search matches substrings)."""
+    words = marked_words(terms)
+    if not words:
+        return None
+    end = r"(?![^\W_])" if using_postgres() else ""
+    return re.compile(r"(?<![^\W_])(?:" + "|".join(re.escape(w) for w in words) + ")" + end, re.IGNORECASE)
+
+
 def highlight(text: str, terms: list[str]):
-    """``text`` escaped, with each query word wrapped in ``<mark>`` (like PostgreSQL's
-    ``ts_headline``, the same on every database; only public text ever reaches it)."""
-    words = sorted({t.strip('"').lstrip("-") for t in terms if t.lower() != "or"} - {""}, key=len, reverse=True)
-    words = [w for w in words if re.search(r"[^\W_]", w)]
-    if not text or not words:
+    """``text`` escaped, with each query word it contains wrapped in ``<mark>`` (like
+    PostgreSQL's ``ts_headline``, the same on every database; stop words such as "of" or "de"
+    stay unmarked). Only public text ever reaches it."""
+    pattern = word_pattern(terms)
+    if not text or pattern is None:
         return escape(text)
-    pattern = re.compile("|".join(re.escape(w) for w in words), re.IGNORECASE)
     out, last = [], 0
     for match in pattern.finditer(text):
         out.append(escape(text[last : match.start()]))
@@ -292,12 +360,13 @@ def _newest_matches(matches: QuerySet, query: str, limit: int) -> list[tuple[int
 
 
 def _snippet(text: str, terms: list[str], length: int = 220) -> str:
-    """A window of ``text`` around the first matching word."""
+    """A window of ``text`` around the first word the query matches on (not a stop word)."""
     text = " ".join(text.split())
-    lower = text.lower()
-    positions = [lower.find(t.lower().strip('"')) for t in terms]
-    positions = [p for p in positions if p >= 0]
-    start = max(min(positions) - 60, 0) if positions else 0
+    pattern = word_pattern(terms)
+    match = pattern.search(text) if pattern else None
+    start = max(match.start() - 60, 0) if match else 0
+    if start:
+        start = text.find(" ", start, match.start()) + 1 or start  # begin at a word
     prefix = "…" if start else ""
     return prefix + Truncator(text[start:]).chars(length)
 

@@ -284,3 +284,19 @@ def test_finds_an_agreement_and_its_rounds_by_the_official_spanish_name(data):
     found = kinds_and_objects("integración comercial")
     assert ("agreement", data["mp"]) in found
     assert ("round", round_) in found
+
+
+def test_highlight_marks_whole_words_or_prefixes_never_inside_a_word():
+    from negotiations.search import highlight, terms_of
+
+    html = str(highlight("Origin rules; originating goods; aboriginal art.", terms_of("origin")))
+    assert "<mark>Origin</mark> rules" in html and "ab<mark>" not in html and "aboriginal" in html
+    # PostgreSQL matches lexemes (whole words); the fallback matches substrings, so a prefix.
+    assert ("<mark>origin</mark>ating" in html) is not using_postgres()
+
+
+def test_a_query_of_stop_words_only_still_marks_them():
+    from negotiations.search import highlight, terms_of
+
+    assert str(highlight("Part of the text", terms_of("of the"))) == "Part <mark>of</mark> <mark>the</mark> text"
+    assert str(highlight("rules of origin", terms_of('-"rules" of or origin'))) == "rules of <mark>origin</mark>"

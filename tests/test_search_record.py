@@ -97,3 +97,25 @@ def test_page_highlights_and_escapes(client, record):
     assert "<mark>Rules</mark>" in results and "<mark>rules</mark>" in results
     assert "<b>bold</b>" not in results and "&lt;b&gt;bold&lt;/b&gt;" in results
     assert "May 2024" in results  # the round's dates
+
+
+def test_stop_words_are_not_marked_in_either_language(record):
+    """Stop words ("of", "de") are in every other sentence: only the words that explain the hit are marked."""
+    round_hit = next(h for h in search("rules of origin") if h.kind == "round")
+    html = str(round_hit.snippet_html)
+    assert "<mark>rules</mark>" in html and "<mark>origin</mark>" in html
+    assert "<mark>of</mark>" not in html and " of " in html
+    f.note(record["round"], text="Se acordaron las reglas de origen de los textiles.", chapter_code="ROO")
+    note_hit = next(h for h in search("reglas de origen") if h.kind == "note")
+    html = str(note_hit.snippet_html)
+    assert "<mark>reglas</mark>" in html and "<mark>origen</mark>" in html
+    assert "<mark>de</mark>" not in html and " de " in html
+
+
+def test_a_snippet_is_centred_on_a_real_match_not_a_stop_word(record):
+    """A long note says "of" early and "rules of origin" late: the snippet shows the part about origin."""
+    opening = "Outcome of the plenary session on market access, with the list of tariff lines agreed. " * 4
+    f.note(record["round"], text=opening + "Cumulation rules of origin settled for textiles.", chapter_code="ROO")
+    hit = next(h for h in search("rules of origin") if h.kind == "note" and "Cumulation" in h.obj.text)
+    assert hit.snippet.startswith("…") and "Cumulation rules of origin" in hit.snippet
+    assert "<mark>origin</mark>" in str(hit.snippet_html) and "<mark>of</mark>" not in str(hit.snippet_html)
