@@ -12,7 +12,9 @@ from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Count, F
+from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin
@@ -153,6 +155,7 @@ class VersionedAdmin(NamedAutocompleteMixin, SimpleHistoryAdmin):
     ``reference_save``."""
 
     form = VersionedForm
+    delete_confirmation_template = "admin/versioned_delete_confirmation.html"
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
@@ -206,15 +209,50 @@ class VersionedAdmin(NamedAutocompleteMixin, SimpleHistoryAdmin):
         for formset in formsets:
             self.save_formset(request, form, formset, change=change)
 
+    def delete_view(self, request, object_id, extra_context=None):
+        """The confirmation page carries the row's version as it showed it (``loaded_version``);
+        the delete claims it. If a colleague changed the row since, nothing is deleted and the
+        curator is sent back to the row's page to see their change."""
+        if request.method == "POST" and request.POST.get("post"):
+            try:
+                # A confirmation without a readable version claims none that can match: refused.
+                request._admin_loaded_version = int(request.POST.get("loaded_version", ""))
+            except ValueError:
+                request._admin_loaded_version = 0
+            try:
+                return super().delete_view(request, object_id, extra_context)
+            except services.ConcurrencyConflict as conflict:
+                current = conflict.current
+                self.message_user(
+                    request,
+                    gettext(
+                        "The %(kind)s “%(record)s” was changed by someone else after you opened the page "
+                        "confirming its deletion, so nothing was deleted. Check their change here, then "
+                        "delete it again if you still mean to."
+                    )
+                    % {"kind": current._meta.verbose_name, "record": current},
+                    messages.ERROR,
+                )
+                opts = self.model._meta
+                change_url = reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[current.pk])
+                return HttpResponseRedirect(change_url)
+        return super().delete_view(request, object_id, extra_context)
+
     def delete_model(self, request, obj):
         WRITERS[self.model].delete(
-            obj, expected_version=None, user=request.user, reason=gettext("deleted in the admin")
+            obj,
+            expected_version=getattr(request, "_admin_loaded_version", 0),
+            user=request.user,
+            reason=gettext("deleted in the admin"),
         )
 
-    def delete_queryset(self, request, queryset):
-        with transaction.atomic():
-            for obj in queryset:
-                self.delete_model(request, obj)
+    def get_actions(self, request):
+        # The changelist neither shows nor carries the version of each row, so "delete selected"
+        # could not claim the version the curator saw: versioned rows are deleted one by one,
+        # from the confirmation page that carries it.
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
 
     def save_formset(self, request, form, formset, change):
         writer = WRITERS.get(formset.model, _LinkWriter)

@@ -1,6 +1,7 @@
 """The admin is the curators' interface: every page renders, and its writes keep the rules."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.contrib import admin
@@ -79,13 +80,10 @@ def test_adding_a_status_event_in_the_admin_recomputes_the_status_and_records_th
     assert event.history.latest().history_user == curator_client.user
 
 
-def test_deleting_status_events_in_bulk_recomputes_and_keeps_history(curator_client):
+def test_deleting_a_status_event_recomputes_and_keeps_history(curator_client):
     agreement = Agreement.objects.get(slug="mexico-peru-ace8")
     superseded = agreement.status_events.get(status=AgreementStatus.SUPERSEDED)
-    response = curator_client.post(
-        reverse("admin:negotiations_statusevent_changelist"),
-        {"action": "delete_selected", "_selected_action": [superseded.pk], "post": "yes"},
-    )
+    response = _confirm_delete(curator_client, superseded)
     assert response.status_code == 302
     agreement.refresh_from_db()
     assert agreement.current_status == AgreementStatus.IN_FORCE
@@ -536,3 +534,80 @@ def test_reference_data_is_saved_and_deleted_through_its_service(curator_client,
     response = curator_client.post(reverse("admin:negotiations_source_delete", args=[source.pk]), {"post": "yes"})
     assert response.status_code == 302 and not Source.objects.filter(pk=source.pk).exists()
     assert calls == ["reference_save", "reference_delete"]
+
+
+# --- Deletes claim the version the confirmation page showed ---------------------------------------
+
+DELETE_REFUSED = "was changed by someone else after you opened the page confirming its deletion"
+
+
+def _delete_url(obj) -> str:
+    return reverse(f"admin:negotiations_{obj._meta.model_name}_delete", args=[obj.pk])
+
+
+def _confirm_delete(client, obj, colleague=None):
+    """Open the delete confirmation of ``obj``, let a colleague change it meanwhile, then confirm."""
+    page = client.get(_delete_url(obj))
+    assert page.status_code == 200
+    data = dict(re.findall(r'<input type="hidden" name="(post|loaded_version)" value="([^"]*)"', page.content.decode()))
+    assert data == {"post": "yes", "loaded_version": str(obj.version)}
+    if colleague is not None:
+        colleague()
+    return client.post(_delete_url(obj), data, follow=colleague is not None)
+
+
+def _versioned_row(model: str):
+    from negotiations import services
+
+    round_ = Round.objects.get(agreement__slug="india-peru-ta", number=9)
+    if model == "Round":
+        return round_, "summary", lambda: services.round_update(round=round_, expected_version=None, summary="C")
+    if model == "ChapterProgress":
+        obj = round_.progress.first()
+        return obj, "note", lambda: services.chapter_progress_update(progress=obj, expected_version=None, note="C")
+    if model == "ProgressNote":
+        obj = factories.note(round_, "A note as it was.")
+        return obj, "text", lambda: services.note_update(note=obj, expected_version=None, text="C")
+    if model == "StatusEvent":
+        obj = round_.agreement.status_events.order_by("date").first()
+        return obj, "note", lambda: services.status_event_update(event=obj, note="C")
+    obj = Agreement.objects.get(slug="india-peru-ta")
+    return obj, "summary", lambda: services.agreement_update(agreement=obj, summary="C")
+
+
+VERSIONED = ["Agreement", "StatusEvent", "Round", "ChapterProgress", "ProgressNote"]
+
+
+@pytest.mark.parametrize("model", VERSIONED)
+def test_a_stale_delete_is_refused_and_keeps_the_colleagues_change(curator_client, model):
+    obj, field, colleague = _versioned_row(model)
+    response = _confirm_delete(curator_client, obj, colleague)
+    change_url = reverse(f"admin:negotiations_{obj._meta.model_name}_change", args=[obj.pk])
+    assert response.redirect_chain == [(change_url, 302)]
+    assert DELETE_REFUSED in response.content.decode()
+    assert type(obj).objects.filter(pk=obj.pk).exists()
+    obj.refresh_from_db()
+    assert getattr(obj, field) == "C"
+    assert not type(obj).history.filter(id=obj.pk, history_type="-").exists()
+
+
+@pytest.mark.parametrize("model", VERSIONED)
+def test_an_up_to_date_delete_deletes_through_the_service(curator_client, model):
+    obj, _field, _colleague = _versioned_row(model)
+    response = _confirm_delete(curator_client, obj)
+    assert response.status_code == 302
+    assert not type(obj).objects.filter(pk=obj.pk).exists()
+    assert type(obj).history.filter(id=obj.pk, history_type="-").get().history_user == curator_client.user
+
+
+def test_a_delete_confirmed_without_a_version_is_refused(curator_client):
+    round_ = Round.objects.get(agreement__slug="india-peru-ta", number=9)
+    response = curator_client.post(_delete_url(round_), {"post": "yes"})
+    assert response.status_code == 302
+    assert Round.objects.filter(pk=round_.pk).exists()
+
+
+@pytest.mark.parametrize("model", VERSIONED)
+def test_versioned_changelists_offer_no_bulk_delete(curator_client, model):
+    url = reverse(f"admin:negotiations_{model.lower()}_changelist")
+    assert "delete_selected" not in curator_client.get(url).content.decode()
