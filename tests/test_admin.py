@@ -611,3 +611,12 @@ def test_a_delete_confirmed_without_a_version_is_refused(curator_client):
 def test_versioned_changelists_offer_no_bulk_delete(curator_client, model):
     url = reverse(f"admin:negotiations_{model.lower()}_changelist")
     assert "delete_selected" not in curator_client.get(url).content.decode()
+
+
+def test_a_refused_delete_is_explained_in_spanish(curator_client):
+    obj, _field, colleague = _versioned_row("Round")
+    curator_client.cookies["django_language"] = "es"
+    response = _confirm_delete(curator_client, obj, colleague)
+    page = response.content.decode()
+    assert "así que no se eliminó nada" in page and DELETE_REFUSED not in page
+    assert Round.objects.filter(pk=obj.pk).exists()
