@@ -20,11 +20,6 @@ pytestmark = pytest.mark.django_db
 SECRET = "Our red line is GI"
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def official():
     return f.user("ana", role=roles.OFFICIAL)

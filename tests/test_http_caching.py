@@ -25,11 +25,6 @@ pytestmark = pytest.mark.django_db
 SECRET = "Peru will concede on ROO if asked twice"
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def official():
     return f.user("ana", role=roles.OFFICIAL)
