@@ -18,6 +18,7 @@ from negotiations import data_version, roles, services
 from negotiations.choices import Visibility
 from negotiations.models import DataVersion, Round
 from tests import factories as f
+from tests.backup_support import domain_tables_empty
 from tests.test_admin import save_in_admin
 
 pytestmark = pytest.mark.django_db
@@ -226,6 +227,18 @@ def test_the_seed_command_changes_the_validator(client, db):
     assert response.status_code == 200
     assert response["ETag"] != empty["ETag"]
     assert "india-peru-ta" in response.content.decode()
+
+
+def test_a_backup_restore_changes_the_validator(client, record, tmp_path):
+    call_command("export_all", str(tmp_path), "--include-confidential", verbosity=0)
+    domain_tables_empty()
+    empty = client.get("/agreements/")
+    assert "india-peru" not in empty.content.decode()
+    call_command("import_all", str(tmp_path), verbosity=0)
+    response = client.get("/agreements/", HTTP_IF_NONE_MATCH=empty["ETag"])
+    assert response.status_code == 200
+    assert response["ETag"] != empty["ETag"]
+    assert "india-peru" in response.content.decode()
 
 
 def test_the_home_counts_follow_a_write_at_once(client, record):
