@@ -5,6 +5,11 @@ quoted phrases, ``or``, ``-word``); elsewhere (SQLite in development and tests) 
 must appear in one of the fields (``icontains``) and a simple score ranks the hits: a word
 in a title counts more than one in a text.
 
+Snippets of the texts that matched (an agreement's or a round's summary, a note) come from
+PostgreSQL's ``ts_headline`` there, computed in the query that reads the hits; elsewhere a
+window of the text around the first match, marked in Python (``highlight``). Both mark only
+the query's meaningful words (no stop words) and escape everything else.
+
 Only public notes are searched, for everyone: search results are the same for all readers,
 in either language: a chapter is found by its English or its Spanish name ("reglas de origen"),
 an agreement also by its official Spanish name.
@@ -16,8 +21,9 @@ from functools import reduce
 from operator import and_, or_
 
 from django.db import connection
-from django.db.models import BooleanField, Case, ExpressionWrapper, FloatField, Q, QuerySet, Value, When
+from django.db.models import BooleanField, Case, ExpressionWrapper, F, FloatField, Q, QuerySet, Value, When
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import Replace
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
@@ -38,6 +44,7 @@ class SearchHit:
     rank: float
     obj: object
     meta: str = ""  # the dates and agreement of a round or note
+    snippet_html: str = ""  # the snippet escaped, the query's words in <mark>
 
     @property
     def direct(self) -> bool:
@@ -145,6 +152,55 @@ def highlight(text: str, terms: list[str]):
         last = match.end()
     out.append(escape(text[last:]))
     return mark_safe("".join(out))  # every piece escaped above
+
+
+# ts_headline wraps each match in these: control characters no stored text shows, so that the
+# headline can be escaped as a whole and the markers turned into <mark> afterwards.
+HEADLINE_START, HEADLINE_STOP = "\x02", "\x03"
+HEADLINE_MARKED = re.compile(HEADLINE_START + "([^" + HEADLINE_START + HEADLINE_STOP + "]*)" + HEADLINE_STOP)
+# ts_headline drops what its parser takes for HTML tags ("<b>"); the text goes in with "<" and
+# ">" as these stand-ins, and comes back as written.
+ANGLE_STAND_INS = {"<": "\x01", ">": "\x04"}
+
+
+def headline(field: str, query: str):
+    """PostgreSQL's ``ts_headline`` of ``field``: the fragment of about 15 to 35 words that best
+    covers the query's meaningful words (``marked_words``: stop words such as "of" would be
+    marked everywhere), each between HEADLINE_START and HEADLINE_STOP. None without such words."""
+    from django.contrib.postgres.search import SearchHeadline, SearchQuery
+
+    words = marked_words(terms_of(query))
+    if not words:
+        return None
+    text = F(field)
+    for character, stand_in in ANGLE_STAND_INS.items():
+        text = Replace(text, Value(character), Value(stand_in))
+    return SearchHeadline(
+        text,
+        reduce(or_, (SearchQuery(word, config=SEARCH_CONFIG) for word in words)),
+        config=SEARCH_CONFIG,
+        start_sel=HEADLINE_START,
+        stop_sel=HEADLINE_STOP,
+        max_words=35,
+        min_words=15,
+    )
+
+
+def headline_snippet(text: str, marked: str | None) -> tuple[str, str]:
+    """(plain snippet, HTML with ``<mark>``) from a ``headline`` of ``text``, with "…" where
+    the fragment leaves part of the text out. Everything is escaped but the marks."""
+    if not marked:
+        return "", ""
+    fragment = " ".join(marked.split())
+    for character, stand_in in ANGLE_STAND_INS.items():
+        fragment = fragment.replace(stand_in, character)
+    plain = fragment.replace(HEADLINE_START, "").replace(HEADLINE_STOP, "")
+    whole = " ".join(text.split())
+    before = "" if whole.startswith(plain) else "…"
+    after = "" if whole.endswith(plain) else "…"
+    html = HEADLINE_MARKED.sub(r"<mark>\1</mark>", str(escape(fragment)))
+    html = html.replace(HEADLINE_START, "").replace(HEADLINE_STOP, "")  # a marker left unpaired
+    return before + plain + after, mark_safe(before + html + after)  # escaped above
 
 
 def terms_of(query: str) -> list[str]:
@@ -319,7 +375,7 @@ def _ids_matching_each(queryset: QuerySet, fields: list[tuple[str, str]], word_q
 NOTE_RANK_LIMIT = 1000
 
 
-def _best_notes(query: str, limit: int) -> tuple[list[ProgressNote], bool]:
+def _best_notes(query: str, limit: int, prepare=lambda queryset, field: queryset) -> tuple[list[ProgressNote], bool]:
     """The ``limit`` best public notes, and whether they are the newest matches rather than the
     most relevant (more than NOTE_RANK_LIMIT notes match).
 
@@ -331,7 +387,8 @@ def _best_notes(query: str, limit: int) -> tuple[list[ProgressNote], bool]:
     matches = ranked(ProgressNote.objects.public(), NOTE_FIELDS, query)
     by_date = matches.order_by()[NOTE_RANK_LIMIT : NOTE_RANK_LIMIT + 1].exists()
     best = _newest_matches(matches, query, limit) if by_date else list(matches.values_list("pk", "rank")[:limit])
-    notes = ProgressNote.objects.select_related("round__agreement", "chapter").in_bulk([pk for pk, _ in best])
+    notes = prepare(ProgressNote.objects.select_related("round__agreement", "chapter"), "text")
+    notes = notes.in_bulk([pk for pk, _ in best])
     for pk, rank in best:
         notes[pk].rank = rank
     return [notes[pk] for pk, _ in best if pk in notes], by_date
@@ -384,12 +441,26 @@ def search(query: str, *, limit: int = 30) -> list[SearchHit]:
 
 def search_results(query: str, *, limit: int = 30) -> SearchResults:
     """The best ``limit`` hits of each kind, merged by rank, and how the notes were chosen.
-    Six queries (eight on PostgreSQL, which first looks up candidate venues and agreements)."""
+    Eight queries (ten on PostgreSQL, which first looks up candidate venues and agreements)."""
     query = query.replace("\x00", "").strip()[:MAX_QUERY_LENGTH]  # PostgreSQL rejects NUL
     if not query:
         return SearchResults([])
     terms = terms_of(query)
-    agreements = ranked(Agreement.objects.all(), AGREEMENT_FIELDS, query)[:limit]
+    marked = headline if using_postgres() else lambda field, query: None
+
+    def with_headline(queryset: QuerySet, field: str) -> QuerySet:
+        expression = marked(field, query)
+        return queryset.annotate(marked=expression) if expression is not None else queryset
+
+    def snippet(item, text: str) -> dict:
+        if hasattr(item, "marked"):
+            plain, html = headline_snippet(text, item.marked)
+        else:
+            plain = _snippet(text, terms)
+            html = highlight(plain, terms)
+        return {"snippet": plain, "snippet_html": html}
+
+    agreements = with_headline(ranked(Agreement.objects.all(), AGREEMENT_FIELDS, query), "summary")[:limit]
     # A small catalog (no index): ranked matches plus the chapters a synonym or a code names.
     chapters = list(ranked(Chapter.objects.all(), CHAPTER_FIELDS, query)[:limit])
     catalog = list(Chapter.objects.all())
@@ -403,12 +474,14 @@ def search_results(query: str, *, limit: int = 30) -> SearchResults:
         if chapter.code in codes:
             chapter.rank = float(chapter.rank or 0) + 10.0  # named outright: the first hit
     parties = ranked(Party.objects.all(), PARTY_FIELDS, query)[:limit]
-    rounds = ranked(_round_candidates(query), ROUND_FIELDS, query)[:limit]
-    notes, notes_by_date = _best_notes(query, limit)
+    rounds = with_headline(ranked(_round_candidates(query), ROUND_FIELDS, query), "summary")[:limit]
+    notes, notes_by_date = _best_notes(query, limit, with_headline)
     hits = []
     for item in agreements:
         hits.append(
-            SearchHit("agreement", str(item), item.get_absolute_url(), _snippet(item.summary, terms), item.rank, item)
+            SearchHit(
+                "agreement", str(item), item.get_absolute_url(), rank=item.rank, obj=item, **snippet(item, item.summary)
+            )
         )
     for item in parties:
         hits.append(SearchHit("party", str(item), item.get_absolute_url(), "", item.rank, item))
@@ -418,9 +491,9 @@ def search_results(query: str, *, limit: int = 30) -> SearchResults:
                 "chapter",
                 f"{item.code} — {item.name}",
                 item.get_absolute_url(),
-                _snippet(item.description, terms),
-                item.rank,
-                item,
+                rank=item.rank,
+                obj=item,
+                **snippet(item, item.description),
             )
         )
     for item in rounds:
@@ -430,10 +503,10 @@ def search_results(query: str, *, limit: int = 30) -> SearchResults:
                 "round",
                 f"{item.agreement}: {item.label}{where}",
                 item.get_absolute_url(),
-                _snippet(item.summary, terms),
-                item.rank,
-                item,
+                rank=item.rank,
+                obj=item,
                 meta=item.dates_display,
+                **snippet(item, item.summary),
             )
         )
     for item in notes:
@@ -446,14 +519,13 @@ def search_results(query: str, *, limit: int = 30) -> SearchResults:
                 "note",
                 title,
                 item.round.get_absolute_url() + anchor,
-                _snippet(item.text, terms),
-                item.rank,
-                item,
+                rank=item.rank,
+                obj=item,
                 meta=item.round.dates_display,
+                **snippet(item, item.text),
             )
         )
     for hit in hits:
         hit.title_html = highlight(hit.title, terms)
-        hit.snippet_html = highlight(hit.snippet, terms)
     hits.sort(key=lambda h: (not h.direct, -float(h.rank or 0)))
     return SearchResults(hits, notes_by_date)

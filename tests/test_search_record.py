@@ -4,10 +4,12 @@ hits above rounds and notes; highlighted words; dates; confidential text never i
 import datetime as dt
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from negotiations.choices import Visibility
 from negotiations.models import Chapter
-from negotiations.search import search
+from negotiations.search import search, using_postgres
 from negotiations.seeding import seed_chapters
 from tests import factories as f
 
@@ -119,3 +121,36 @@ def test_a_snippet_is_centred_on_a_real_match_not_a_stop_word(record):
     hit = next(h for h in search("rules of origin") if h.kind == "note" and "Cumulation" in h.obj.text)
     assert hit.snippet.startswith("…") and "Cumulation rules of origin" in hit.snippet
     assert "<mark>origin</mark>" in str(hit.snippet_html) and "<mark>of</mark>" not in str(hit.snippet_html)
+
+
+def test_a_snippet_keeps_angle_brackets_and_ampersands_as_written(record):
+    f.note(record["round"], text="Tariffs <5% on 3>2 lines & rules <i>agreed</i>.", chapter_code="TBT")
+    hit = next(h for h in search("tariffs") if h.kind == "note")
+    assert hit.snippet == "Tariffs <5% on 3>2 lines & rules <i>agreed</i>."
+    html = str(hit.snippet_html)
+    assert html == "<mark>Tariffs</mark> &lt;5% on 3&gt;2 lines &amp; rules &lt;i&gt;agreed&lt;/i&gt;."
+
+
+def test_a_long_text_is_cut_around_the_match_with_ellipses_at_both_ends(record):
+    padding = "The delegations reviewed the schedule and the list of pending items again. " * 6
+    f.note(record["round"], text=padding + "Cumulation was settled for textiles. " + padding, chapter_code="ROO")
+    hit = next(h for h in search("cumulation") if h.kind == "note")
+    assert hit.snippet.startswith("…") and hit.snippet.endswith("…")
+    assert "Cumulation was settled" in hit.snippet and len(hit.snippet) < 300
+    assert "<mark>Cumulation</mark>" in str(hit.snippet_html)
+
+
+@pytest.mark.skipif(not using_postgres(), reason="ts_headline is PostgreSQL's; CI runs this on PostgreSQL")
+def test_on_postgresql_snippets_come_from_ts_headline_in_the_queries_that_read_the_hits(record):
+    with CaptureQueriesContext(connection) as captured:
+        hits = search("rules of origin")
+    headlines = [q["sql"] for q in captured.captured_queries if "ts_headline(" in q["sql"]]
+    # Agreements, rounds and notes each get theirs in the query that reads them: the ten
+    # queries of a search without snippets, no more.
+    assert len(headlines) == 3
+    assert len(captured.captured_queries) == 10
+    note_hit = next(h for h in hits if h.kind == "note")
+    assert (
+        str(note_hit.snippet_html)
+        == "<mark>Rules</mark> of <mark>origin</mark>: product-specific <mark>rules</mark> exchanged."
+    )
