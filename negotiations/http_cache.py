@@ -123,6 +123,7 @@ def _plan(request, version: data_version.Version) -> dict:
         "version": version,
         "audience": audience,
         "etag": f'"d{version.number}-{digest}"',
+        "is_api": is_api,
         "own_etag": is_api and (match.url_name or "").endswith("-detail"),
         "last_modified": _last_modified(version, now),
         "public": audience == "anon",
@@ -199,8 +200,16 @@ class HttpCacheMiddleware:
         version = data_version.read()
         request._http_cache_token = data_version.pin(version)
         plan = _plan(request, version)
-        if getattr(getattr(view_func, "cls", None), "answers_early_after_authentication", False):
-            return None  # the API viewset calls early_answer() once it knows the client
+        view_class = getattr(view_func, "cls", None)
+        if getattr(view_class, "answers_early_after_authentication", False):
+            # An anonymous reader (no token, no session) is who DRF would find too: a 304 or a
+            # stored copy costs less than the throttle's own bookkeeping, so it is answered here
+            # uncounted, like the pages; the throttle guards the work of building an answer. A
+            # token or a signed-in user is answered by the viewset (early_answer()) once DRF
+            # has checked them (a revoked token gets 401, never a 304).
+            # (DRF's Request also takes a user forced on the request by its test client.)
+            anonymous = plan["public"] and getattr(request, "_force_auth_user", None) is None
+            return _early(request, plan) if anonymous else None
         if plan["audience"].startswith("token:"):
             return None  # the token is checked by the view first
         return _early(request, plan)
@@ -227,7 +236,7 @@ class HttpCacheMiddleware:
                 )
         else:
             patch_cache_control(response, private=True, no_cache=True)
-        patch_vary_headers(response, VARY)
+        patch_vary_headers(response, ("Accept", *VARY) if plan["is_api"] else VARY)
         if response.status_code == 200 and not plan["hit"]:
             if not plan["public"] and request.headers.get("Authorization"):
                 not_modified = _conditional(request, plan, response)

@@ -303,6 +303,43 @@ def test_a_token_readers_answers_are_private_and_never_cached(client, record):
     assert client.get(url, HTTP_AUTHORIZATION=f"Token {token}", HTTP_IF_NONE_MATCH=theirs["ETag"]).status_code == 401
 
 
+def test_an_anonymous_api_304_skips_the_viewset_and_the_throttle_counts_only_renders(client, record, monkeypatch):
+    from rest_framework.throttling import AnonRateThrottle
+
+    from negotiations.api.base import TrackerViewSet
+
+    monkeypatch.setattr(AnonRateThrottle, "THROTTLE_RATES", {"anon": "3/min"})
+    url = "/api/rounds/?chapter=ROO"
+    first = client.get(url)
+    assert first.status_code == 200
+    viewset_runs = []
+    initial = TrackerViewSet.initial
+
+    def counted_initial(self, *args, **kwargs):
+        viewset_runs.append(1)
+        return initial(self, *args, **kwargs)
+
+    monkeypatch.setattr(TrackerViewSet, "initial", counted_initial)
+    statuses = [client.get(url, HTTP_IF_NONE_MATCH=first["ETag"]).status_code for _ in range(5)]
+    assert statuses == [304] * 5
+    assert client.get(url).content == first.content  # the stored copy
+    assert viewset_runs == []  # answered before the API framework's work, uncounted
+    renders = [client.get(f"/api/rounds/?page_size={size}").status_code for size in (10, 11, 12)]
+    assert renders == [200, 200, 429]  # the first answer and two renders: the third is refused
+
+
+def test_an_api_304_keeps_vary_accept_and_no_token_gets_the_anonymous_answer(client, record):
+    url = "/api/rounds/?chapter=ROO"
+    first = client.get(url)
+    again = client.get(url, HTTP_IF_NONE_MATCH=first["ETag"])
+    assert again.status_code == 304
+    assert {"Accept", "Cookie", "Authorization"} <= {v.strip() for v in again["Vary"].split(",")}
+    # Neither the 304 nor the stored anonymous copy answers a request that carries a token:
+    # the token is checked first (an unknown one is refused).
+    assert client.get(url, HTTP_AUTHORIZATION="Token nope", HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 401
+    assert client.get(url, HTTP_AUTHORIZATION="Token nope").status_code == 401
+
+
 def test_a_user_the_api_view_authenticates_is_never_cached_as_anonymous(client, record):
     api = APIClient()
     api.force_authenticate(f.user("cora", role=roles.CURATOR))

@@ -344,7 +344,8 @@ class TrackerViewSet(viewsets.ModelViewSet):
     lookup_value_regex = "[0-9]{1,18}"  # ids beyond a 64-bit integer are not ids: 404, not 500
     default_ordering: list = ["pk"]
     export_kind: str | None = None  # an import kind: ?format=csv writes the import columns
-    # 304s and cached answers come after authentication and throttling (http_cache.early_answer).
+    # 304s and cached answers: an anonymous reader's from the middleware, a token's or a
+    # signed-in user's after authentication and throttling (http_cache.early_answer).
     answers_early_after_authentication = True
 
     # -- reading
