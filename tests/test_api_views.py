@@ -180,6 +180,30 @@ def test_list_query_count_does_not_grow_with_rows(anon):
 # --- Details -----------------------------------------------------------------------------
 
 
+def test_the_round_list_nests_the_same_chapters_and_sources_as_each_rounds_detail(anon):
+    """The list reads a page's nested rows as plain rows, the detail through model objects."""
+    from negotiations.models import RoundSource
+
+    f.chapter("TIG", order=20)
+    f.chapter("ROO", order=10)
+    agreement = f.agreement()
+    first, second, bare = (f.round_(agreement, number=n) for n in (1, 2, 3))
+    f.progress(first, "TIG", note="Tariff lines")
+    f.progress(first, "ROO", status=ProgressStatus.CLOSED)
+    f.progress(second, "ROO")
+    RoundSource.objects.create(round=first, source=f.source(), note="p. 4", conflicting=True)
+    RoundSource.objects.create(round=first, source=f.source(url="", publisher=""))
+    RoundSource.objects.create(round=second, source=f.source())
+    listed = {row["id"]: row for row in anon.get("/api/rounds/").json()["results"]}
+    assert [c["chapter"] for c in listed[first.pk]["chapters"]] == ["ROO", "TIG"]
+    assert listed[bare.pk]["chapters"] == listed[bare.pk]["sources"] == []
+    for round_obj in (first, second, bare):
+        detail = anon.get(f"/api/rounds/{round_obj.pk}/").json()
+        assert listed[round_obj.pk]["chapters"] == detail["chapters"]
+        assert sorted(listed[round_obj.pk]["sources"], key=str) == sorted(detail["sources"], key=str)
+        assert listed[round_obj.pk] == {key: detail[key] for key in listed[round_obj.pk]}
+
+
 def test_round_detail_nests_chapters_and_the_notes_you_may_read(anon, curator):
     r = f.round_(f.agreement())
     f.chapter("TIG", order=20)

@@ -119,8 +119,30 @@ class FixedOnUpdateMixin:
         return fields
 
 
+class ReadAheadRows(list):
+    """Nested rows a list view read for a whole page as plain dicts, already in their
+    serializer's shape, instead of building a model object for each (see ``ReadAheadListSerializer``)."""
+
+
+class ReadAheadListSerializer(serializers.ListSerializer):
+    """A nested list that takes the record's ``read_ahead[field name]`` rows when a list view
+    set them (``ReadAheadRows``), and the related objects otherwise."""
+
+    def get_attribute(self, instance):
+        rows = getattr(instance, "read_ahead", {}).get(self.field_name)
+        return rows if rows is not None else super().get_attribute(instance)
+
+    def to_representation(self, data):
+        if isinstance(data, ReadAheadRows):
+            return list(data)
+        return super().to_representation(data)
+
+
 class SourceBriefSerializer(serializers.Serializer):
     """A source cited for a record, with how it is cited."""
+
+    class Meta:
+        list_serializer_class = ReadAheadListSerializer
 
     id = serializers.IntegerField(source="source.pk", read_only=True)
     url = serializers.CharField(source="source.url", read_only=True)
@@ -269,6 +291,7 @@ class ProgressBriefSerializer(serializers.ModelSerializer):
         model = ChapterProgress
         fields = ["id", "chapter", "chapter_name", "status", "note", "version"]
         read_only_fields = fields
+        list_serializer_class = ReadAheadListSerializer
 
     def to_representation(self, instance):
         # The fields above, read directly: a page of rounds nests hundreds of these, and DRF's

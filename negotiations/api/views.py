@@ -203,15 +203,21 @@ class RoundViewSet(TrackerViewSet):
         return api.RoundSerializer if self.action == "list" else api.RoundDetailSerializer
 
     def get_queryset(self):
-        queryset = Round.objects.select_related("agreement", "venue__country").prefetch_related(
-            progress_prefetch(), Prefetch("citations", queryset=RoundSource.objects.select_related("source"))
+        queryset = Round.objects.select_related("agreement", "venue__country")
+        if self.action == "list":
+            return queryset  # a page's chapters and sources: read_ahead() below
+        notes = notes_visible_to(self.request.user, ProgressNote.objects.select_related("chapter"))
+        return queryset.prefetch_related(
+            progress_prefetch(),
+            Prefetch("citations", queryset=RoundSource.objects.select_related("source")),
+            Prefetch("notes", queryset=notes.order_by("created_at", "pk"), to_attr="visible_notes"),
         )
-        if self.action != "list":
-            notes = notes_visible_to(self.request.user, ProgressNote.objects.select_related("chapter"))
-            queryset = queryset.prefetch_related(
-                Prefetch("notes", queryset=notes.order_by("created_at", "pk"), to_attr="visible_notes")
-            )
-        return queryset
+
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        if page is not None:
+            read_ahead(page)
+        return page
 
     def agreement_of(self, obj):
         return obj.agreement
@@ -266,6 +272,31 @@ class RoundViewSet(TrackerViewSet):
 
     def write_delete(self, instance, expected):
         services.round_delete(round=instance, expected_version=expected, user=self.request.user, reason=self.reason())
+
+
+def read_ahead(rounds: list[Round]) -> None:
+    """A page of rounds' chapters and sources, as their nested serializers show them, read as
+    plain rows: the same two queries as prefetching them, without the ~1,100 model objects a
+    page of 50 rounds makes (over half of the list's time)."""
+    rows = {round_obj.pk: {"chapters": api.ReadAheadRows(), "sources": api.ReadAheadRows()} for round_obj in rounds}
+    progress = (
+        ChapterProgress.objects.filter(round__in=list(rows))
+        .order_by("chapter__order", "chapter__code")
+        .values_list("round_id", "id", "chapter__code", "chapter__name_en", "status", "note", "version")
+    )
+    for round_id, pk, code, name, status, note, version in progress:
+        rows[round_id]["chapters"].append(
+            {"id": pk, "chapter": code, "chapter_name": name, "status": status, "note": note, "version": version}
+        )
+    citations = RoundSource.objects.filter(round__in=list(rows)).values_list(
+        "round_id", "source_id", "source__url", "source__title", "source__publisher", "note", "conflicting"
+    )
+    for round_id, pk, url, title, publisher, note, conflicting in citations:
+        rows[round_id]["sources"].append(
+            {"id": pk, "url": url, "title": title, "publisher": publisher, "note": note, "conflicting": conflicting}
+        )
+    for round_obj in rounds:
+        round_obj.read_ahead = rows[round_obj.pk]
 
 
 @crud_schema(api.ChapterProgressSerializer, versioned=True)
