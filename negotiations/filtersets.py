@@ -18,7 +18,6 @@ The parameter names are public (bookmarked URLs, scripts, the API): never rename
 """
 
 import unicodedata
-from dataclasses import dataclass
 
 import django_filters as filters
 from django import forms
@@ -114,35 +113,10 @@ class RoundFilterForm(FilterForm):
         )
 
 
-@dataclass
-class FormSection:
-    """A group of the list page's filter fields: the main ones, or those folded under "More
-    filters" (``more``), open when ``active`` of them are in use."""
-
-    fields: list
-    more: bool = False
-    active: int = 0
-
-
 class BaseFilterSet(filters.FilterSet):
     """Shared behaviour: ``q`` searches the fields listed in ``search_fields``."""
 
     search_fields: tuple[str, ...] = ()
-    # Filters used less often, folded under "More filters" on the list pages: the whole form
-    # would push a phone's results two screens down.
-    more_filters: tuple[str, ...] = ()
-
-    def form_sections(self) -> list[FormSection]:
-        """The HTML form's fields (not ``ordering``) in their sections, main ones first."""
-        fields = [field for field in self.form if field.name != "ordering"]
-        main = [field for field in fields if field.name not in self.more_filters]
-        more = [field for field in fields if field.name in self.more_filters]
-        sections = [FormSection(main)]
-        if more:
-            asked = self.data.getlist if hasattr(self.data, "getlist") else lambda name: [self.data.get(name)]
-            in_use = sum(1 for field in more if field.errors or any(asked(field.name)))
-            sections.append(FormSection(more, more=True, active=in_use))
-        return sections
 
     def narrow_choices(self) -> None:
         """Offer only the parties and countries that occur in the data in the HTML form's
@@ -211,7 +185,6 @@ class AgreementFilterSet(BaseFilterSet):
     )
 
     search_fields = ("name", "short_name", "slug", "summary")
-    more_filters = ("kind", "party_include_members", "reached_status", "reached_after", "reached_before")
 
     class Meta:
         model = Agreement
@@ -330,17 +303,6 @@ class RoundFilterSet(BaseFilterSet):
         "agreement__name",
         "agreement__short_name",
         "chief_negotiators",
-    )
-
-    more_filters = (
-        "party_include_members",
-        "chapter_status",
-        "host_country",
-        "city",
-        "meeting_format",
-        "kind",
-        "upcoming",
-        "overdue",
     )
 
     class Meta:

@@ -637,30 +637,3 @@ def test_the_forms_party_lists_are_in_label_order_and_keep_the_asked_codes():
     plain = AgreementFilterSet(None, queryset=Agreement.objects.all())  # no query string at all
     plain.narrow_choices()
     assert [code for code, _label in plain.form.fields["party"].widget.choices] == ["DEU", "CHE"]
-
-
-@pytest.mark.django_db
-def test_form_sections_fold_the_less_used_filters_and_count_those_in_use():
-    sections = RoundFilterSet(QueryDict("party=PER")).form_sections()
-    assert [[f.name for f in s.fields] for s in sections] == [
-        ["q", "agreement", "party", "chapter", "status", "start_after", "start_before"],
-        list(RoundFilterSet.more_filters),
-    ]
-    assert [(s.more, s.active) for s in sections] == [(False, 0), (True, 0)]
-    # A folded filter in use, or in error, opens the section; an empty value does not count.
-    sections = RoundFilterSet(QueryDict("host_country=PER&kind=nonsense&city=")).form_sections()
-    assert (sections[1].more, sections[1].active) == (True, 2)
-    # A list without folded filters has one section, without the ordering field.
-    (only,) = ChapterFilterSet(QueryDict("")).form_sections()
-    assert [f.name for f in only.fields] == ["q", "code", "is_active", "agreement"] and not only.more
-
-
-@pytest.mark.django_db
-def test_the_round_list_folds_more_filters_without_javascript(client):
-    f.round_(venue=f.venue("Lima"))
-    page = client.get("/rounds/", {"party": "PER"}).content.decode()
-    assert '<details class="more-filters">' in page and 'name="host_country"' in page
-    page = client.get("/rounds/", {"city": "Lima"}).content.decode()
-    assert '<details class="more-filters" open>' in page and "(1 on)" in page
-    # On a phone, a link jumps from the form to the results.
-    assert '<a class="to-results" href="#results">See the 1 result ↓</a>' in page and 'id="results"' in page
