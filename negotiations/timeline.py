@@ -84,6 +84,8 @@ class TimelineChart:
     rounds: list
     today_x: float | None
     legend: list = field(default_factory=list)  # what the drawing uses, in the colours it uses
+    # Rounds with no known date, oldest first: named beside the drawing, never placed on its axis.
+    undated_rounds: list = field(default_factory=list)
 
 
 # Rough width of one character of a band's label, in SVG units (11-unit type): a label is
@@ -109,7 +111,9 @@ def chart_legend(bands: list, rounds: list) -> list[dict]:
 
 def timeline_chart(entries: list[TimelineEntry], *, width: int = 1000) -> TimelineChart | None:
     """Place the dated entries on an axis: a band coloured by each actual status until the next,
-    planned items hollow, month-precision items as month-wide spans, ticks at years."""
+    planned items hollow, month-precision items as month-wide spans, ticks at years. ``entries``
+    come newest first (``selectors.agreement_timeline``), which puts undated rounds in their
+    place by number."""
     dated = [e for e in entries if e.date]
     if not dated:
         return None
@@ -179,4 +183,5 @@ def timeline_chart(entries: list[TimelineEntry], *, width: int = 1000) -> Timeli
         rounds=rounds,
         today_x=today_x,
         legend=chart_legend(bands, rounds),
+        undated_rounds=[e for e in reversed(entries) if e.is_round and e.date is None],
     )

@@ -71,3 +71,13 @@ def test_status_names_are_written_on_bands_wide_enough_for_them(agreement):
     launched, paused, negotiating = timeline_chart(agreement_timeline(agreement=agreement)).bands
     assert not launched["show_label"] and not paused["show_label"]  # a couple of weeks wide
     assert negotiating["show_label"] and negotiating["label_x"] > negotiating["x"]
+
+
+def test_chart_names_undated_rounds_in_number_order_and_draws_only_dated_ones(agreement):
+    f.round_(agreement, 1, start_date=dt.date(2019, 3, 4), end_date=None)
+    f.round_(agreement, 2, start_date=None, end_date=None)
+    f.round_(agreement, 3, start_date=None, end_date=None)
+    f.round_(agreement, 4, start_date=dt.date(2021, 5, 10), end_date=None)
+    chart = timeline_chart(agreement_timeline(agreement=agreement))
+    assert [entry.obj.number for entry in chart.undated_rounds] == [2, 3]
+    assert sorted(r["entry"].obj.number for r in chart.rounds) == [1, 4]

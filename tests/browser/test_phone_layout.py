@@ -142,3 +142,77 @@ def test_timeline_opens_on_the_latest_years_with_a_way_back(live_server, seeded,
     page.set_viewport_size(DESKTOP)
     expect(page.locator(".chart-scroll-hint")).to_be_hidden()
     assert on_screen(ticks.first) and on_screen(ticks.last)
+
+
+def rendered_font_size(locator) -> float:
+    """The font size on screen of an SVG text: its CSS size times the drawing's scale."""
+    return locator.evaluate("t => parseFloat(getComputedStyle(t).fontSize) * t.getScreenCTM().a")
+
+
+def test_timeline_labels_are_legible_on_a_phone(live_server, seeded, browser_page):
+    page = browser_page
+    page.set_viewport_size(PHONE)
+    page.goto(f"{live_server.url}/agreements/india-peru-ta/")
+    year, round_number = page.locator(".tick-label").last, page.locator(".round-label").last
+    year.scroll_into_view_if_needed()
+    for label in (year, round_number, page.locator(".lane-label").first):
+        assert rendered_font_size(label) >= 11, label.text_content()
+    assert year.bounding_box()["height"] >= 11
+    page.locator(".chart-scroll").screenshot(path=str(ARTIFACTS / "phone-timeline-labels-390.png"))
+
+
+def test_undated_rounds_are_named_beside_the_chart_and_listed_by_number(live_server, db, browser_page):
+    import datetime as dt
+
+    from tests import factories as f
+
+    agreement = f.agreement("undated-rounds", name="Undated rounds")
+    f.round_(agreement, 1, start_date=dt.date(2019, 3, 4), end_date=dt.date(2019, 3, 6))
+    f.round_(agreement, 2, start_date=None, end_date=None)
+    f.round_(agreement, 3, start_date=None, end_date=None)
+    f.round_(agreement, 4, start_date=dt.date(2021, 5, 10), end_date=dt.date(2021, 5, 12))
+    page = browser_page
+    for viewport in (PHONE, DESKTOP):
+        page.set_viewport_size(viewport)
+        page.goto(f"{live_server.url}/agreements/undated-rounds/")
+        strip = page.locator(".timeline-chart .chart-undated")
+        assert strip.is_visible()
+        assert strip.locator("a").all_text_contents() == ["Round 2", "Round 3"]
+        # Only the dated rounds are drawn on the date axis.
+        assert page.locator(".chart-scroll rect.round").count() == 2
+        page.locator(".timeline").screenshot(path=str(ARTIFACTS / f"phone-timeline-undated-{viewport['width']}.png"))
+    items = page.locator(".timeline-list .tl-item")
+    assert [items.nth(i).locator(".tl-body strong").text_content() for i in range(4)] == [
+        "Round 4",
+        "Round 3",
+        "Round 2",
+        "Round 1",
+    ]
+    assert items.nth(1).locator(".tl-date").text_content().strip() == "date unknown"
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_overdue_status_pill_stays_on_one_line(live_server, seeded, browser_page, language):
+    page = browser_page
+    page.context.add_cookies([{"name": "django_language", "value": language, "url": live_server.url}])
+    for viewport in (PHONE, DESKTOP):
+        page.set_viewport_size(viewport)
+        page.goto(f"{live_server.url}/agreements/india-peru-ta/")
+        pills = page.locator(".timeline-list .tl-kind")
+        overdue = pills.filter(has_text="Date passed" if language == "en" else "Fecha pasada").first
+        one_line = pills.filter(has_text="Held" if language == "en" else "Realizada").first.bounding_box()["height"]
+        assert overdue.bounding_box()["height"] == pytest.approx(one_line, abs=1), (language, viewport)
+        overdue.locator("xpath=ancestor::li").screenshot(
+            path=str(ARTIFACTS / f"phone-overdue-pill-{language}-{viewport['width']}.png")
+        )
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_sign_in_page_fits_a_phone_screen(live_server, db, browser_page, language):
+    page = browser_page
+    page.context.add_cookies([{"name": "django_language", "value": language, "url": live_server.url}])
+    page.set_viewport_size(PHONE)
+    page.goto(f"{live_server.url}/accounts/login/")
+    height = page.evaluate("document.scrollingElement.scrollHeight")
+    page.screenshot(path=str(ARTIFACTS / f"phone-sign-in-{language}-390.png"), full_page=True)
+    assert height <= PHONE["height"], f"the sign-in page is {height - PHONE['height']} px taller than the screen"

@@ -1,0 +1,13 @@
+// On a phone the admin's tabular inlines are drawn as stacked rows (css/admin.css), with no
+// header row: each cell carries its column's name, written above the field.
+document.addEventListener("DOMContentLoaded", () => {
+  for (const table of document.querySelectorAll(".inline-group .tabular table")) {
+    const names = [...table.tHead.rows[0].cells].map((th) => th.textContent.trim());
+    // The empty form is included: the rows "Add another" copies from it keep the names.
+    for (const row of table.querySelectorAll("tbody tr.form-row")) {
+      [...row.cells].forEach((cell, index) => {
+        if (names[index]) cell.dataset.label = names[index];
+      });
+    }
+  }
+});
