@@ -21,6 +21,40 @@ def test_venues_are_reused_case_insensitively():
     assert Venue.objects.count() == 1
 
 
+def test_a_venue_is_the_same_city_country_and_named_place():
+    peru, chile = factories.party("PER"), factories.party("CHL")
+    lima = services.venue_get_or_create(city="Lima", country=peru)
+    assert (lima.city, lima.country, lima.place) == ("Lima", peru, "")
+    named = services.venue_get_or_create(city=" Lima ", country=peru, place=" Swissotel ")
+    assert (named.city, named.place) == ("Lima", "Swissotel")  # stored as typed, trimmed
+    assert services.venue_get_or_create(city="lima", country=peru, place="SWISSOTEL").pk == named.pk
+    assert services.venue_get_or_create(city="Cusco", country=peru).pk not in {lima.pk, named.pk}
+    # A city of the same name in another country is another venue.
+    assert services.venue_get_or_create(city="Lima", country=chile).country == chile
+    assert Venue.objects.count() == 4
+
+
+def test_a_new_venue_records_who_created_it():
+    official = factories.user()
+    venue = services.venue_get_or_create(city="Lima", country=factories.party("PER"), user=official)
+    assert venue.history.get().history_user == official
+
+
+def test_a_venue_a_colleague_creates_meanwhile_is_reused(monkeypatch):
+    """The colleague's insert lands between our lookup and ours: the database's unique
+    constraint refuses ours, and the colleague's venue is returned, not an error."""
+    peru = factories.party("PER")
+    validate = Venue.full_clean
+
+    def colleague_inserts_after_our_lookup(venue, *args, **kwargs):
+        validate(venue, *args, **kwargs)
+        Venue.objects.create(city="Lima", country=peru, place="")
+
+    monkeypatch.setattr(Venue, "full_clean", colleague_inserts_after_our_lookup)
+    venue = services.venue_get_or_create(city="Lima", country=peru)
+    assert venue.pk == Venue.objects.get().pk
+
+
 def test_round_upsert_finds_by_number_and_validates_before_writing():
     agreement = factories.agreement()
     round_, created = services.round_upsert(agreement=agreement, number=9, start_date=dt.date(2025, 11, 3))
