@@ -2,7 +2,7 @@
 whose labels and colours come from ``choices.py``."""
 
 from django import template
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 
 from negotiations import choices
 from negotiations.choices import (
@@ -117,3 +117,27 @@ def agreement_stage(status) -> str:
     if not number:
         return ""
     return gettext("stage %(number)s of 7: %(label)s") % {"number": number, "label": AGREEMENT_STAGE_LABELS[number]}
+
+
+# The rounds list shows about ten chips a row and 25 rows: one filter call per row instead of
+# four template lookups per chip (about 4 ms of a page's render at 100× the data).
+@register.filter
+def chapter_chips(round_obj):
+    """``{{ round|chapter_chips }}``: the round's chapters as coloured chip links (its
+    ``chapter_chips``, from ``selectors.attach_chapter_chips``)."""
+    return format_html_join(
+        " ",
+        '<a class="chip" href="{}" style="{}" title="{}">{}</a>',
+        ((chip.url, chip.style, chip.title, chip.code) for chip in round_obj.chapter_chips),
+    )
+
+
+@register.filter
+def party_codes(agreement):
+    """``{{ agreement|party_codes }}``: the parties as code links, each with its name in an
+    ``<abbr>`` (``agreement_parties`` prefetched with their party)."""
+    return format_html_join(
+        ", ",
+        '<a href="{}"><abbr title="{}">{}</abbr></a>',
+        ((ap.party.get_absolute_url(), ap.party.local_name, ap.party.code) for ap in agreement.agreement_parties.all()),
+    )

@@ -1,0 +1,45 @@
+"""The template filters that draw the list pages' chips and party codes."""
+
+import pytest
+
+from negotiations.choices import ProgressStatus
+from negotiations.models import Round
+from negotiations.selectors import agreement_list_queryset, attach_chapter_chips, progress_prefetch
+from negotiations.templatetags.tracker_tags import chapter_chips, party_codes
+from tests import factories as f
+
+pytestmark = pytest.mark.django_db
+
+
+def test_chapter_chips_link_each_chapter_of_the_round_with_its_status_escaped():
+    f.chapter("ROO", "Rules <of> Origin")
+    f.chapter("TBT", "Technical Barriers to Trade")
+    round_obj = f.round_()
+    f.progress(round_obj, "ROO", status=ProgressStatus.TEXT_EXCHANGED)
+    f.progress(round_obj, "TBT", status=ProgressStatus.CLOSED)
+    (loaded,) = Round.objects.prefetch_related(progress_prefetch())
+    attach_chapter_chips([loaded])
+    html = str(chapter_chips(loaded))
+    url = round_obj.get_absolute_url()
+    assert html.count('<a class="chip"') == 2
+    assert f'<a class="chip" href="{url}#chapter-ROO"' in html
+    assert 'title="Rules &lt;of&gt; Origin: Text exchanged">ROO</a>' in html
+    assert 'title="Technical Barriers to Trade: Closed">TBT</a>' in html
+    assert html.index("ROO</a>") < html.index("TBT</a>")
+
+
+def test_a_round_without_chapters_has_no_chips():
+    (loaded,) = Round.objects.filter(pk=f.round_().pk).prefetch_related(progress_prefetch())
+    attach_chapter_chips([loaded])
+    assert str(chapter_chips(loaded)) == ""
+
+
+def test_party_codes_link_each_party_with_its_name_in_order():
+    f.party("IND", "India")
+    f.party("PER", 'Peru "the Republic"')
+    agreement = f.agreement(parties=("PER", "IND"))
+    html = str(party_codes(agreement_list_queryset().get(pk=agreement.pk)))
+    assert html == (
+        '<a href="/parties/IND/"><abbr title="India">IND</abbr></a>, '
+        '<a href="/parties/PER/"><abbr title="Peru &quot;the Republic&quot;">PER</abbr></a>'
+    )
