@@ -1,7 +1,8 @@
 """axe-core on every page type, at 1366×900 and 390×844: no serious or critical violation of the
 WCAG 2.0 / 2.1 A and AA rules, and no page wider than the screen (WCAG 1.4.10, reflow). Public
 pages are read anonymously, the officials' pages as an editor of India–Peru, the admin as a
-curator, all on the seed data.
+curator, all on the seed data; a representative set of pages again in Spanish (longer words,
+other labels).
 
 axe-core runs through tests/browser/axe.py. A full-page screenshot of each page at each width
 goes to test-artifacts/a11y-*.png: look at them.
@@ -36,6 +37,8 @@ class World:
     agreement_pk: int
     round_pk: int
     other_round_pk: int
+    chapter_pk: int
+    party_pk: int
     official: object
     curator: object
     colleague: object
@@ -50,6 +53,7 @@ class PageType:
     # Run after loading, before axe: e.g. save the form into a conflict (once per width).
     action: object = None
     ready: str | None = None  # a selector to wait for when the page draws itself with JavaScript
+    language: str = "en"
 
     def url(self, world: World) -> str:
         return self.path(world) if callable(self.path) else self.path
@@ -119,6 +123,19 @@ PAGE_TYPES = [
         as_user="curator",
     ),
     PageType("admin-round-change", lambda w: f"/admin/negotiations/round/{w.round_pk}/change/", as_user="curator"),
+    PageType("admin-agreement-list", "/admin/negotiations/agreement/", as_user="curator"),
+    PageType(
+        "admin-chapter-change", lambda w: f"/admin/negotiations/chapter/{w.chapter_pk}/change/", as_user="curator"
+    ),
+    PageType("admin-party-change", lambda w: f"/admin/negotiations/party/{w.party_pk}/change/", as_user="curator"),
+    PageType("admin-round-history", lambda w: f"/admin/negotiations/round/{w.round_pk}/history/", as_user="curator"),
+]
+# The same pages in Spanish: a reader's and an official's most used ones.
+SPANISH = {"home", "agreement", "round-list", "round", "search", "log-round-edit"}
+PAGE_TYPES += [
+    PageType(**{**vars(page_type), "name": f"{page_type.name}-es", "language": "es"})
+    for page_type in PAGE_TYPES
+    if page_type.name in SPANISH
 ]
 
 
@@ -149,7 +166,7 @@ def width_pages():
 
 @pytest.fixture
 def world(seeded):
-    from negotiations.models import Agreement, Round
+    from negotiations.models import Agreement, Chapter, Party, Round
 
     agreement = Agreement.objects.get(slug=AGREEMENT)
     official = f.user("ana", role=roles.OFFICIAL)
@@ -158,6 +175,8 @@ def world(seeded):
     curator = f.user("cora", role=roles.CURATOR, is_superuser=True)
     rounds = Round.objects.filter(agreement=agreement).order_by("-number")
     return World(
+        chapter_pk=Chapter.objects.get(code="ROO").pk,
+        party_pk=Party.objects.get(code="PER").pk,
         agreement_pk=agreement.pk,
         round_pk=rounds.exclude(status="planned").first().pk,
         other_round_pk=Round.objects.filter(agreement__slug=OTHER_AGREEMENT).first().pk,
@@ -175,12 +194,13 @@ def pages(live_server, world, width_pages):
     connections.close_all()
 
 
-def _sign_in(page, base_url: str, user) -> None:
+def _sign_in(page, base_url: str, user, language: str = "en") -> None:
     from django.conf import settings
     from django.test import Client
 
     context = page.context
     context.clear_cookies()
+    context.add_cookies([{"name": settings.LANGUAGE_COOKIE_NAME, "value": language, "url": base_url}])
     if user is None:
         return
     client = Client()
@@ -195,9 +215,10 @@ def test_no_serious_or_critical_axe_violation(page_type, live_server, world, pag
     failures = []
     for width, page in pages.items():
         page.csp_violations.clear()
-        _sign_in(page, live_server.url, users[page_type.as_user])
+        _sign_in(page, live_server.url, users[page_type.as_user], page_type.language)
         response = page.goto(live_server.url + page_type.url(world))
         assert response.status == page_type.status, f"{page_type.name} at {width} px answered {response.status}"
+        assert page.locator("html").get_attribute("lang") == page_type.language, page_type.name
         if page_type.ready:
             page.locator(page_type.ready).first.wait_for()
         if page_type.action:

@@ -1,7 +1,7 @@
 """The curators' admin in headless Chromium: at 1366 px the index's curation tools read as
 lines of text, and the agreement and round change pages, with all their inlines, fit the
 screen; at 390 px the inlines become stacked rows, so neither the page nor an inline scrolls
-sideways. Screenshots go to test-artifacts/."""
+sideways, nor does a record's change history. Screenshots go to test-artifacts/."""
 
 import pytest
 from django.conf import settings
@@ -50,7 +50,7 @@ def test_admin_pages_fit_a_1366_px_screen(live_server, seeded, browser_page):
         assert overflow == 0, f"{path} is {overflow} px wider than the screen"
 
 
-def test_admin_change_pages_need_no_sideways_scrolling_on_a_phone(live_server, seeded, browser_page):
+def test_admin_change_and_history_pages_need_no_sideways_scrolling_on_a_phone(live_server, seeded, browser_page):
     from playwright.sync_api import expect
 
     from negotiations.models import Round
@@ -62,10 +62,11 @@ def test_admin_change_pages_need_no_sideways_scrolling_on_a_phone(live_server, s
     pages = {
         "round": f"/admin/negotiations/round/{round_9.pk}/change/",
         "agreement": f"/admin/negotiations/agreement/{round_9.agreement.pk}/change/",
+        "round-history": f"/admin/negotiations/round/{round_9.pk}/history/",
     }
     for name, path in pages.items():
         page.goto(live_server.url + path)
-        page.screenshot(path=str(ARTIFACTS / f"admin-{name}-change-390.png"), full_page=True)
+        page.screenshot(path=str(ARTIFACTS / f"admin-{name}-390.png"), full_page=True)
         width = page.evaluate("[document.scrollingElement.scrollWidth, window.innerWidth]")
         assert width[0] <= width[1], f"{path} is {width[0]} px wide on a {width[1]} px screen"
         # Nor does an inline hide its columns in a box that scrolls sideways.
