@@ -1,6 +1,8 @@
 """Phone and desktop layouts in headless Chromium: nothing wider than the screen at 390 px, the
-matrix keeps its chapter names while it scrolls sideways, the timeline opens on the latest years,
-lists become cards. Screenshots of each page at 390 and 1366 px go to test-artifacts/."""
+matrix keeps its chapter names while it scrolls sideways, the timeline opens on the latest years
+with labels drawn at 11 px or more and names its undated rounds beside the chart, status pills
+stay on one line, lists become cards, the sign-in page fits a phone screen. Screenshots of each
+page at 390 and 1366 px go to test-artifacts/."""
 
 import pytest
 
