@@ -15,6 +15,7 @@ from django.views.decorators.http import require_safe
 
 from . import exports, selectors
 from .filters.active import active_filters
+from .filters.panel import filter_panel
 from .filtersets import (
     AgreementFilterSet,
     ChapterFilterSet,
@@ -79,8 +80,10 @@ def filtered_list(
     export_prepare=None,
     extra_context=None,
     per_page: int = PAGE_SIZE,
+    main_filters: tuple[str, ...] = (),
 ):
-    """The shared list flow: filter, order, then export or paginate and render."""
+    """The shared list flow: filter, order, then export or paginate and render. The filter
+    panel shows ``main_filters`` first and the others under "More filters"."""
     export_format, data = exports.split_export_format(request.GET)
     filterset = filterset_class(data, queryset=queryset, request=request)
     valid = filterset.is_valid()
@@ -106,6 +109,7 @@ def filtered_list(
         page_prepare(page.object_list)
     context = {
         "filterset": filterset,
+        "filter_panel": filter_panel(filterset, data, main_filters),
         "filter_errors": [] if valid else filter_errors(filterset),
         "active_filters": active_filters(filterset, data) if valid else [],
         "page_obj": page,
@@ -134,6 +138,7 @@ def agreement_list(request):
         template="negotiations/agreement_list.html",
         columns=exports.agreement_columns,
         export_name="agreements",
+        main_filters=("party", "status", "chapter"),
     )
 
 
@@ -182,6 +187,7 @@ def round_list(request):
         page_prefetch=[selectors.progress_prefetch()],
         page_prepare=selectors.attach_chapter_chips,
         export_prepare=exports.attach_chapter_statuses,
+        main_filters=("agreement", "party", "chapter", "status", "start_after", "start_before"),
     )
 
 

@@ -15,6 +15,30 @@ window.addEventListener("pageshow", function () {
     field.disabled = false;
   });
 });
+/* "More filters" is folded to keep the panel short on phones; wider screens have the room. */
+(function () {
+  function unfold() {
+    if (!window.matchMedia("(min-width: 40rem)").matches) return;
+    Array.prototype.forEach.call(document.querySelectorAll(".filter-form details.more-filters"), function (more) {
+      more.open = true;
+    });
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", unfold);
+  else unfold();
+})();
+/* "Show N results" counts the filters applied now: once the form is changed, Apply is the way. */
+function hideStaleResultsLink(event) {
+  var target = event.target;
+  // Typing in a picker's box changes nothing until a value is picked (the picker then says so).
+  if (!target.closest || target.classList.contains("picker-input")) return;
+  var form = target.closest("form.filter-form");
+  if (!form) return;
+  Array.prototype.forEach.call(form.querySelectorAll(".to-results"), function (link) {
+    link.hidden = true;
+  });
+}
+document.addEventListener("input", hideStaleResultsLink);
+document.addEventListener("change", hideStaleResultsLink);
 /* Pickers: type a name or a code, pick from the list, see each choice as a chip you can remove.
    They stand in for the filter form's multiple <select>s (party, host country) and for the
    agreement box (comma-separated slugs, suggestions from its data-suggest-url); the original
@@ -149,6 +173,7 @@ window.addEventListener("pageshow", function () {
         var remove = element("button", { type: "button", "aria-label": words.remove + " " + choice.label }, "×");
         remove.addEventListener("click", function () {
           source.remove(choice.value);
+          changed();
           drawChips();
           box.focus();
         });
@@ -178,8 +203,13 @@ window.addEventListener("pageshow", function () {
       }
     }
 
+    function changed() {
+      field.dispatchEvent(new Event("change", { bubbles: true }));
+    }
+
     function pick(choice) {
       source.add(choice.value, choice.label);
+      changed();
       box.value = "";
       close();
       drawChips();
@@ -226,6 +256,7 @@ window.addEventListener("pageshow", function () {
         var chosen = source.chosen();
         if (chosen.length) {
           source.remove(chosen[chosen.length - 1].value);
+          changed();
           drawChips();
         }
       }

@@ -24,7 +24,7 @@ def test_typing_part_of_a_name_suggests_the_agreement_and_picking_it_filters(liv
     chile = Agreement.objects.get(slug="india-chile-cepa")
     page = browser_page
     page.goto(f"{live_server.url}/rounds/")
-    page.locator("details.filters summary").click()
+    page.locator("details.filters > summary").click()
     box = page.get_by_role("combobox", name="Agreement", exact=True)
     expect(box).to_have_accessible_description(
         "Type part of a name and pick the agreement; pick several for any of them."
@@ -59,7 +59,7 @@ def test_a_second_agreement_joins_the_first(live_server, seeded, browser_page):
 
     page = browser_page
     page.goto(f"{live_server.url}/rounds/?agreement=india-peru-ta")
-    page.locator("details.filters summary").click()
+    page.locator("details.filters > summary").click()
     chips = page.locator(".field-agreement .picker-chip")
     expect(chips).to_have_count(1)
     expect(chips).to_contain_text(str(Agreement.objects.get(slug="india-peru-ta")))

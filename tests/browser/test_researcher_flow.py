@@ -27,7 +27,7 @@ def test_researcher_flow(live_server, seeded, browser_page):
     shot(page, "01-agreement-list")
 
     # Filter by chapter: Critical Minerals, through the form (no JavaScript needed).
-    page.locator("details.filters summary").click()
+    page.locator("details.filters > summary").click()
     page.get_by_label("Chapter", exact=True).select_option("CRM")
     page.get_by_role("button", name="Apply filters").click()
     page.wait_for_url("**/agreements/?*chapter=CRM*")
