@@ -1,11 +1,23 @@
 """negotiations/services/common.py: a broken database rule reported on the field it is about."""
 
+import datetime as dt
+
 import pytest
-from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError
 
 from negotiations import roles
-from negotiations.models import AgreementParty, ProgressNote, Round
+from negotiations.choices import AgreementKind, AgreementStatus
+from negotiations.models import (
+    END_BEFORE_START_MESSAGE,
+    STATUS_EVENT_KEY_MESSAGE,
+    Agreement,
+    AgreementParty,
+    ProgressNote,
+    Round,
+    StatusEvent,
+    Venue,
+)
 from negotiations.services import common
 from tests import factories as f
 
@@ -82,3 +94,65 @@ def test_a_database_error_is_reported_on_the_field_of_the_rule_it_broke(text, fi
     assert isinstance(error, common.AlreadyExists) is taken
     if field is None:
         assert error.message_dict[NON_FIELD_ERRORS] == ["This would break a rule of the record."]
+
+
+# save_checked with the instance: a taken key names the record that holds it (the API's 409
+# links to it), on the field the rule is about; a broken rule of a saved record is never
+# mistaken for a clash with the record itself.
+
+
+def _refused(instance) -> ValidationError:
+    with pytest.raises(ValidationError) as caught:
+        common.save_checked(instance)
+    return caught.value
+
+
+@pytest.mark.django_db
+def test_a_taken_unique_field_names_the_record_that_holds_it():
+    holder = f.agreement(slug="india-peru")
+    error = _refused(Agreement(slug="india-peru", name="Another", kind=AgreementKind.FTA))
+    assert isinstance(error, common.AlreadyExists) and error.existing == holder
+    assert error.message_dict == {"slug": ["Agreement with this Slug already exists."]}
+    assert Agreement.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_a_taken_key_of_several_fields_is_reported_on_the_field_the_model_names():
+    agreement = f.agreement()
+    holder = StatusEvent.objects.create(agreement=agreement, status=AgreementStatus.LAUNCHED, date=dt.date(2024, 5, 1))
+    error = _refused(
+        StatusEvent(agreement=agreement, status=AgreementStatus.LAUNCHED, date=dt.date(2024, 5, 1), sequence=1)
+    )
+    assert isinstance(error, common.AlreadyExists) and error.existing == holder
+    assert error.message_dict == {"date": [STATUS_EVENT_KEY_MESSAGE]}
+
+
+@pytest.mark.django_db
+def test_a_taken_key_of_a_model_without_a_field_map_is_reported_on_its_last_field():
+    holder = f.venue("Lima", "PER")
+    error = _refused(Venue(city="Lima", country=holder.country, place=""))
+    assert isinstance(error, common.AlreadyExists) and error.existing == holder
+    assert list(error.message_dict) == ["place"]
+
+
+@pytest.mark.django_db
+def test_a_taken_key_after_the_models_check_constraints_is_still_found():
+    author = f.user()
+    holder = f.note(f.round_(), "first", author=author, idempotency_key="k-1")
+    error = _refused(ProgressNote(round=holder.round, text="again", author=author, idempotency_key="k-1"))
+    assert isinstance(error, common.AlreadyExists) and error.existing == holder
+    assert list(error.message_dict) == ["idempotency_key"]
+
+
+@pytest.mark.django_db
+def test_a_saved_record_breaking_a_check_is_not_a_clash_with_itself():
+    agreement = f.agreement(slug="india-peru")
+    agreement.rounds_coverage = "bogus"
+    error = _refused(agreement)
+    assert not isinstance(error, common.AlreadyExists)
+    assert error.message_dict == {NON_FIELD_ERRORS: ["Unknown round record coverage."]}
+    round_ = f.round_(number=4, start_date=dt.date(2025, 11, 3), end_date=dt.date(2025, 11, 5))
+    round_.end_date = dt.date(2025, 11, 1)
+    error = _refused(round_)
+    assert not isinstance(error, common.AlreadyExists)
+    assert error.message_dict == {"end_date": [END_BEFORE_START_MESSAGE]}
