@@ -416,6 +416,31 @@ def test_round_meeting_format_keeps_its_old_name(data):
     assert not filterset.is_valid() and list(filterset.errors) == ["format"]
 
 
+NOT_A_FORMAT = "“pdf” is neither a response format (csv, json) nor a meeting format (in_person, virtual, hybrid)."
+
+
+@pytest.mark.parametrize(
+    ("query", "messages"),
+    [
+        ("format=pdf", [NOT_A_FORMAT]),
+        ("meeting_format=virtual&format=pdf", [NOT_A_FORMAT]),
+        # A wrong value under the new name is still reported there, beside the old name's.
+        (
+            "meeting_format=virtual&meeting_format=bogus&format=pdf",
+            ["Meeting format: Unknown meeting format “bogus”.", NOT_A_FORMAT],
+        ),
+        ("meeting_format=bogus&format=pdf", ["Meeting format: Unknown meeting format “bogus”.", NOT_A_FORMAT]),
+    ],
+)
+def test_a_wrong_old_format_value_is_explained_once_under_its_own_name(query, messages):
+    assert errors(RoundFilterSet, query, Round.objects.all()) == messages
+
+
+def test_a_queryset_given_by_position_is_the_one_filtered(data):
+    only = Round.objects.filter(pk=data["ic3"].pk)
+    assert list(RoundFilterSet(QueryDict(""), only).qs) == [data["ic3"]]
+
+
 @pytest.mark.parametrize(
     ("query", "message"),
     [
@@ -472,6 +497,9 @@ def test_chapter_progress_filterset(data):
     assert {p.chapter.code for p in apply(ChapterProgressFilterSet, f"round={data['ip9'].pk}", qs)} == {"CRM", "ROO"}
     assert {p.chapter.code for p in apply(ChapterProgressFilterSet, "status=closed", qs)} == {"ROO"}
     assert {p.round for p in apply(ChapterProgressFilterSet, "party=CHL", qs)} == {data["ic3"]}
+    # A bloc stands for its members' agreements only when asked (Chile and Peru are members).
+    assert set(apply(ChapterProgressFilterSet, "party=PA", qs)) == set()
+    assert set(apply(ChapterProgressFilterSet, "party=PA&party_include_members=1", qs)) == set(qs)
     assert {p.round for p in apply(ChapterProgressFilterSet, "start_before=2024-12", qs)} == {data["ip7"], data["ipv"]}
     assert errors(ChapterProgressFilterSet, "round=abc", qs)
 
@@ -622,7 +650,7 @@ def test_sources_of_an_agreement_are_those_cited_for_it_its_status_events_or_its
 
 
 @pytest.mark.django_db
-def test_the_forms_party_lists_are_in_label_order_and_keep_the_asked_codes():
+def test_the_forms_party_lists_are_in_label_order_and_keep_the_asked_codes(django_assert_num_queries):
     """Parties in agreements (hosts: with venues) in the order of their names, plus the codes
     the URL asks for even if nothing uses them, so the form shows what is filtered."""
     f.party("CHE", "Switzerland"), f.party("DEU", "Germany"), f.party("ZWE", "Zimbabwe"), f.party("AUT", "Austria")
@@ -632,8 +660,13 @@ def test_the_forms_party_lists_are_in_label_order_and_keep_the_asked_codes():
     agreements.narrow_choices()
     assert [code for code, _label in agreements.form.fields["party"].widget.choices] == ["DEU", "CHE", "ZWE"]
     rounds = RoundFilterSet(QueryDict("host_country=ZWE"), queryset=Round.objects.all())
-    rounds.narrow_choices()
-    assert [code for code, _label in rounds.form.fields["host_country"].widget.choices] == ["DEU", "CHE", "ZWE"]
+    with django_assert_num_queries(2):  # one per list, however many parties and hosts
+        rounds.narrow_choices()
+    assert rounds.form.fields["host_country"].widget.choices == [
+        ("DEU", "Germany (DEU)"),
+        ("CHE", "Switzerland (CHE)"),
+        ("ZWE", "Zimbabwe (ZWE)"),
+    ]
     plain = AgreementFilterSet(None, queryset=Agreement.objects.all())  # no query string at all
     plain.narrow_choices()
     assert [code for code, _label in plain.form.fields["party"].widget.choices] == ["DEU", "CHE"]
