@@ -93,5 +93,6 @@ def test_no_user_at_all_is_treated_as_anonymous(world):
     """Code paths without a request (``user=None``) get public data only, never an error."""
     assert not permissions.is_curator(None)
     assert not permissions.can_edit_agreement(None, world["mine"])
+    assert not Agreement.objects.filter(permissions.editable_agreements_q(None)).exists()
     seen = set(permissions.notes_visible_to(None, ProgressNote.objects.all()).values_list("text", flat=True))
     assert seen == {"public mine", "public other"}
