@@ -101,3 +101,32 @@ def test_note_add_records_author_and_history_user():
     note = services.note_add(round=factories.round_(), text="Intersessional agreed.", user=official)
     assert note.author == official
     assert note.history.latest().history_user == official
+
+
+@pytest.mark.parametrize(
+    ("given", "errors"),
+    [
+        ({"place": "Hyderabad House"}, {"place": ["A named place needs a city and a country."]}),
+        ({"city": "Lima"}, {"country": ["Say which country the city is in."]}),
+        ({"country": "PER"}, {"city": ["Give the city when the country is given."]}),
+    ],
+)
+def test_a_venue_needs_both_its_city_and_its_country(given, errors):
+    if "country" in given:
+        given["country"] = factories.party(given["country"])
+    with pytest.raises(ValidationError) as caught:
+        services.venue_resolve(**given)
+    assert caught.value.message_dict == errors
+    assert not Venue.objects.exists()
+
+
+def test_a_round_without_city_country_or_place_has_no_venue():
+    assert services.venue_resolve() is None
+    assert services.venue_resolve(city=" ", place=None) is None
+
+
+def test_a_resolved_venue_keeps_its_named_place_and_who_created_it():
+    official = factories.user()
+    venue = services.venue_resolve(city="Lima", country=factories.party("PER"), place=" Swissotel ", user=official)
+    assert (venue.city, venue.place) == ("Lima", "Swissotel")
+    assert venue.history.get().history_user == official
