@@ -113,7 +113,7 @@ def test_note_add_records_author_and_history_user():
 )
 def test_a_venue_needs_both_its_city_and_its_country(given, errors):
     if "country" in given:
-        given["country"] = factories.party(given["country"])
+        given = {**given, "country": factories.party(given["country"])}  # not the shared parameter
     with pytest.raises(ValidationError) as caught:
         services.venue_resolve(**given)
     assert caught.value.message_dict == errors
