@@ -144,6 +144,16 @@ class SourceBriefSerializer(serializers.Serializer):
     class Meta:
         list_serializer_class = ReadAheadListSerializer
 
+    # Each key and the lookup a list view reads it from, on the citation (``read_ahead``).
+    READ_AHEAD = {
+        "id": "source_id",
+        "url": "source__url",
+        "title": "source__title",
+        "publisher": "source__publisher",
+        "note": "note",
+        "conflicting": "conflicting",
+    }
+
     id = serializers.IntegerField(source="source.pk", read_only=True)
     url = serializers.CharField(source="source.url", read_only=True)
     title = serializers.CharField(source="source.title", read_only=True)
@@ -292,6 +302,17 @@ class ProgressBriefSerializer(serializers.ModelSerializer):
         fields = ["id", "chapter", "chapter_name", "status", "note", "version"]
         read_only_fields = fields
         list_serializer_class = ReadAheadListSerializer
+
+    # Each key and the lookup a list view reads it from (``read_ahead``): what
+    # to_representation gives, without the model objects.
+    READ_AHEAD = {
+        "id": "id",
+        "chapter": "chapter__code",
+        "chapter_name": "chapter__name_en",
+        "status": "status",
+        "note": "note",
+        "version": "version",
+    }
 
     def to_representation(self, instance):
         # The fields above, read directly: a page of rounds nests hundreds of these, and DRF's
