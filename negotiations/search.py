@@ -21,8 +21,20 @@ from functools import cache, reduce
 from operator import and_, or_
 
 from django.db import connection
-from django.db.models import BooleanField, Case, ExpressionWrapper, F, FloatField, Q, QuerySet, Value, When
-from django.db.models.expressions import RawSQL
+from django.db.models import (
+    BooleanField,
+    Case,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    Func,
+    Q,
+    QuerySet,
+    TextField,
+    Value,
+    When,
+)
+from django.db.models.expressions import Expression, RawSQL
 from django.db.models.functions import Replace
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
@@ -163,11 +175,22 @@ HEADLINE_MARKED = re.compile(HEADLINE_START + "([^" + HEADLINE_START + HEADLINE_
 ANGLE_STAND_INS = {"<": "\x01", ">": "\x04"}
 
 
+HEADLINE_OPTIONS = {"StartSel": HEADLINE_START, "StopSel": HEADLINE_STOP, "MaxWords": 35, "MinWords": 15}
+
+
+@cache
+def headline_options() -> str:
+    """``ts_headline``'s options as SQL text, composed once: Django's SearchHeadline composes
+    them for every query, opening a cursor per option (about 1 ms a query)."""
+    return ", ".join(connection.ops.compose_sql(f"{name}=%s", [value]) for name, value in HEADLINE_OPTIONS.items())
+
+
 def headline(field: str, query: str):
     """PostgreSQL's ``ts_headline`` of ``field``: the fragment of about 15 to 35 words that best
     covers the query's meaningful words (``marked_words``: stop words such as "of" would be
-    marked everywhere), each between HEADLINE_START and HEADLINE_STOP. None without such words."""
-    from django.contrib.postgres.search import SearchHeadline, SearchQuery
+    marked everywhere), each between HEADLINE_START and HEADLINE_STOP. None without such words.
+    The SQL of Django's ``SearchHeadline`` with these options."""
+    from django.contrib.postgres.search import SearchConfig, SearchQuery
 
     words = marked_words(terms_of(query))
     if not words:
@@ -175,14 +198,13 @@ def headline(field: str, query: str):
     text = F(field)
     for character, stand_in in ANGLE_STAND_INS.items():
         text = Replace(text, Value(character), Value(stand_in))
-    return SearchHeadline(
+    return Func(
+        SearchConfig(SEARCH_CONFIG),
         text,
         reduce(or_, (SearchQuery(word, config=SEARCH_CONFIG) for word in words)),
-        config=SEARCH_CONFIG,
-        start_sel=HEADLINE_START,
-        stop_sel=HEADLINE_STOP,
-        max_words=35,
-        min_words=15,
+        Value(headline_options()),
+        function="ts_headline",
+        output_field=TextField(),
     )
 
 
@@ -217,7 +239,8 @@ def _postgres_rank(queryset: QuerySet, fields: list[tuple[str, str]], query: str
     vector = note_vector() if fields == NOTE_FIELDS else search_vector(fields)
     search_query = web_query(query)
     return (
-        queryset.annotate(search=vector, rank=SearchRank(vector, search_query))
+        queryset.alias(search=vector)  # filtered on, never read: not selected
+        .annotate(rank=SearchRank(vector, search_query))
         .filter(search=search_query)
         .order_by("-rank", "pk")
     )
@@ -292,22 +315,41 @@ PARTY_FIELDS = [("code", "A"), ("name", "A"), ("official_name", "B")]
 ROUND_OWN_FIELDS = [("title", "A"), ("summary", "C"), ("chief_negotiators", "C"), ("venue_note", "D")]
 
 
+class WeightedVector(Expression):
+    """The SQL of Django's ``SearchVector(name, weight=…, config=SEARCH_CONFIG) + …`` over text
+    columns, ``(setweight(to_tsvector('simple'::regconfig, COALESCE(col, '')), 'A') || …)``,
+    written out in one step. Django's version builds and compiles a Coalesce, a Value and a
+    config per field each time a query uses it, several milliseconds per search. The GIN
+    indexes (migrations 0005, 0012) are on exactly this SQL (tests/test_search.py checks both
+    the text and the plans)."""
+
+    def __init__(self, fields: tuple[tuple[str, str], ...]):
+        from django.contrib.postgres.search import SearchConfig, SearchVectorField
+
+        super().__init__(output_field=SearchVectorField())
+        self.fields = fields
+        self.config = SearchConfig(SEARCH_CONFIG)  # what a plain string compared with it is parsed with
+        self.columns = [F(name) for name, _weight in fields]
+
+    def get_source_expressions(self):
+        return self.columns
+
+    def set_source_expressions(self, expressions):
+        self.columns = expressions
+
+    def as_sql(self, compiler, connection):
+        sql, params = None, []
+        for column, (_name, weight) in zip(self.columns, self.fields, strict=True):
+            column_sql, column_params = compiler.compile(column)
+            part = f"setweight(to_tsvector(%s::regconfig, COALESCE({column_sql}, %s)), %s)"
+            params += [SEARCH_CONFIG, *column_params, "", weight]
+            sql = part if sql is None else f"({sql} || {part})"
+        return sql, params
+
+
 def search_vector(fields: list[tuple[str, str]]):
     """The weighted ``tsvector`` of ``fields`` (PostgreSQL only)."""
-    return _search_vector(tuple(fields))
-
-
-# Built once per list of fields, not seven times (about thirty parts) per search: a query only
-# reads the expression (it resolves a copy of its own).
-@cache
-def _search_vector(fields: tuple[tuple[str, str], ...]):
-    from django.contrib.postgres.search import SearchVector
-
-    vector = None
-    for name, weight in fields:
-        part = SearchVector(name, weight=weight, config=SEARCH_CONFIG)
-        vector = part if vector is None else vector + part
-    return vector
+    return WeightedVector(tuple(fields))
 
 
 def positive_words(query: str) -> list[str]:
@@ -342,7 +384,7 @@ def _round_candidates(query: str) -> QuerySet:
     word_queries = [SearchQuery(word, config=SEARCH_CONFIG) for word in words]
     venues = _ids_matching_each(Venue.objects.all(), [("city", "A"), ("place", "A")], word_queries)
     agreements = _ids_matching_each(Agreement.objects.all(), AGREEMENT_FIELDS, word_queries)
-    rounds = rounds.annotate(own_text=search_vector(ROUND_OWN_FIELDS))
+    rounds = rounds.alias(own_text=search_vector(ROUND_OWN_FIELDS))
     places = [
         Q(own_text=word_query) | Q(venue_id__in=venues[index]) | Q(agreement_id__in=agreements[index])
         for index, word_query in enumerate(word_queries)
@@ -364,9 +406,10 @@ def _ids_matching_each(queryset: QuerySet, fields: list[tuple[str, str]], word_q
         for index, word_query in enumerate(word_queries)
     }
     rows = (
-        queryset.annotate(text=vector)
+        queryset.alias(text=vector)
         .filter(text=reduce(or_, word_queries))
         .annotate(**flags)
+        .order_by()  # sets of ids: the model's ordering would only cost a sort
         .values_list("pk", *flags)
     )
     matching: list[list[int]] = [[] for _ in word_queries]
@@ -395,7 +438,7 @@ def _best_notes(query: str, limit: int, prepare=lambda queryset, field: queryset
     by_date = matches.order_by()[NOTE_RANK_LIMIT : NOTE_RANK_LIMIT + 1].exists()
     best = _newest_matches(matches, query, limit) if by_date else list(matches.values_list("pk", "rank")[:limit])
     notes = prepare(ProgressNote.objects.select_related("round__agreement", "chapter"), "text")
-    notes = notes.in_bulk([pk for pk, _ in best])
+    notes = notes.order_by().in_bulk([pk for pk, _ in best])  # a dict: no ordering needed
     for pk, rank in best:
         notes[pk].rank = rank
     return [notes[pk] for pk, _ in best if pk in notes], by_date

@@ -7,7 +7,7 @@ the icontains fallback on SQLite.
 import pytest
 
 from negotiations.choices import Visibility
-from negotiations.models import Agreement, ProgressNote, Round
+from negotiations.models import Agreement, Chapter, Party, ProgressNote, Round
 from negotiations.search import search, using_postgres
 from tests import factories as f
 
@@ -300,3 +300,51 @@ def test_a_query_of_stop_words_only_still_marks_them():
 
     assert str(highlight("Part of the text", terms_of("of the"))) == "Part <mark>of</mark> <mark>the</mark> text"
     assert str(highlight("rules of origin", terms_of('-"rules" of or origin'))) == "rules of <mark>origin</mark>"
+
+
+@pytest.mark.skipif(not using_postgres(), reason="full-text SQL exists on PostgreSQL only; CI runs this on PostgreSQL")
+@pytest.mark.parametrize(
+    ("model", "fields_name"),
+    [
+        (Agreement, "AGREEMENT_FIELDS"),
+        (Round, "ROUND_FIELDS"),
+        (Round, "ROUND_OWN_FIELDS"),
+        (Chapter, "CHAPTER_FIELDS"),
+        (Party, "PARTY_FIELDS"),
+    ],
+)
+def test_search_vector_is_the_sql_of_djangos_search_vector(model, fields_name):
+    """The GIN indexes and the ranks are Django's SearchVector sum; the compact expression must
+    write exactly the same SQL, joins included."""
+    from django.contrib.postgres.search import SearchVector
+
+    from negotiations import search as search_module
+
+    fields = getattr(search_module, fields_name)
+    django_vector = None
+    for name, weight in fields:
+        part = SearchVector(name, weight=weight, config="simple")
+        django_vector = part if django_vector is None else django_vector + part
+    ours = model.objects.annotate(v=search_module.search_vector(fields)).filter(v="peru").values("v")
+    theirs = model.objects.annotate(v=django_vector).filter(v="peru").values("v")
+    assert ours.query.sql_with_params() == theirs.query.sql_with_params()
+
+
+@pytest.mark.skipif(not using_postgres(), reason="ts_headline exists on PostgreSQL only; CI runs this on PostgreSQL")
+def test_headline_is_the_sql_of_djangos_search_headline():
+    from django.contrib.postgres.search import SearchHeadline, SearchQuery
+
+    from negotiations.search import HEADLINE_START, HEADLINE_STOP, headline
+
+    ours = Round.objects.annotate(h=headline("summary", "rules of origin")).values("h")
+    django_headline = SearchHeadline(
+        ours.query.annotations["h"].source_expressions[1],  # the text with its stand-ins for < and >
+        SearchQuery("origin", config="simple") | SearchQuery("rules", config="simple"),
+        config="simple",
+        start_sel=HEADLINE_START,
+        stop_sel=HEADLINE_STOP,
+        max_words=35,
+        min_words=15,
+    )
+    theirs = Round.objects.annotate(h=django_headline).values("h")
+    assert ours.query.sql_with_params() == theirs.query.sql_with_params()
