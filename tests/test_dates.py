@@ -60,3 +60,25 @@ def test_shown_dates_follow_the_language_and_keep_the_precision(start, end, prec
             format_partial_date_iso(start, precision)
             == start.isoformat()[: {"day": 10, "month": 7, "year": 4}[precision]]
         )
+
+
+@pytest.mark.parametrize("language", ["en", "es", "en-gb", "es-pe", "fr"])
+def test_shown_dates_are_djangos_date_formats_in_every_month(language):
+    """Shown dates are written out without Django's formatter, but must read exactly as its
+    "j M Y", "M Y" and "j M" do ("j b Y", "b Y", "j b" in Spanish: months in lower case)."""
+    from django.utils import translation
+    from django.utils.formats import date_format
+
+    day, month, day_month = ("j b Y", "b Y", "j b") if language.startswith("es") else ("j M Y", "M Y", "j M")
+    with translation.override(language):
+        for number in range(1, 13):
+            start, end = dt.date(2025, number, 3), dt.date(2025, number, 5)
+            assert format_partial_date(start, "day") == date_format(start, day)
+            assert format_partial_date(start, "month") == date_format(start, month)
+            assert format_date_range(start, end, "day") == f"3–{date_format(end, day)}"
+            if number < 12:
+                later = dt.date(2025, number + 1, 5)
+                assert (
+                    format_date_range(start, later, "day")
+                    == f"{date_format(start, day_month)} – {date_format(later, day)}"
+                )
