@@ -85,7 +85,7 @@ BUDGET = {
     "home": 10,
     "agreement-list": 6,
     "agreement-list-filtered": 8,
-    "agreement-detail": 10,  # with the audit trail's latest change for the header
+    "agreement-detail": 11,  # with the audit trail's latest change for the header, the matrix's chapters once each
     "agreement-export": 15,
     "round-list": 8,
     "round-list-filtered": 11,
