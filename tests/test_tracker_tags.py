@@ -4,8 +4,15 @@ import pytest
 
 from negotiations.choices import ProgressStatus
 from negotiations.models import Round
-from negotiations.selectors import agreement_list_queryset, attach_chapter_chips, progress_prefetch
-from negotiations.templatetags.tracker_tags import chapter_chips, party_codes
+from negotiations.selectors import (
+    MatrixCell,
+    agreement_list_queryset,
+    agreement_matrix,
+    attach_chapter_chips,
+    progress_prefetch,
+    rounds_in_order,
+)
+from negotiations.templatetags.tracker_tags import chapter_chips, matrix_cells, party_codes
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -42,4 +49,28 @@ def test_party_codes_link_each_party_with_its_name_in_order():
     assert html == (
         '<a href="/parties/IND/"><abbr title="India">IND</abbr></a>, '
         '<a href="/parties/PER/"><abbr title="Peru &quot;the Republic&quot;">PER</abbr></a>'
+    )
+
+
+def test_matrix_cells_link_each_recorded_cell_and_read_out_the_empty_ones_escaped():
+    agreement = f.agreement()
+    f.chapter("ROO", 'Rules <of> "Origin"')
+    r1, r2 = f.round_(agreement, 1), f.round_(agreement, 2)
+    f.progress(r2, "ROO", status=ProgressStatus.CLOSED)
+    f.progress(r1, "TBT", status=ProgressStatus.TEXT_EXCHANGED)
+    matrix = agreement_matrix(agreement=agreement, rounds=rounds_in_order([r1, r2]))
+    (_roo, roo_cells), _tbt = sorted(matrix.rows, key=lambda row: row[0].code)
+    html = str(matrix_cells(roo_cells, "not <recorded>"))
+    assert html == (
+        '<td class="cell empty"><span class="visually-hidden">not &lt;recorded&gt;</span></td>\n'
+        f'<td class="cell" style="{roo_cells[1].style}"><a href="{r2.get_absolute_url()}#chapter-ROO"'
+        ' style="color:inherit" aria-label="Rules &lt;of&gt; &quot;Origin&quot;, Round 2: Closed">Closed</a></td>'
+    )
+
+
+def test_matrix_cells_escape_every_value():
+    cell = MatrixCell(status="x", round=None, label="<b>", style='"', url="/a?b=1&c=2", description="'")
+    assert str(matrix_cells([cell], "")) == (
+        '<td class="cell" style="&quot;"><a href="/a?b=1&amp;c=2" style="color:inherit" aria-label="&#x27;">'
+        "&lt;b&gt;</a></td>"
     )
