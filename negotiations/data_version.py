@@ -29,7 +29,8 @@ from django.db import connections, router
 from django.db.backends.signals import connection_created
 from django.db.models.signals import post_migrate, pre_migrate
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
+
+from .dates import cursor_datetime
 
 TABLE = "negotiations_dataversion"
 
@@ -139,11 +140,7 @@ def read() -> Version:
     if row is None:
         return Version(0, None)
     number, changed_at = row
-    if isinstance(changed_at, str):  # SQLite returns the text it stores
-        changed_at = parse_datetime(changed_at)
-    if changed_at is not None and timezone.is_naive(changed_at):
-        changed_at = timezone.make_aware(changed_at, dt.UTC)
-    return Version(int(number), changed_at)
+    return Version(int(number), cursor_datetime(changed_at))
 
 
 def current() -> Version:

@@ -13,6 +13,8 @@ import datetime as dt
 import re
 
 from django.db.models import Q
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.dates import MONTHS_3
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -132,3 +134,12 @@ def starts_on_or_after_q(day: dt.date, field: str = "start_date", precision_fiel
         | Q(**{precision_field: DatePrecision.MONTH, f"{field}__gte": day.replace(day=1)})
         | Q(**{precision_field: DatePrecision.YEAR, f"{field}__gte": day.replace(month=1, day=1)})
     )
+
+
+def cursor_datetime(value) -> dt.datetime | None:
+    """A timestamp as a raw database cursor returns it (SQLite: the text it stores), made aware."""
+    if isinstance(value, str):
+        value = parse_datetime(value)
+    if value is not None and timezone.is_naive(value):
+        value = timezone.make_aware(value, dt.UTC)
+    return value

@@ -11,17 +11,18 @@ agreement's confidential notes gets no history row of a confidential note, and n
 of a note that used to be confidential.
 """
 
+import functools
 from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
 from django.core.paginator import Page, Paginator
-from django.db import models
+from django.db import connections, models, router
 from django.db.models import CharField, Q, Value
 from django.utils.translation import gettext_lazy as _
 
 from .choices import DatePrecision, Visibility
-from .dates import format_partial_date
+from .dates import cursor_datetime, format_partial_date
 from .models import (
     Agreement,
     AgreementParty,
@@ -139,12 +140,28 @@ def _index_rows(agreement: Agreement, *, confidential: bool, curator: bool = Fal
     return first.union(*rest, all=True).order_by("-history_date", "-history_id")
 
 
+# Stands for the agreement's id in the compiled "last changed" query: no row has a negative id.
+_ANY_AGREEMENT = -1
+
+
+@functools.cache
+def _last_changed_query(alias: str) -> tuple[str, tuple]:
+    """The SQL of the public history's newest row, compiled once per database: building the
+    nine-table union through the ORM took about 4 ms of every agreement page at 100x the data."""
+    query = _index_rows(Agreement(pk=_ANY_AGREEMENT), confidential=False)[:1].query
+    return query.get_compiler(alias).as_sql()
+
+
 def last_changed(agreement: Agreement):
     """When anything on the agreement's public record last changed (one query), or None.
 
     Changes to notes that were ever confidential do not count: their timing is not public."""
-    latest = list(_index_rows(agreement, confidential=False)[:1])
-    return latest[0]["history_date"] if latest else None
+    alias = router.db_for_read(Agreement.history.model)
+    sql, params = _last_changed_query(alias)
+    with connections[alias].cursor() as cursor:
+        cursor.execute(sql, [agreement.pk if value == _ANY_AGREEMENT else value for value in params])
+        row = cursor.fetchone()
+    return cursor_datetime(row[1]) if row else None
 
 
 def _tracked_fields(model) -> list[models.Field]:

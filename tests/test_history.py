@@ -10,7 +10,8 @@ from django.urls import reverse
 
 from negotiations import roles
 from negotiations.choices import AgreementStatus, ProgressStatus, Visibility
-from negotiations.history import agreement_history
+from negotiations.history import agreement_history, last_changed
+from negotiations.models import AgreementParty
 from negotiations.services import note_update, round_log, status_event_record
 from negotiations.services.round_log import ChapterLine, NoteLine
 from tests import factories as f
@@ -123,6 +124,25 @@ def test_a_note_withdrawn_into_confidential_leaves_no_public_trace(agreement, of
         [c.new for r in rows for c in r.changes] + [c.old for r in rows for c in r.changes] + [r.subject for r in rows]
     )
     assert not any("Oops" in text for text in texts)
+
+
+def test_last_changed_is_each_agreements_latest_public_change(agreement, official, logged):
+    before = last_changed(agreement)
+    other = f.agreement(slug="india-peru-ta")  # created after everything in ``logged``
+    parties = AgreementParty.history.filter(agreement_id=other.pk)
+    assert last_changed(other) == parties.latest("history_date").history_date  # its parties, added last
+    assert before is not None and before < last_changed(other)
+    # A later change to a confidential note is not public, nor is its timing.
+    note = logged.notes.get()
+    note_update(note=note, expected_version=note.version, text="Still secret", user=official)
+    assert note.history.latest("history_date").history_date > before
+    assert last_changed(agreement) == before
+    # A public change moves it.
+    note.refresh_from_db()
+    note_update(note=note, expected_version=note.version, text="Public", visibility=Visibility.PUBLIC, user=official)
+    assert last_changed(agreement) == before  # the note was once confidential: still not public
+    f.note(logged, "A public note")
+    assert last_changed(agreement) > last_changed(other)
 
 
 def test_confidential_notes_of_a_round_moved_to_another_agreement_stay_with_it(agreement, official, logged):
