@@ -190,10 +190,16 @@ class Party(models.Model):
         indexes = [models.Index(fields=["kind", "name"])]
 
     def __str__(self):
-        return f"{self.local_name} ({self.code})"
+        return self.label(self.code, self.name, self.kind)
 
     def get_absolute_url(self):
         return reverse("party-detail", args=[self.code])
+
+    @staticmethod
+    def label(code: str, name: str, kind: str) -> str:
+        """How a party is named in lists: "Perú (PER)" in Spanish; from plain column values, so
+        a long drop-down needs no model instances."""
+        return f"{party_name(code, name, kind == PartyKind.BLOC)} ({code})"
 
     @property
     def local_name(self) -> str:
