@@ -5,6 +5,7 @@ Notes are always read through ``permissions.notes_visible_to`` so that anonymous
 public notes only, and assigned officials also see their agreements' confidential ones.
 """
 
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -73,7 +74,8 @@ def rounds_count() -> Coalesce:
 
 
 def round_list_queryset() -> QuerySet:
-    """Rounds with agreement, venue and host country; chapters are prefetched by the page."""
+    """Rounds with agreement, venue and host country; the page adds their chapters
+    (``attach_chapter_chips``)."""
     return Round.objects.select_related("agreement", "venue__country")
 
 
@@ -89,25 +91,31 @@ class ChapterChip:
 
 
 def attach_chapter_chips(rounds: Iterable[Round]) -> None:
-    """Give each round (its ``progress`` prefetched) ``chapter_chips``: the round's link and each
-    status's label and colours are worked out once, not once per chip in the template."""
+    """Give each round ``chapter_chips``, its chapters in catalog order. Two queries: the
+    rounds' plain (round, chapter, status) rows, then each chapter once. A page of 25 rounds has
+    about 250 chapter rows; model instances of those (and a chapter per row) cost more than the
+    rest of building the page. The round's link and each status's label and colours are worked
+    out once, not once per chip in the template."""
+    rounds = list(rounds)
+    rows = (
+        ChapterProgress.objects.filter(round_id__in=[item.pk for item in rounds])
+        .order_by("chapter__order", "chapter__code")
+        .values_list("round_id", "chapter_id", "status")
+    )
+    by_round: dict[int, list[tuple[int, str]]] = defaultdict(list)
+    for round_id, chapter_id, status in rows:
+        by_round[round_id].append((chapter_id, status))
+    chapters = Chapter.objects.in_bulk({chapter_id for found in by_round.values() for chapter_id, _status in found})
+    names = {pk: str(chapter.name) for pk, chapter in chapters.items()}
     shown = progress_status_display()
-    names: dict[int, str] = {}
     for item in rounds:
         url = item.get_absolute_url()
         chips = []
-        for progress in item.progress.all():
-            chapter = progress.chapter
-            if chapter.pk not in names:
-                names[chapter.pk] = str(chapter.name)
-            label, style = shown.get(progress.status) or (progress.status, progress_style(progress.status))
+        for chapter_id, status in by_round.get(item.pk, ()):
+            code = chapters[chapter_id].code
+            label, style = shown.get(status) or (status, progress_style(status))
             chips.append(
-                ChapterChip(
-                    code=chapter.code,
-                    url=f"{url}#chapter-{chapter.code}",
-                    style=style,
-                    title=f"{names[chapter.pk]}: {label}",
-                )
+                ChapterChip(code=code, url=f"{url}#chapter-{code}", style=style, title=f"{names[chapter_id]}: {label}")
             )
         item.chapter_chips = chips
 

@@ -75,7 +75,6 @@ def filtered_list(
     template: str,
     columns,
     export_name: str,
-    page_prefetch=(),
     page_prepare=None,
     export_prepare=None,
     extra_context=None,
@@ -101,8 +100,6 @@ def filtered_list(
     rows = filterset.qs if valid else queryset.none()
     if not data.get(ORDERING_PARAM):
         rows = rows.order_by(*default_ordering)
-    if page_prefetch:
-        rows = rows.prefetch_related(*page_prefetch)
     page = paginate(request, rows, per_page)
     if page_prepare:
         page.object_list = list(page.object_list)
@@ -184,7 +181,6 @@ def round_list(request):
         template="negotiations/round_list.html",
         columns=exports.round_columns,
         export_name="rounds",
-        page_prefetch=[selectors.progress_prefetch()],
         page_prepare=selectors.attach_chapter_chips,
         export_prepare=exports.attach_chapter_statuses,
         main_filters=("agreement", "party", "chapter", "status", "start_after", "start_before"),
