@@ -3,7 +3,7 @@
 import pytest
 
 from negotiations.choices import ProgressStatus
-from negotiations.models import Round
+from negotiations.models import ChapterProgress, Round
 from negotiations.selectors import (
     MatrixCell,
     agreement_list_queryset,
@@ -12,7 +12,13 @@ from negotiations.selectors import (
     progress_prefetch,
     rounds_in_order,
 )
-from negotiations.templatetags.tracker_tags import chapter_chips, matrix_cells, party_codes
+from negotiations.templatetags.tracker_tags import (
+    chapter_chips,
+    chapter_steps,
+    matrix_cells,
+    party_codes,
+    progress_style,
+)
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -39,6 +45,29 @@ def test_a_round_without_chapters_has_no_chips():
     (loaded,) = Round.objects.filter(pk=f.round_().pk).prefetch_related(progress_prefetch())
     attach_chapter_chips([loaded])
     assert str(chapter_chips(loaded)) == ""
+
+
+def test_chapter_steps_link_each_round_with_its_label_dates_and_status_escaped():
+    agreement = f.agreement()
+    first = f.round_(agreement, 1)
+    titled = f.round_(agreement, kind="intersessional", title='Talks <in> "Lima"', start_date=None, end_date=None)
+    f.progress(first, "ROO", status=ProgressStatus.TEXT_EXCHANGED)
+    f.progress(titled, "ROO", status=ProgressStatus.CLOSED)
+    steps = list(
+        ChapterProgress.objects.filter(round__agreement=agreement).select_related("round").order_by("round__pk")
+    )
+    html = str(chapter_steps(steps, "ROO"))
+    assert html.count("<li>") == 2
+    assert html.startswith(
+        f'<li><a href="{first.get_absolute_url()}#chapter-ROO" class="step"'
+        f' style="{progress_style(ProgressStatus.TEXT_EXCHANGED)}">\n'
+        '        <span class="step-round">Round 1</span>\n'
+        '        <span class="step-date">3–5 Nov 2025</span>\n'
+        '        <span class="step-status">Text exchanged</span></a></li>'
+    )
+    assert '<span class="step-round">Talks &lt;in&gt; &quot;Lima&quot;</span>' in html
+    assert '<span class="step-date">date unknown</span>' in html
+    assert str(chapter_steps([], "ROO")) == ""
 
 
 def test_party_codes_link_each_party_with_its_name_in_order():
