@@ -431,43 +431,39 @@ def _best_notes(query: str, limit: int, prepare=lambda queryset, field: queryset
 
     Ranked first as (id, rank) pairs, then read in full: sorting every match with its text and
     vector made search grow with the number of matches. Counting stops at NOTE_RANK_LIMIT + 1
-    and the newest matches come from the ``note_public_newest`` index, read in full as the walk
-    finds them (one query), so a common word costs the same however many notes contain it.
+    and the newest matches come from the ``note_public_newest`` index, so a common word costs
+    the same however many notes contain it.
     """
-
-    def read(notes: QuerySet) -> QuerySet:
-        return prepare(notes.select_related("round__agreement", "chapter"), "text")
-
     matches = ranked(ProgressNote.objects.public(), NOTE_FIELDS, query)
-    if matches.order_by()[NOTE_RANK_LIMIT : NOTE_RANK_LIMIT + 1].exists():
-        return list(read(_newest_matches(query))[:limit]), True
-    best = list(matches.values_list("pk", "rank")[:limit])
-    notes = read(ProgressNote.objects.order_by()).in_bulk([pk for pk, _ in best])  # a dict: no ordering needed
+    by_date = matches.order_by()[NOTE_RANK_LIMIT : NOTE_RANK_LIMIT + 1].exists()
+    best = _newest_matches(matches, query, limit) if by_date else list(matches.values_list("pk", "rank")[:limit])
+    notes = prepare(ProgressNote.objects.select_related("round__agreement", "chapter"), "text")
+    notes = notes.order_by().in_bulk([pk for pk, _ in best])  # a dict: no ordering needed
     for pk, rank in best:
         notes[pk].rank = rank
-    return [notes[pk] for pk, _ in best if pk in notes], False
+    return [notes[pk] for pk, _ in best if pk in notes], by_date
 
 
-def _newest_matches(query: str) -> QuerySet:
-    """The public notes that match, with their rank, newest first: a walk of the
-    ``note_public_newest`` index that stops once the page is full.
+def _newest_matches(matches: QuerySet, query: str, limit: int) -> list[tuple[int, float]]:
+    """(id, rank) of the ``limit`` newest matches, walking the ``note_public_newest`` index.
 
-    More than NOTE_RANK_LIMIT notes match, so the walk soon finds enough of them. But
+    More than NOTE_RANK_LIMIT notes match, so the walk soon finds ``limit`` of them. But
     PostgreSQL often underestimates how many notes a phrase matches and would rather read and
     sort every match through the GIN index; written as ``COALESCE(… @@ …, false)`` the match
-    cannot use that index, which leaves the newest-first walk (same result).
+    cannot use that index, which leaves the newest-first walk (same result, same one query).
     """
-    if not using_postgres():
-        return ranked(ProgressNote.objects.public(), NOTE_FIELDS, query).order_by("-created_at", "-pk")
-    from django.contrib.postgres.search import SearchRank
+    newest = matches.order_by("-created_at", "-pk")
+    if using_postgres():
+        walk_only = RawSQL(
+            'COALESCE("negotiations_progressnote"."text_search" @@ websearch_to_tsquery(%s::regconfig, %s), false)',
+            [SEARCH_CONFIG, query],
+            output_field=BooleanField(),
+        )
+        from django.contrib.postgres.search import SearchRank
 
-    walk_only = RawSQL(
-        'COALESCE("negotiations_progressnote"."text_search" @@ websearch_to_tsquery(%s::regconfig, %s), false)',
-        [SEARCH_CONFIG, query],
-        output_field=BooleanField(),
-    )
-    rank = SearchRank(note_vector(), web_query(query))
-    return ProgressNote.objects.public().annotate(rank=rank).filter(walk_only).order_by("-created_at", "-pk")
+        rank = SearchRank(note_vector(), web_query(query))
+        newest = ProgressNote.objects.public().annotate(rank=rank).filter(walk_only).order_by("-created_at", "-pk")
+    return list(newest.values_list("pk", "rank")[:limit])
 
 
 def _snippet(text: str, terms: list[str], length: int = 220) -> str:
@@ -495,8 +491,7 @@ def search(query: str, *, limit: int = 30) -> list[SearchHit]:
 
 def search_results(query: str, *, limit: int = 30) -> SearchResults:
     """The best ``limit`` hits of each kind, merged by rank, and how the notes were chosen.
-    Eight queries (ten on PostgreSQL, which first looks up candidate venues and agreements), one
-    fewer when more than NOTE_RANK_LIMIT notes match."""
+    Eight queries (ten on PostgreSQL, which first looks up candidate venues and agreements)."""
     query = query.replace("\x00", "").strip()[:MAX_QUERY_LENGTH]  # PostgreSQL rejects NUL
     if not query:
         return SearchResults([])
