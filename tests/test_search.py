@@ -5,6 +5,7 @@ the icontains fallback on SQLite.
 """
 
 import pytest
+from django.test.utils import CaptureQueriesContext
 
 from negotiations.choices import Visibility
 from negotiations.models import Agreement, Chapter, Party, ProgressNote, Round
@@ -243,6 +244,33 @@ def test_agreement_hits_and_round_candidates_use_the_agreement_gin_index(data):
             cursor.execute("EXPLAIN " + sql, params)
             plan = "\n".join(row[0] for row in cursor.fetchall())
         assert "negotiations_agreement_text_fts" in plan, plan
+
+
+@pytest.mark.skipif(not using_postgres(), reason="GIN indexes exist on PostgreSQL only; CI runs this on PostgreSQL")
+def test_party_venue_and_chapter_hits_use_their_gin_indexes(data):
+    from django.contrib.postgres.search import SearchQuery
+    from django.db import connection
+
+    from negotiations.models import Venue
+    from negotiations.search import CHAPTER_FIELDS, PARTY_FIELDS, _ids_matching_each, ranked
+
+    with CaptureQueriesContext(connection) as captured:
+        _ids_matching_each(Venue.objects.all(), [("city", "A"), ("place", "A")], [SearchQuery("lima", config="simple")])
+    parties, chapters = (
+        ranked(Party.objects.all(), PARTY_FIELDS, "peru"),
+        ranked(Chapter.objects.all(), CHAPTER_FIELDS, "origin"),
+    )
+    queries = {
+        "negotiations_party_text_fts": parties.query.sql_with_params(),
+        "negotiations_chapter_text_fts": chapters.query.sql_with_params(),
+        "negotiations_venue_text_fts": (captured.captured_queries[0]["sql"], None),
+    }
+    for index, (sql, params) in queries.items():
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL enable_seqscan = off")  # a usable index must then be used
+            cursor.execute("EXPLAIN " + sql, params)
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+        assert index in plan, plan
 
 
 @pytest.mark.skipif(not using_postgres(), reason="the stored search column exists on PostgreSQL only; CI runs this")
