@@ -1,8 +1,12 @@
 """The writers of chapter rows and notes (negotiations/services/progress.py): what each stores,
 who and why the audit trail records, and the seed's upsert touching only its own row."""
 
+import threading
+
 import pytest
+from django import db
 from django.contrib.auth.models import AnonymousUser
+from django.db import connection
 
 from negotiations.choices import NoteLanguage, ProgressStatus, Visibility
 from negotiations.models import ChapterProgress, ProgressNote
@@ -176,3 +180,103 @@ def test_a_note_cannot_be_emptied(text):
     assert "text" in refused.value.message_dict
     note.refresh_from_db()
     assert note.text == "Text"
+
+
+# --- PostgreSQL: two writers of one round's rows at once ---------------------------------
+# Every write of a round's rows first locks the round, so the writers of one round take turns:
+# writer A holds its transaction open after its write; writer B, on another row of the same
+# round, must wait for A's commit. SQLite has one writer at a time, so only threads on
+# PostgreSQL can show it.
+
+on_postgresql_only = pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="SQLite has one writer at a time; CI's PostgreSQL run covers two writers in threads",
+)
+
+
+def _race(monkeypatch, write_a, write_b):
+    """Run ``write_a`` in a thread that pauses inside its transaction right after its write, then
+    ``write_b`` in a second thread; A commits 1.5 s later. Returns whether B finished while A
+    still held its transaction, and each writer's result (or the exception it raised)."""
+    a_wrote, a_may_commit = threading.Event(), threading.Event()
+    real_save = services.save_checked
+
+    def save_then_pause(instance, **kwargs):
+        saved = real_save(instance, **kwargs)
+        if threading.current_thread().name == "writer-a":
+            a_wrote.set()
+            a_may_commit.wait(10)
+        return saved
+
+    monkeypatch.setattr(services, "save_checked", save_then_pause)
+    answers = {}
+
+    def run(name, write):
+        try:
+            answers[name] = write()
+        except Exception as error:  # reported to the test below
+            answers[name] = error
+        finally:
+            db.connections.close_all()
+
+    thread_a = threading.Thread(target=run, args=("a", write_a), name="writer-a")
+    thread_b = threading.Thread(target=run, args=("b", write_b), name="writer-b")
+    thread_a.start()
+    assert a_wrote.wait(10)
+    thread_b.start()
+    thread_b.join(1.5)  # B waits for the round A holds: it must not have finished
+    b_finished_early = not thread_b.is_alive()
+    a_may_commit.set()
+    thread_a.join(20)
+    thread_b.join(20)
+    return b_finished_early, answers
+
+
+@on_postgresql_only
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("second", ["create", "update", "delete", "note"])
+def test_writers_of_one_rounds_rows_take_turns(monkeypatch, ana, second):
+    round_obj = f.round_()
+    roo, tbt = f.progress(round_obj, "ROO"), f.progress(round_obj, "TBT")
+    crm = f.chapter("CRM")
+
+    def write_a():
+        return services.chapter_progress_update(
+            progress=roo, expected_version=roo.version, status=ProgressStatus.CLOSED, user=ana
+        )
+
+    write_b = {
+        "create": lambda: services.chapter_progress_create(round=round_obj, chapter=crm, user=ana),
+        "update": lambda: services.chapter_progress_update(
+            progress=tbt, expected_version=tbt.version, note="Text swapped", user=ana
+        ),
+        "delete": lambda: services.chapter_progress_delete(progress=tbt, expected_version=tbt.version, user=ana),
+        "note": lambda: services.note_add(round=round_obj, text="Met twice", user=ana),
+    }[second]
+
+    b_finished_early, answers = _race(monkeypatch, write_a, write_b)
+    assert not b_finished_early, answers.get("b")
+    assert not isinstance(answers["a"], Exception), answers["a"]
+    assert not isinstance(answers["b"], Exception), answers["b"]
+    assert ChapterProgress.objects.get(pk=roo.pk).status == ProgressStatus.CLOSED
+
+
+@on_postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_two_seed_upserts_of_one_chapter_at_once_create_it_then_update_it(monkeypatch, ana):
+    """The second upsert waits for the first and then updates the row the first created: it never
+    sees "no row yet" and fails on the row the first one is writing."""
+    round_obj, crm = f.round_(), f.chapter("CRM")
+
+    def upsert(status):
+        return lambda: services.chapter_progress_set(round=round_obj, chapter=crm, status=status, user=ana)
+
+    b_finished_early, answers = _race(
+        monkeypatch, upsert(ProgressStatus.DISCUSSED), upsert(ProgressStatus.TEXT_EXCHANGED)
+    )
+    assert not b_finished_early, answers.get("b")
+    (row_a, created_a), (row_b, created_b) = answers["a"], answers["b"]
+    assert (created_a, created_b, row_b.pk) == (True, False, row_a.pk)
+    assert list(ChapterProgress.objects.filter(round=round_obj).values_list("status", flat=True)) == [
+        ProgressStatus.TEXT_EXCHANGED
+    ]
