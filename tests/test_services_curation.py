@@ -62,3 +62,30 @@ def test_admin_merge_action_asks_which_to_keep_then_merges(client):
     assert done.status_code == 302
     assert list(Venue.objects.all()) == [keep]
     assert Round.objects.get(pk=round_.pk).venue == keep
+
+
+def test_source_merge_counts_what_moved_and_stamps_who_and_why_on_every_row_it_writes():
+    curator = factories.user(role=roles.CURATOR)
+    keep, duplicate = factories.source(), factories.source()
+    round_ = factories.round_()
+    both = factories.round_(round_.agreement)
+    moved_citation = RoundSource.objects.create(round=round_, source=duplicate)
+    kept_citation = RoundSource.objects.create(round=both, source=keep)
+    removed_citation = RoundSource.objects.create(round=both, source=duplicate, conflicting=True)
+    note = factories.note(round_, source=duplicate)
+    duplicate_pk = duplicate.pk
+
+    # Two citations and one note referred to the duplicate.
+    assert services.source_merge(keep=keep, duplicates=[duplicate, keep], user=curator) == 3
+
+    kept_citation.refresh_from_db()
+    assert kept_citation.conflicting  # the duplicate's "conflicting" mark is not lost
+    why = f"merged into source #{keep.pk}"
+    written = [
+        RoundSource.history.filter(id=moved_citation.pk, history_type="~").get(),
+        RoundSource.history.filter(id=kept_citation.pk, history_type="~").get(),
+        RoundSource.history.filter(id=removed_citation.pk, history_type="-").get(),
+        ProgressNote.history.filter(id=note.pk, history_type="~").get(),
+        Source.history.filter(id=duplicate_pk, history_type="-").get(),
+    ]
+    assert [(record.history_user, record.history_change_reason) for record in written] == [(curator, why)] * 5
