@@ -3,11 +3,12 @@
 import datetime as dt
 
 import pytest
+from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 
 from negotiations import services
 from negotiations.choices import AgreementStatus, DatePrecision
-from negotiations.models import Agreement, Party
+from negotiations.models import Agreement, AgreementParty, Party, StatusEvent
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -120,3 +121,61 @@ def test_agreement_upsert_sets_parties_exactly_and_is_idempotent():
     services.agreement_upsert(slug="x", name="X", kind="fta", parties=[ind, chl])
     assert set(Agreement.objects.get(slug="x").parties.values_list("code", flat=True)) == {"IND", "CHL"}
     assert Party.objects.filter(code="PER").exists()  # the party itself stays
+
+
+def test_agreement_update_sets_parties_and_editing_rights_and_records_who_and_why():
+    curator = factories.user("cur")
+    ana, group = factories.user("ana"), Group.objects.create(name="Pacific desk")
+    ind, per, chl = (factories.party(code) for code in ("IND", "PER", "CHL"))
+    agreement = factories.agreement(parties=("IND", "PER"))
+    links_before = AgreementParty.history.count()
+    services.agreement_update(
+        agreement=agreement,
+        expected_version=agreement.version,
+        parties=[ind, chl],
+        editors=[ana],
+        editor_groups=[group],
+        summary="Talks resumed",
+        user=curator,
+        reason="minutes of round 3",
+    )
+    agreement = Agreement.objects.get(pk=agreement.pk)
+    assert agreement.summary == "Talks resumed"
+    assert set(agreement.parties.values_list("code", flat=True)) == {"IND", "CHL"}
+    assert (list(agreement.editors.all()), list(agreement.editor_groups.all())) == ([ana], [group])
+    why = (curator, "minutes of round 3")
+    latest = agreement.history.latest()
+    assert (latest.history_user, latest.history_change_reason) == why
+    links = AgreementParty.history.order_by("history_id")[links_before:]
+    assert [(r.party_id, r.history_type, r.history_user, r.history_change_reason) for r in links] == [
+        (per.pk, "-", *why),
+        (chl.pk, "+", *why),
+    ]
+
+
+def test_agreement_update_without_a_reason_records_none():
+    agreement = factories.agreement()
+    services.agreement_update(agreement=agreement, summary="New summary")
+    assert agreement.history.latest().history_change_reason is None
+
+
+def test_deleting_an_event_or_an_agreement_records_who_and_why_and_no_reason_by_default():
+    user = factories.user()
+    agreement, other = factories.agreement(), factories.agreement()
+    first = record(agreement, AgreementStatus.LAUNCHED, dt.date(2025, 4, 1))
+    second = record(agreement, AgreementStatus.CONCLUDED, dt.date(2025, 5, 1))
+    first_pk, second_pk, agreement_pk, other_pk = first.pk, second.pk, agreement.pk, other.pk
+
+    services.status_event_delete(event=first, user=user, reason="wrong date")
+    services.status_event_delete(event=second)
+    services.agreement_delete(agreement=agreement, user=user, reason="duplicate")
+    services.agreement_delete(agreement=other)
+
+    def deleted(model, pk):
+        row = model.history.get(id=pk, history_type="-")
+        return row.history_user, row.history_change_reason
+
+    assert deleted(StatusEvent, first_pk) == (user, "wrong date")
+    assert deleted(StatusEvent, second_pk) == (None, None)
+    assert deleted(Agreement, agreement_pk) == (user, "duplicate")
+    assert deleted(Agreement, other_pk) == (None, None)
