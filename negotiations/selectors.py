@@ -478,11 +478,7 @@ def attach_chapter_stats(chapters: Iterable[Chapter]) -> None:
 
 
 NEWEST_FIRST = [F("start_date").desc(nulls_last=True), F("number").desc(), F("id").desc()]
-WALK_CHUNK = 200  # rounds read at most in the first read when walking them newest first
-# The first read takes this many rounds per agreement the page needs: a chapter's latest rounds
-# mostly belong to different negotiations (at 100x the data, the first 11 rounds of a chapter to
-# 11 agreements), and each read costs the rounds it scans.
-WALK_ROUNDS_PER_AGREEMENT = 4
+WALK_CHUNK = 200  # rounds read at a time when walking them newest first
 CHAPTER_STEPS_SHOWN = 8  # the latest rounds of one negotiation on a chapter's page
 # What a step shows and orders by (its label and dates): the rest of the round is not read.
 STEP_ROUND_FIELDS = ["agreement_id", "number", "kind", "title", "start_date", "end_date", "date_precision"]
@@ -530,7 +526,7 @@ def chapter_agreements(*, chapter: Chapter, page: int = 1, per_page: int = 20) -
     )
     needed = page * per_page + 1  # one more than this page tells whether there is a next one
     wanted: dict[int, None] = {}  # agreement ids in order of first appearance
-    offset, chunk = 0, min(WALK_CHUNK, WALK_ROUNDS_PER_AGREEMENT * needed)
+    offset, chunk = 0, WALK_CHUNK
     while len(wanted) < needed:
         ids = list(rounds.values_list("agreement_id", flat=True)[offset : offset + chunk])
         wanted.update(dict.fromkeys(ids))

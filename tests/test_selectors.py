@@ -232,25 +232,6 @@ def test_chapter_agreements_walk_rounds_newest_first_in_chunks(monkeypatch, djan
     assert list(chapter_agreements(chapter=crm, page=9, per_page=3)) == []
 
 
-def test_chapter_agreements_first_read_is_sized_to_the_page():
-    """The first read takes a few rounds per agreement the page needs, not WALK_CHUNK rounds:
-    each read costs the rounds it scans."""
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    crm = f.chapter("CRM")
-    expected = []
-    for index in range(5):
-        other = f.agreement(f"agreement-s{index}", name=f"S{index}")
-        f.progress(f.round_(other, 1, start_date=dt.date(2020 + index, 1, 1), end_date=None), "CRM")
-        expected.insert(0, other)
-    with CaptureQueriesContext(connection) as captured:
-        page = chapter_agreements(chapter=crm, page=1, per_page=2)
-    assert list(page) == expected[:2] and page.has_next
-    assert len(captured.captured_queries) == 2  # one read of rounds, then the agreements
-    assert "LIMIT 12" in captured.captured_queries[0]["sql"]  # 4 rounds for each of the 3 agreements needed
-
-
 def test_chapter_negotiations_show_the_latest_steps_and_count_the_earlier(agreement):
     from negotiations.selectors import CHAPTER_STEPS_SHOWN
 
