@@ -1,11 +1,20 @@
 """The filter forms' widgets: the fast <select>s write exactly what Django's templates write,
 and the slug box reads a list from commas or repeated parameters."""
 
+import copy
+
 import pytest
 from django import forms
 from django.http import QueryDict
 
-from negotiations.filters.widgets import FastCheckboxSelectMultiple, FastSelect, FastSelectMultiple, SlugListInput
+from negotiations.filters.widgets import (
+    FastCheckboxSelectMultiple,
+    FastSelect,
+    FastSelectMultiple,
+    FlagWidget,
+    OneOfManySelect,
+    SlugListInput,
+)
 
 
 def test_slug_list_input_reads_and_shows_the_list():
@@ -51,3 +60,66 @@ def test_fast_checkboxes_render_what_django_s_template_renders(value, attrs, cho
     fast = FastCheckboxSelectMultiple(choices=choices).render("status", value, dict(attrs))
     assert fast == forms.CheckboxSelectMultiple(choices=choices).render("status", value, dict(attrs))
     assert "Held</label>" in fast
+
+
+@pytest.mark.parametrize(
+    ("asked", "checked"),
+    [("1", True), ("true", True), (" On ", True), ("YES", True), (True, True)]
+    + [("0", False), ("off", False), ("", False), (None, False), ("maybe", False), (False, False)],
+)
+def test_a_flag_box_always_submits_1_and_is_ticked_for_a_yes(asked, checked):
+    html = FlagWidget(attrs={"id": "id_upcoming"}).render("upcoming", asked)
+    ticked = " checked" if checked else ""
+    assert html == f'<input type="checkbox" name="upcoming" value="1" id="id_upcoming"{ticked}>'
+
+
+@pytest.mark.django_db
+def test_the_upcoming_box_of_a_page_asked_for_not_upcoming_still_submits_1(client):
+    page = client.get("/rounds/?upcoming=0").content.decode()
+    assert '<input type="checkbox" name="upcoming" value="1" id="id_upcoming">' in page
+
+
+def test_a_flag_box_hands_the_field_the_raw_text_so_that_garbage_is_refused():
+    widget = FlagWidget()
+    assert widget.value_from_datadict(QueryDict("upcoming=maybe"), {}, "upcoming") == "maybe"
+    assert widget.value_from_datadict(QueryDict(""), {}, "upcoming") is None
+
+
+def test_slug_list_input_defaults_and_picker_attributes():
+    plain = SlugListInput().render("agreement", None)
+    assert plain == '<input type="text" name="agreement" autocomplete="off" spellcheck="false" autocapitalize="none">'
+    picker = SlugListInput(attrs={"spellcheck": "true"}, suggest_url="agreement-suggest")
+    picker.names = {"ccc": "Cañete “CCC” pact"}
+    assert picker.render("agreement", ["ccc"]) == (
+        '<input type="text" name="agreement" value="ccc" autocomplete="off" spellcheck="true" autocapitalize="none"'
+        ' data-suggest-url="/agreements/suggest.json" data-names="{&quot;ccc&quot;: &quot;Cañete “CCC” pact&quot;}">'
+    )
+
+
+STATUSES = [("held", "Held"), ("planned", "Planned")]
+
+
+def test_one_of_many_select_leads_with_any_and_shows_one_of_the_asked_values():
+    widget = OneOfManySelect(choices=STATUSES, blank_label="Any status")
+    html = widget.render("status", ["planned", "held"], {"id": "id_status"})
+    assert html == (
+        '<select name="status" id="id_status">\n  <option value="">Any status</option>\n\n'
+        '  <option value="held" selected>Held</option>\n\n  <option value="planned">Planned</option>\n\n</select>'
+    )
+
+
+def test_one_of_many_select_copies_keep_a_single_any_option():
+    widget = copy.deepcopy(copy.deepcopy(OneOfManySelect(choices=STATUSES, blank_label="Any status")))
+    assert widget.choices == [("", "Any status"), *STATUSES]
+    assert widget.render("status", None).count('<option value=""') == 1
+
+
+def test_one_of_many_select_reads_every_value_and_drops_blanks():
+    widget = OneOfManySelect(choices=STATUSES, blank_label="Any status")
+    assert widget.value_from_datadict(QueryDict("status=held&status=&status=planned"), {}, "status") == [
+        "held",
+        "planned",
+    ]
+    assert widget.value_from_datadict({"status": "held"}, {}, "status") == ["held"]
+    assert widget.value_from_datadict({"status": ""}, {}, "status") == []
+    assert widget.value_from_datadict({}, {}, "status") == []

@@ -28,6 +28,12 @@ class FlagWidget(forms.CheckboxInput):
         # Keep the raw text so that the field can reject garbage instead of reading it as True.
         return data.get(name)
 
+    def format_value(self, value):
+        # The box always submits its own ``1``; writing the asked value as well gave the input two
+        # ``value`` attributes, and the browser keeps the first: ticking the box on a page asked
+        # with ``?upcoming=0`` sent ``upcoming=0``.
+        return None
+
 
 def fast_escape(value) -> str:
     """``conditional_escape`` without its per-call wrapping (same output: Django's ``escape`` is
