@@ -2,6 +2,7 @@
 
 import pytest
 from django.http import QueryDict
+from django.utils import translation
 
 from negotiations.filtersets import ChapterProgressFilterSet, RoundFilterSet, filter_errors
 from negotiations.models import ChapterProgress, Round
@@ -34,3 +35,13 @@ def test_id_zero_is_not_a_round_id():
     found = _progress_of_round("round=0")
     assert not found.is_valid()
     assert filter_errors(found) == ["Round: “0” is not a round id."]
+
+
+def test_a_date_box_shows_the_asked_text_and_the_expected_shape_in_the_readers_language():
+    html = str(RoundFilterSet(QueryDict("start_after=2025-11")).form["start_after"])
+    assert html == (
+        '<input type="text" name="start_after" value="2025-11" placeholder="YYYY-MM-DD" inputmode="numeric"'
+        ' aria-describedby="id_start_after_helptext" id="id_start_after">'
+    )
+    with translation.override("es"):
+        assert 'placeholder="AAAA-MM-DD"' in str(RoundFilterSet().form["start_after"])

@@ -670,3 +670,39 @@ def test_the_forms_party_lists_are_in_label_order_and_keep_the_asked_codes(djang
     plain = AgreementFilterSet(None, queryset=Agreement.objects.all())  # no query string at all
     plain.narrow_choices()
     assert [code for code, _label in plain.form.fields["party"].widget.choices] == ["DEU", "CHE"]
+
+
+def test_chapter_rows_of_rounds_starting_on_or_after_a_day_count_a_month_round_from_its_month():
+    agreement = f.agreement("india-peru-ta", ("IND", "PER"))
+    rounds_ = {
+        "day before": f.round_(agreement, 1, start_date=dt.date(2025, 11, 14), end_date=None),
+        "on the day": f.round_(agreement, 2, start_date=dt.date(2025, 11, 15), end_date=None),
+        "that month": f.round_(
+            agreement, 3, start_date=dt.date(2025, 11, 1), end_date=None, date_precision=DatePrecision.MONTH
+        ),
+        "month before": f.round_(
+            agreement, 4, start_date=dt.date(2025, 10, 1), end_date=None, date_precision=DatePrecision.MONTH
+        ),
+        "that year": f.round_(
+            agreement, 5, start_date=dt.date(2025, 1, 1), end_date=None, date_precision=DatePrecision.YEAR
+        ),
+    }
+    for round_ in rounds_.values():
+        f.progress(round_, "ROO")
+    found = apply(ChapterProgressFilterSet, "start_after=2025-11-15", ChapterProgress.objects.all())
+    assert {row.round for row in found} == {rounds_["on the day"], rounds_["that month"], rounds_["that year"]}
+    everything = apply(ChapterProgressFilterSet, "start_after=", ChapterProgress.objects.all())
+    assert everything.count() == len(rounds_)
+
+
+def test_round_overdue_keeps_or_leaves_out_the_planned_rounds_whose_dates_have_passed():
+    today = timezone.localdate()
+    agreement = f.agreement("india-peru-ta", ("IND", "PER"))
+    overdue = f.round_(
+        agreement, 1, status=RoundStatus.PLANNED, start_date=today - dt.timedelta(days=10), end_date=None
+    )
+    coming = f.round_(agreement, 2, status=RoundStatus.PLANNED, start_date=today + dt.timedelta(days=10), end_date=None)
+    held = f.round_(agreement, 3, status=RoundStatus.HELD, start_date=today - dt.timedelta(days=10), end_date=None)
+    assert rounds("overdue=1") == {overdue}
+    assert rounds("overdue=0") == {coming, held}
+    assert rounds("overdue=") == rounds("") == {overdue, coming, held}
