@@ -259,3 +259,40 @@ def test_every_text_field_of_the_site_forms_refuses_control_characters():
         assert text_fields, form_class
         for name in text_fields:
             assert isinstance(form_class.base_fields[name], TextField), (form_class.__name__, name)
+
+
+def test_the_version_and_reason_fields_as_the_official_sees_them():
+    """Every changing form shares them: the version travels hidden and must be a real version;
+    the reason is optional, labelled and explained in the reader's language, and the browser
+    stops at the services' length limit."""
+    from django.utils import translation
+
+    from negotiations.forms import ConfirmDeleteForm
+
+    form = ConfirmDeleteForm()
+    assert str(form["version"]) == '<input type="hidden" name="version" id="id_version">'
+    assert str(form["reason"]) == (
+        '<input type="text" name="reason" maxlength="100" aria-describedby="id_reason_helptext" id="id_reason">'
+    )
+    assert ConfirmDeleteForm({"version": "1"}).is_valid()
+    assert ConfirmDeleteForm({"version": "0"}).errors == {
+        "version": ["Ensure this value is greater than or equal to 1."]
+    }
+    assert not ConfirmDeleteForm({"version": "1", "reason": "x" * 101}).is_valid()
+    texts = {
+        "en": (
+            "Reason for change",
+            "Optional; shown in the history, e.g. “joint statement published”.",
+            "The form is missing the record's version; reload the page and try again.",
+        ),
+        "es": (
+            "Motivo del cambio",
+            "Opcional; se muestra en el historial, p. ej. «se publicó la declaración conjunta».",
+            "Al formulario le falta la versión del registro; recargue la página e inténtelo de nuevo.",
+        ),
+    }
+    for language, (label, help_text, missing_version) in texts.items():
+        with translation.override(language):
+            form = ConfirmDeleteForm({"reason": ""})
+            assert (str(form["reason"].label), str(form["reason"].help_text)) == (label, help_text)
+            assert form.errors == {"version": [missing_version]}
