@@ -145,15 +145,18 @@ def agreement_stage(status) -> str:
 
 
 # The rounds list shows about ten chips a row and 25 rows: one filter call per row instead of
-# four template lookups per chip (about 4 ms of a page's render at 100× the data).
+# four template lookups per chip, and the standard library's escape per value instead of
+# format_html's lazy-aware escaping (together about 6 ms of the page's render at 100x the data).
 @register.filter
 def chapter_chips(round_obj):
     """``{{ round|chapter_chips }}``: the round's chapters as coloured chip links (its
     ``chapter_chips``, from ``selectors.attach_chapter_chips``)."""
-    return format_html_join(
-        " ",
-        '<a class="chip" href="{}" style="{}" title="{}">{}</a>',
-        ((chip.url, chip.style, chip.title, chip.code) for chip in round_obj.chapter_chips),
+    return mark_safe(  # every value is escaped
+        " ".join(
+            f'<a class="chip" href="{escape_html(chip.url)}" style="{escape_html(chip.style)}"'
+            f' title="{escape_html(chip.title)}">{escape_html(chip.code)}</a>'
+            for chip in round_obj.chapter_chips
+        )
     )
 
 
