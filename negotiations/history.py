@@ -156,7 +156,7 @@ def last_changed(agreement: Agreement):
     """When anything on the agreement's public record last changed (one query), or None.
 
     Changes to notes that were ever confidential do not count: their timing is not public."""
-    alias = router.db_for_read(Agreement.history.model)
+    alias = router.db_for_read(Agreement)  # the history tables live beside their models
     sql, params = _last_changed_query(alias)
     with connections[alias].cursor() as cursor:
         cursor.execute(sql, [agreement.pk if value == _ANY_AGREEMENT else value for value in params])
