@@ -196,10 +196,10 @@ class Party(models.Model):
         return reverse("party-detail", args=[self.code])
 
     @staticmethod
-    def label(code: str, name: str, kind: str) -> str:
+    def label(code: str, name: str, kind: str, language: str | None = None) -> str:
         """How a party is named in lists: "Perú (PER)" in Spanish; from plain column values, so
-        a long drop-down needs no model instances."""
-        return f"{party_name(code, name, kind == PartyKind.BLOC)} ({code})"
+        a long drop-down needs no model instances (``language``: the active one by default)."""
+        return f"{party_name(code, name, kind == PartyKind.BLOC, language)} ({code})"
 
     @property
     def local_name(self) -> str:
