@@ -421,6 +421,11 @@ class Agreement(models.Model):
         return self.name
 
     @property
+    def kind_label(self) -> str:
+        """``get_kind_display()`` for lists: that one translates every label of the vocabulary."""
+        return label_of(AgreementKind, self.kind)
+
+    @property
     def status_stage(self) -> int:
         return AGREEMENT_STATUS_STAGE.get(self.current_status, 0)
 
