@@ -650,6 +650,24 @@ def test_sources_of_an_agreement_are_those_cited_for_it_its_status_events_or_its
 
 
 @pytest.mark.django_db
+def test_the_chapter_drop_down_offers_what_djangos_own_iterator_would():
+    f.chapter("TBT", "Technical Barriers to Trade", order=2)
+    f.chapter("ROO", "Rules <of> Origin", order=1)
+    rounds = RoundFilterSet(QueryDict("chapter=ROO"), queryset=Round.objects.all())
+    field = rounds.form.fields["chapter"]
+    expected = [(str(value), label) for value, label in field.choices]
+    rounds.narrow_choices()
+    assert [(str(value), label) for value, label in field.widget.choices] == expected
+    assert expected[:3] == [
+        ("", "---------"),
+        ("ROO", "ROO — Rules <of> Origin"),
+        ("TBT", "TBT — Technical Barriers to Trade"),
+    ]
+    html = str(rounds.form["chapter"])
+    assert '<option value="ROO" selected>ROO — Rules &lt;of&gt; Origin</option>' in html
+
+
+@pytest.mark.django_db
 def test_the_forms_party_lists_are_in_label_order_and_keep_the_asked_codes(django_assert_num_queries):
     """Parties in agreements (hosts: with venues) in the order of their names, plus the codes
     the URL asks for even if nothing uses them, so the form shows what is filtered."""
@@ -660,7 +678,7 @@ def test_the_forms_party_lists_are_in_label_order_and_keep_the_asked_codes(djang
     agreements.narrow_choices()
     assert [code for code, _label in agreements.form.fields["party"].widget.choices] == ["DEU", "CHE", "ZWE"]
     rounds = RoundFilterSet(QueryDict("host_country=ZWE"), queryset=Round.objects.all())
-    with django_assert_num_queries(2):  # one per list, however many parties and hosts
+    with django_assert_num_queries(3):  # one per list, however many parties and hosts; the chapters
         rounds.narrow_choices()
     assert rounds.form.fields["host_country"].widget.choices == [
         ("DEU", "Germany (DEU)"),
