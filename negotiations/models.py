@@ -688,7 +688,12 @@ class Round(RuleKeyedModel):
         return f"{self.agreement}: {self.label}"
 
     def get_absolute_url(self):
-        return reverse("round-detail", args=[self.pk])
+        # Pages link one round several times (the agreement page's timeline, table, matrix and
+        # sources): reversed once per object, and again only if its id changes.
+        url = self.__dict__.get("_absolute_url")
+        if url is None or url[0] != self.pk:
+            url = self.__dict__["_absolute_url"] = (self.pk, reverse("round-detail", args=[self.pk]))
+        return url[1]
 
     # The rules below are checked in Python by clean() (cheap enough for a 20,000-row import)
     # and enforced by the database constraints of the same names.

@@ -158,3 +158,11 @@ def test_public_notes_newest_first_stream_from_an_index_without_sorting():
         cursor.execute("EXPLAIN " + sql, params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "note_public_newest" in plan and "Sort" not in plan, plan
+
+
+@pytest.mark.django_db
+def test_a_rounds_url_is_worked_out_once_and_follows_its_id():
+    round_obj = factories.round_()
+    assert round_obj.get_absolute_url() == f"/rounds/{round_obj.pk}/"
+    round_obj.pk = round_obj.pk + 1000  # a copy saved as a new row gets a new id
+    assert round_obj.get_absolute_url() == f"/rounds/{round_obj.pk}/"
