@@ -15,12 +15,13 @@ in either language: a chapter is found by its English or its Spanish name ("regl
 an agreement also by its official Spanish name.
 """
 
+import copy
 import re
 from dataclasses import dataclass
-from functools import cache, reduce
+from functools import cache, lru_cache, reduce
 from operator import and_, or_
 
-from django.db import connection
+from django.db import connection, connections, router
 from django.db.models import (
     BooleanField,
     Case,
@@ -36,6 +37,7 @@ from django.db.models import (
 )
 from django.db.models.expressions import Expression, RawSQL
 from django.db.models.functions import Replace
+from django.db.models.query import get_related_populators
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
@@ -190,9 +192,13 @@ def headline(field: str, query: str):
     covers the query's meaningful words (``marked_words``: stop words such as "of" would be
     marked everywhere), each between HEADLINE_START and HEADLINE_STOP. None without such words.
     The SQL of Django's ``SearchHeadline`` with these options."""
+    return headline_of_words(field, marked_words(terms_of(query)))
+
+
+def headline_of_words(field: str, words: list[str]):
+    """``headline`` of ``field`` for these marked words (None without any)."""
     from django.contrib.postgres.search import SearchConfig, SearchQuery
 
-    words = marked_words(terms_of(query))
     if not words:
         return None
     text = F(field)
@@ -382,37 +388,62 @@ def _round_candidates(query: str) -> QuerySet:
     from django.contrib.postgres.search import SearchQuery
 
     word_queries = [SearchQuery(word, config=SEARCH_CONFIG) for word in words]
-    venues = _ids_matching_each(Venue.objects.all(), [("city", "A"), ("place", "A")], word_queries)
+    venues = _ids_matching_each(Venue.objects.all(), VENUE_FIELDS, word_queries)
     agreements = _ids_matching_each(Agreement.objects.all(), AGREEMENT_FIELDS, word_queries)
+    return _candidates_among(rounds, word_queries, venues, agreements, every_word_required(query))
+
+
+def every_word_required(query: str) -> bool:
+    """Every word is required unless the query has alternatives ("or") or exclusions ("-word",
+    -"a phrase": its words are not required). All tokens count, not only the first MAX_TERMS."""
+    return not any(token.lower() == "or" or token.startswith("-") for token in query.split())
+
+
+def _candidates_among(rounds: QuerySet, word_queries: list, venues: list, agreements: list, required: bool):
+    """``rounds`` narrowed to those with each word query (any one unless ``required``) in their
+    own text, their venue (ids ``venues[i]``) or their agreement (ids ``agreements[i]``). The
+    ids go in as one array each (``= ANY``), so the SQL is the same however many there are."""
     rounds = rounds.alias(own_text=search_vector(ROUND_OWN_FIELDS))
     places = [
-        Q(own_text=word_query) | Q(venue_id__in=venues[index]) | Q(agreement_id__in=agreements[index])
+        Q(own_text=word_query)
+        | Q(_any_of('"negotiations_round"."venue_id"', venues[index]))
+        | Q(_any_of('"negotiations_round"."agreement_id"', agreements[index]))
         for index, word_query in enumerate(word_queries)
     ]
-    # Every word is required unless the query has alternatives ("or") or exclusions ("-word",
-    # -"a phrase": its words are not required). All tokens count, not only the first MAX_TERMS.
-    tokens = query.split()
-    every_word_required = not any(token.lower() == "or" or token.startswith("-") for token in tokens)
-    return rounds.filter(reduce(and_ if every_word_required else or_, places))
+    return rounds.filter(reduce(and_ if required else or_, places))
+
+
+def _any_of(column: str, ids) -> RawSQL:
+    return RawSQL(f"{column} = ANY(%s)", [ids], output_field=BooleanField())
+
+
+VENUE_FIELDS = [("city", "A"), ("place", "A")]
 
 
 def _ids_matching_each(queryset: QuerySet, fields: list[tuple[str, str]], word_queries: list) -> list[list[int]]:
     """For each word query, the ids of the rows whose ``fields`` contain it; one query. For
     agreements the vector is the GIN-indexed one of migration 0008."""
+    return _ids_by_word(_word_flags(queryset, fields, word_queries), len(word_queries))
 
+
+def _word_flags(queryset: QuerySet, fields: list[tuple[str, str]], word_queries: list) -> QuerySet:
+    """(id, one flag per word query) of the rows whose ``fields`` contain any of the words."""
     vector = search_vector(fields)
     flags = {
         f"word_{index}": ExpressionWrapper(Q(text=word_query), output_field=BooleanField())
         for index, word_query in enumerate(word_queries)
     }
-    rows = (
+    return (
         queryset.alias(text=vector)
         .filter(text=reduce(or_, word_queries))
         .annotate(**flags)
         .order_by()  # sets of ids: the model's ordering would only cost a sort
         .values_list("pk", *flags)
     )
-    matching: list[list[int]] = [[] for _ in word_queries]
+
+
+def _ids_by_word(rows, count: int) -> list[list[int]]:
+    matching: list[list[int]] = [[] for _ in range(count)]
     for pk, *found in rows:
         for index, hit in enumerate(found):
             if hit:
@@ -425,45 +456,209 @@ def _ids_matching_each(queryset: QuerySet, fields: list[tuple[str, str]], word_q
 NOTE_RANK_LIMIT = 1000
 
 
-def _best_notes(query: str, limit: int, prepare=lambda queryset, field: queryset) -> tuple[list[ProgressNote], bool]:
+def _best_notes(query: str, limit: int) -> tuple[list[ProgressNote], bool]:
     """The ``limit`` best public notes, and whether they are the newest matches rather than the
     most relevant (more than NOTE_RANK_LIMIT notes match).
 
     Ranked first as (id, rank) pairs, then read in full: sorting every match with its text and
     vector made search grow with the number of matches. Counting stops at NOTE_RANK_LIMIT + 1
     and the newest matches come from the ``note_public_newest`` index, so a common word costs
-    the same however many notes contain it.
+    the same however many notes contain it. (On PostgreSQL the same queries run compiled once:
+    ``_postgres_hits``.)
     """
     matches = ranked(ProgressNote.objects.public(), NOTE_FIELDS, query)
     by_date = matches.order_by()[NOTE_RANK_LIMIT : NOTE_RANK_LIMIT + 1].exists()
-    best = _newest_matches(matches, query, limit) if by_date else list(matches.values_list("pk", "rank")[:limit])
-    notes = prepare(ProgressNote.objects.select_related("round__agreement", "chapter"), "text")
+    best = list((_newest_matches(matches, query) if by_date else matches).values_list("pk", "rank")[:limit])
+    notes = ProgressNote.objects.select_related("round__agreement", "chapter")
     notes = notes.order_by().in_bulk([pk for pk, _ in best])  # a dict: no ordering needed
+    return _in_order(best, notes), by_date
+
+
+def _in_order(best: list[tuple[int, float]], notes: dict) -> list[ProgressNote]:
     for pk, rank in best:
-        notes[pk].rank = rank
-    return [notes[pk] for pk, _ in best if pk in notes], by_date
+        if pk in notes:
+            notes[pk].rank = rank
+    return [notes[pk] for pk, _ in best if pk in notes]
 
 
-def _newest_matches(matches: QuerySet, query: str, limit: int) -> list[tuple[int, float]]:
-    """(id, rank) of the ``limit`` newest matches, walking the ``note_public_newest`` index.
+def _newest_matches(matches: QuerySet, query: str) -> QuerySet:
+    """The matches newest first, walking the ``note_public_newest`` index.
 
     More than NOTE_RANK_LIMIT notes match, so the walk soon finds ``limit`` of them. But
     PostgreSQL often underestimates how many notes a phrase matches and would rather read and
     sort every match through the GIN index; written as ``COALESCE(… @@ …, false)`` the match
     cannot use that index, which leaves the newest-first walk (same result, same one query).
     """
-    newest = matches.order_by("-created_at", "-pk")
-    if using_postgres():
-        walk_only = RawSQL(
-            'COALESCE("negotiations_progressnote"."text_search" @@ websearch_to_tsquery(%s::regconfig, %s), false)',
-            [SEARCH_CONFIG, query],
-            output_field=BooleanField(),
-        )
-        from django.contrib.postgres.search import SearchRank
+    if not using_postgres():
+        return matches.order_by("-created_at", "-pk")
+    walk_only = RawSQL(
+        'COALESCE("negotiations_progressnote"."text_search" @@ websearch_to_tsquery(%s::regconfig, %s), false)',
+        [SEARCH_CONFIG, query],
+        output_field=BooleanField(),
+    )
+    from django.contrib.postgres.search import SearchRank
 
-        rank = SearchRank(note_vector(), web_query(query))
-        newest = ProgressNote.objects.public().annotate(rank=rank).filter(walk_only).order_by("-created_at", "-pk")
-    return list(newest.values_list("pk", "rank")[:limit])
+    rank = SearchRank(note_vector(), web_query(query))
+    return ProgressNote.objects.public().annotate(rank=rank).filter(walk_only).order_by("-created_at", "-pk")
+
+
+def _slot(name: str) -> str:
+    """A stand-in for one of the reader's values in SQL compiled once (``_Compiled``). It holds
+    NUL, which search_results strips from every query, so no real value can be taken for it."""
+    return f"\x00{name}\x00"
+
+
+def _slots(name: str, count: int) -> list[str]:
+    return [_slot(f"{name}{index}") for index in range(count)]
+
+
+QUERY_SLOT = _slot("query")
+
+
+class _Compiled:
+    """A queryset's SQL compiled once, then run with the reader's values in place of its slots
+    (``_slot``), its rows read as Django reads them (converters, model instances with their
+    select_related objects and annotations). Building and compiling the search's queries
+    through the ORM took about a third of a search's CPU time, and their shapes are few (the
+    number of words, mostly): each shape is compiled once per process. PostgreSQL only."""
+
+    def __init__(self, queryset: QuerySet, *, exists: bool = False):
+        self.model = queryset.model
+        query = queryset.query.exists() if exists else queryset.query
+        self.compiler = query.get_compiler(using=queryset.db)
+        self.sql, self.params = self.compiler.as_sql()
+
+    def _run(self, values: dict) -> tuple[list, str]:
+        db = router.db_for_read(self.model)  # per run: a replica or, when pinned, the primary
+        params = [values.get(param, param) if isinstance(param, str) else param for param in self.params]
+        compiler = copy.copy(self.compiler)
+        compiler.connection = connections[db]  # this thread's connection
+        with compiler.connection.cursor() as cursor:
+            cursor.execute(self.sql, params)
+            rows = cursor.fetchall()
+        return list(compiler.results_iter([rows], tuple_expected=True)), db
+
+    def rows(self, values: dict) -> list[tuple]:
+        return self._run(values)[0]
+
+    def objects(self, values: dict) -> list:
+        """Model instances, as ``ModelIterable`` makes them."""
+        rows, db = self._run(values)
+        klass_info, select = self.compiler.klass_info, self.compiler.select
+        model, fields = klass_info["model"], klass_info["select_fields"]
+        start, end = fields[0], fields[-1] + 1
+        init_list = [column[0].target.attname for column in select[start:end]]
+        related = get_related_populators(klass_info, select, db)
+        annotations = self.compiler.annotation_col_map.items()
+        objects = []
+        for row in rows:
+            obj = model.from_db(db, init_list, row[start:end])
+            for populator in related:
+                populator.populate(row, obj)
+            for name, position in annotations:
+                setattr(obj, name, row[position])
+            objects.append(obj)
+        return objects
+
+
+@lru_cache(maxsize=128)
+def _compiled(build, *shape) -> _Compiled:
+    """``build(*shape)``, once per process (a query of up to 200 characters has a bounded
+    number of shapes; the least used are dropped beyond 128)."""
+    return build(*shape)
+
+
+def _with_headline(queryset: QuerySet, field: str, marked: int) -> QuerySet:
+    expression = headline_of_words(field, _slots("marked", marked))
+    return queryset.annotate(marked=expression) if expression is not None else queryset
+
+
+def _word_queries(words: list[str]) -> list:
+    from django.contrib.postgres.search import SearchQuery
+
+    return [SearchQuery(word, config=SEARCH_CONFIG) for word in words]
+
+
+def _agreement_hits(limit: int, marked: int) -> _Compiled:
+    agreements = ranked(Agreement.objects.all(), AGREEMENT_FIELDS, QUERY_SLOT)
+    return _Compiled(_with_headline(agreements, "summary", marked)[:limit])
+
+
+def _chapter_hits(limit: int) -> _Compiled:
+    return _Compiled(ranked(Chapter.objects.all(), CHAPTER_FIELDS, QUERY_SLOT)[:limit])
+
+
+def _chapter_catalog() -> _Compiled:
+    return _Compiled(Chapter.objects.all())
+
+
+def _party_hits(limit: int) -> _Compiled:
+    return _Compiled(ranked(Party.objects.all(), PARTY_FIELDS, QUERY_SLOT)[:limit])
+
+
+def _venue_words(words: int) -> _Compiled:
+    return _Compiled(_word_flags(Venue.objects.all(), VENUE_FIELDS, _word_queries(_slots("word", words))))
+
+
+def _agreement_words(words: int) -> _Compiled:
+    return _Compiled(_word_flags(Agreement.objects.all(), AGREEMENT_FIELDS, _word_queries(_slots("word", words))))
+
+
+def _round_hits(limit: int, words: int, required: bool, marked: int) -> _Compiled:
+    rounds = Round.objects.select_related("agreement", "venue__country")
+    if words:
+        word_queries = _word_queries(_slots("word", words))
+        rounds = _candidates_among(rounds, word_queries, _slots("venues", words), _slots("agreements", words), required)
+    return _Compiled(_with_headline(ranked(rounds, ROUND_FIELDS, QUERY_SLOT), "summary", marked)[:limit])
+
+
+def _note_matches() -> QuerySet:
+    return ranked(ProgressNote.objects.public(), NOTE_FIELDS, QUERY_SLOT)
+
+
+def _many_notes(rank_limit: int) -> _Compiled:
+    return _Compiled(_note_matches().order_by()[rank_limit : rank_limit + 1], exists=True)
+
+
+def _best_note_ranks(limit: int) -> _Compiled:
+    return _Compiled(_note_matches().values_list("pk", "rank")[:limit])
+
+
+def _newest_note_ranks(limit: int) -> _Compiled:
+    return _Compiled(_newest_matches(_note_matches(), QUERY_SLOT).values_list("pk", "rank")[:limit])
+
+
+def _notes_read(marked: int) -> _Compiled:
+    notes = ProgressNote.objects.select_related("round__agreement", "chapter").order_by()
+    notes = notes.filter(_any_of('"negotiations_progressnote"."id"', _slot("ids")))
+    return _Compiled(_with_headline(notes, "text", marked))
+
+
+def _postgres_hits(query: str, terms: list[str], limit: int) -> tuple:
+    """search_results' queries on PostgreSQL, each compiled once per shape: the same SQL as
+    ``ranked``, ``_round_candidates`` and ``_best_notes`` build, with ``ts_headline`` snippets."""
+    marked, words = marked_words(terms), positive_words(query)
+    values = {QUERY_SLOT: query}
+    values.update(zip(_slots("marked", len(marked)), marked, strict=True))
+    values.update(zip(_slots("word", len(words)), words, strict=True))
+    agreements = _compiled(_agreement_hits, limit, len(marked)).objects(values)
+    chapters = _compiled(_chapter_hits, limit).objects(values)
+    catalog = _compiled(_chapter_catalog).objects(values)
+    parties = _compiled(_party_hits, limit).objects(values)
+    if words:
+        venues = _ids_by_word(_compiled(_venue_words, len(words)).rows(values), len(words))
+        agreement_ids = _ids_by_word(_compiled(_agreement_words, len(words)).rows(values), len(words))
+        values.update(zip(_slots("venues", len(words)), venues, strict=True))
+        values.update(zip(_slots("agreements", len(words)), agreement_ids, strict=True))
+    required = bool(words) and every_word_required(query)
+    rounds = _compiled(_round_hits, limit, len(words), required, len(marked)).objects(values)
+    by_date = bool(_compiled(_many_notes, NOTE_RANK_LIMIT).rows(values))
+    best = _compiled(_newest_note_ranks if by_date else _best_note_ranks, limit).rows(values)
+    notes = {}
+    if best:
+        values[_slot("ids")] = [pk for pk, _ in best]
+        notes = {note.pk: note for note in _compiled(_notes_read, len(marked)).objects(values)}
+    return agreements, chapters, catalog, parties, rounds, _in_order(best, notes), by_date
 
 
 def _snippet(text: str, terms: list[str], length: int = 220) -> str:
@@ -496,11 +691,6 @@ def search_results(query: str, *, limit: int = 30) -> SearchResults:
     if not query:
         return SearchResults([])
     terms = terms_of(query)
-    marked = headline if using_postgres() else lambda field, query: None
-
-    def with_headline(queryset: QuerySet, field: str) -> QuerySet:
-        expression = marked(field, query)
-        return queryset.annotate(marked=expression) if expression is not None else queryset
 
     def snippet(item, text: str) -> dict:
         if hasattr(item, "marked"):
@@ -510,10 +700,16 @@ def search_results(query: str, *, limit: int = 30) -> SearchResults:
             html = highlight(plain, terms)
         return {"snippet": plain, "snippet_html": html}
 
-    agreements = with_headline(ranked(Agreement.objects.all(), AGREEMENT_FIELDS, query), "summary")[:limit]
+    if using_postgres():
+        agreements, chapters, catalog, parties, rounds, notes, notes_by_date = _postgres_hits(query, terms, limit)
+    else:
+        agreements = ranked(Agreement.objects.all(), AGREEMENT_FIELDS, query)[:limit]
+        chapters = list(ranked(Chapter.objects.all(), CHAPTER_FIELDS, query)[:limit])
+        catalog = list(Chapter.objects.all())
+        parties = ranked(Party.objects.all(), PARTY_FIELDS, query)[:limit]
+        rounds = ranked(_round_candidates(query), ROUND_FIELDS, query)[:limit]
+        notes, notes_by_date = _best_notes(query, limit)
     # A small catalog (no index): ranked matches plus the chapters a synonym or a code names.
-    chapters = list(ranked(Chapter.objects.all(), CHAPTER_FIELDS, query)[:limit])
-    catalog = list(Chapter.objects.all())
     codes = synonym_codes(query, catalog) | {t.upper() for t in terms if t.isalnum() and len(t) <= 10}
     found = {c.pk for c in chapters}
     named = [chapter for chapter in catalog if chapter.code in codes and chapter.pk not in found]
@@ -523,9 +719,6 @@ def search_results(query: str, *, limit: int = 30) -> SearchResults:
     for chapter in chapters:
         if chapter.code in codes:
             chapter.rank = float(chapter.rank or 0) + 10.0  # named outright: the first hit
-    parties = ranked(Party.objects.all(), PARTY_FIELDS, query)[:limit]
-    rounds = with_headline(ranked(_round_candidates(query), ROUND_FIELDS, query), "summary")[:limit]
-    notes, notes_by_date = _best_notes(query, limit, with_headline)
     hits = []
     for item in agreements:
         hits.append(

@@ -376,3 +376,43 @@ def test_headline_is_the_sql_of_djangos_search_headline():
     )
     theirs = Round.objects.annotate(h=django_headline).values("h")
     assert ours.query.sql_with_params() == theirs.query.sql_with_params()
+
+
+@pytest.mark.skipif(not using_postgres(), reason="queries compiled once are PostgreSQL's; CI runs this on PostgreSQL")
+def test_queries_compiled_once_find_what_the_orm_finds_for_each_reader_query(data):
+    """Each search query's SQL is compiled once per shape with stand-ins for the reader's words:
+    queries of the same shape (one word, two words, an "or") must each get their own answer,
+    the same hits and ranks as the ORM's queries, never a confidential note."""
+    from negotiations.search import (
+        AGREEMENT_FIELDS,
+        CHAPTER_FIELDS,
+        PARTY_FIELDS,
+        ROUND_FIELDS,
+        _best_notes,
+        _postgres_hits,
+        _round_candidates,
+        ranked,
+        terms_of,
+    )
+
+    f.note(data["delhi"], "Rules of origin: cumulation with Peru agreed; minerals next.")
+    f.note(data["delhi"], "Delhi cumulation red lines", visibility=Visibility.CONFIDENTIAL)
+
+    def pairs(items):
+        return [(item.pk, item.rank) for item in items]
+
+    answers = {}
+    for query in ["lima", "delhi", "cumulation", "minerals", "goods", "lima delhi", "rules origin", "lima or delhi"]:
+        agreements, chapters, _catalog, parties, rounds, notes, by_date = _postgres_hits(query, terms_of(query), 30)
+        assert pairs(agreements) == pairs(ranked(Agreement.objects.all(), AGREEMENT_FIELDS, query)[:30])
+        assert pairs(chapters) == pairs(ranked(Chapter.objects.all(), CHAPTER_FIELDS, query)[:30])
+        assert pairs(parties) == pairs(ranked(Party.objects.all(), PARTY_FIELDS, query)[:30])
+        assert pairs(rounds) == pairs(ranked(_round_candidates(query), ROUND_FIELDS, query)[:30])
+        orm_notes, orm_by_date = _best_notes(query, 30)
+        assert (pairs(notes), by_date) == (pairs(orm_notes), orm_by_date)
+        assert all(note.visibility == Visibility.PUBLIC for note in notes)
+        answers[query] = {(hit.kind, hit.obj.pk) for hit in search(query)}
+    assert answers["lima"] != answers["delhi"]  # same shape, own words
+    assert ("round", data["lima"].pk) in answers["lima"] and ("round", data["delhi"].pk) in answers["delhi"]
+    assert answers["lima or delhi"] >= {("round", data["lima"].pk), ("round", data["delhi"].pk)}
+    assert {kind for kind, _pk in answers["cumulation"]} == {"note"}
