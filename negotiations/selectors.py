@@ -24,11 +24,13 @@ from .choices import (
     AGREEMENT_STATUS_STAGE,
     AGREEMENT_STATUSES_UNDER_WAY,
     ROUND_STATUS_COLOUR,
+    AgreementStatus,
     ProgressStatus,
     RoundFormat,
     RoundsCoverage,
     RoundStatus,
     Visibility,
+    label_of,
     progress_style,
 )
 from .dates import period_end
@@ -163,6 +165,7 @@ def agreement_timeline(*, agreement: Agreement) -> list[TimelineEntry]:
     rounds = rounds_in_order(Round.objects.filter(agreement=agreement).select_related("venue__country"))
     entries = []
     for event in events:
+        status_label = str(label_of(AgreementStatus, event.status))  # get_status_display() translates them all
         entries.append(
             TimelineEntry(
                 kind="status",
@@ -170,11 +173,11 @@ def agreement_timeline(*, agreement: Agreement) -> list[TimelineEntry]:
                 end=None,
                 precision=event.date_precision,
                 planned=event.planned,
-                label=event.get_status_display(),
+                label=status_label,
                 date_display=event.date_display,
                 colour=event.colour,
                 note=event.note,
-                status_label=event.get_status_display(),
+                status_label=status_label,
                 obj=event,
                 sources=list(event.citations.all()),
                 order=(event_order_key(event)[0], 1, *event_order_key(event)[1:]),
