@@ -259,15 +259,28 @@ def chapter_detail(request, code):
     return render(request, "negotiations/chapter_detail.html", context)
 
 
+HIT_KIND_LABELS = {
+    "agreement": _("Agreement"),
+    "round": _("Round"),
+    "chapter": _("Chapter"),
+    "party": _("Party"),
+    "note": _("Note"),
+}
+
+
 @require_safe
 def search_view(request):
     query = request.GET.get("q", "").strip()
     too_long = len(query) > MAX_QUERY_LENGTH
     results = search_results(query) if query else SearchResults([])
     hits = results.hits
+    page_obj = paginate(request, hits)
+    labels = {kind: str(label) for kind, label in HIT_KIND_LABELS.items()}  # translated once a page
+    for hit in page_obj:
+        hit.kind_label = labels[hit.kind]
     context = {
         "query": query,
-        "page_obj": paginate(request, hits),
+        "page_obj": page_obj,
         "hit_count": len(hits),
         "full_text": using_postgres(),
         "notice": _("Only the first %(n)s characters were searched.") % {"n": MAX_QUERY_LENGTH} if too_long else "",

@@ -4,6 +4,8 @@ Runs on whichever database the suite uses: PostgreSQL full-text search in CI's P
 the icontains fallback on SQLite.
 """
 
+import re
+
 import pytest
 from django.test.utils import CaptureQueriesContext
 
@@ -99,6 +101,19 @@ def test_search_page_says_when_notes_are_listed_newest_first(client, data, monke
     page = client.get("/search/?q=minerals").content.decode()
     assert "the newest of them are listed rather than the most relevant" in page
     assert "newest of them" not in client.get("/search/?q=Delhi").content.decode()
+
+
+@pytest.mark.parametrize(
+    ("language", "labels"),
+    [("en", ["Agreement", "Party", "Round", "Note"]), ("es", ["Acuerdo", "Parte", "Ronda", "Nota"])],
+)
+def test_each_hit_is_labelled_with_its_kind_in_the_readers_language(client, data, language, labels):
+    f.note(data["lima"], "Peru tabled its schedule.")
+    Party.objects.filter(code="PER").update(name="Peru")
+    page = client.get("/search/?q=peru", HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    shown = re.findall(r'<li class="hit hit-(\w+)">\s*<span class="hit-kind">([^<]*)</span>', page)
+    assert {label for _kind, label in shown} == set(labels)
+    assert dict(shown) == dict(zip(["agreement", "party", "round", "note"], labels, strict=True))
 
 
 def test_note_hits_link_to_their_chapter_on_the_round_page(data):
