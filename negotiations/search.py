@@ -590,12 +590,17 @@ def _agreement_hits(limit: int, marked: int) -> _Compiled:
     return _Compiled(_with_headline(agreements, "summary", marked)[:limit])
 
 
-def _chapter_hits(limit: int) -> _Compiled:
-    return _Compiled(ranked(Chapter.objects.all(), CHAPTER_FIELDS, QUERY_SLOT)[:limit])
-
-
 def _chapter_catalog() -> _Compiled:
-    return _Compiled(Chapter.objects.all())
+    """Every chapter (a small catalog, searched without an index), each with its ``rank`` for
+    the query and whether it ``matches``: the chapter hits and the catalog in one query."""
+    from django.contrib.postgres.search import SearchRank
+
+    search_query = web_query(QUERY_SLOT)
+    chapters = Chapter.objects.alias(search=search_vector(CHAPTER_FIELDS)).annotate(
+        rank=SearchRank(search_vector(CHAPTER_FIELDS), search_query),
+        matches=ExpressionWrapper(Q(search=search_query), output_field=BooleanField()),
+    )
+    return _Compiled(chapters)
 
 
 def _party_hits(limit: int) -> _Compiled:
@@ -673,8 +678,9 @@ def _postgres_hits(query: str, terms: list[str], limit: int) -> tuple:
     values.update(zip(_slots("marked", len(marked)), marked, strict=True))
     values.update(zip(_slots("word", len(words)), words, strict=True))
     agreements = _compiled(_agreement_hits, limit, len(marked)).objects(values)
-    chapters = _compiled(_chapter_hits, limit).objects(values)
     catalog = _compiled(_chapter_catalog).objects(values)
+    # As ranked() orders them: rank (a float4, exact in Python) descending, then id.
+    chapters = sorted((chapter for chapter in catalog if chapter.matches), key=lambda c: (-c.rank, c.pk))[:limit]
     parties = _compiled(_party_hits, limit).objects(values)
     if words:
         venues = _ids_by_word(_compiled(_venue_words, len(words)).rows(values), len(words))
@@ -721,7 +727,8 @@ def search(query: str, *, limit: int = 30) -> list[SearchHit]:
 
 def search_results(query: str, *, limit: int = 30) -> SearchResults:
     """The best ``limit`` hits of each kind, merged by rank, and how the notes were chosen.
-    Eight queries (ten on PostgreSQL, which first looks up candidate venues and agreements)."""
+    Eight queries (nine on PostgreSQL, which first looks up candidate venues and agreements
+    but reads the chapters once)."""
     query = query.replace("\x00", "").strip()[:MAX_QUERY_LENGTH]  # PostgreSQL rejects NUL
     if not query:
         return SearchResults([])
