@@ -92,10 +92,11 @@ BUDGET = {
     "round-detail": 6,
     "chapter-list": 5,
     "chapter-detail": 7,
-    # Agreements, chapters, rounds, whether more notes match than are ranked, note ranks, the best
-    # notes in full; plus two small look-ups (venues, agreements) that find candidate rounds on PostgreSQL;
-    # parties, and the chapters a code or synonym names ("ROO", "rules of origin").
-    "search": 11,
+    # Agreements, chapters (hits and catalog in one), rounds, whether more notes match than are
+    # ranked, note ranks, the best notes in full; plus two small look-ups (venues, agreements) that
+    # find candidate rounds on PostgreSQL; parties, and the chapters a code or synonym names
+    # ("ROO", "rules of origin").
+    "search": 10,
     "feed": 3,
     "calendar": 3,
     "round-csv": 3,
