@@ -4,6 +4,7 @@ import pytest
 from django.http import QueryDict
 from django.utils import translation
 
+from negotiations.filters.fields import FlagField
 from negotiations.filtersets import ChapterProgressFilterSet, RoundFilterSet, filter_errors
 from negotiations.models import ChapterProgress, Round
 from tests import factories as f
@@ -45,3 +46,23 @@ def test_a_date_box_shows_the_asked_text_and_the_expected_shape_in_the_readers_l
     )
     with translation.override("es"):
         assert 'placeholder="AAAA-MM-DD"' in str(RoundFilterSet().form["start_after"])
+
+
+@pytest.mark.parametrize(
+    ("query", "codes"), [("party=", []), ("party=+&party=per", ["PER"]), ("party=PER&party=", ["PER"])]
+)
+def test_blank_codes_in_a_repeated_parameter_are_ignored_not_unknown(query, codes):
+    f.party("PER"), f.party("IND")
+    rounds = RoundFilterSet(QueryDict(query), queryset=Round.objects.all())
+    assert rounds.is_valid(), filter_errors(rounds)
+    assert [party.code for party in rounds.form.cleaned_data["party"]] == codes
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [("1", True), ("true", True), (" Yes ", True), ("ON", True), (True, True)]
+    + [("0", False), ("False", False), ("no", False), ("Off", False)]
+    + [("", None), (None, None), (False, None)],
+)
+def test_a_yes_no_value_is_read_in_any_case_and_empty_means_not_asked(raw, expected):
+    assert FlagField(required=False).clean(raw) is expected

@@ -25,6 +25,7 @@ def test_slug_list_input_reads_and_shows_the_list():
     assert widget.value_from_datadict(QueryDict(""), {}, "a") == []
     assert widget.format_value(["x", "y"]) == "x, y"
     assert widget.format_value([]) is None
+    assert widget.format_value("x, y") == "x, y"
 
 
 PARTY_CHOICES = [("IND", "India (IND)"), ("PER", "Peru & <Co> (PER)"), ("PA", "Pacific Alliance (PA)")]
@@ -100,10 +101,10 @@ STATUSES = [("held", "Held"), ("planned", "Planned")]
 
 
 def test_one_of_many_select_leads_with_any_and_shows_one_of_the_asked_values():
-    widget = OneOfManySelect(choices=STATUSES, blank_label="Any status")
+    widget = OneOfManySelect({"class": "short"}, choices=STATUSES, blank_label="Any status")
     html = widget.render("status", ["planned", "held"], {"id": "id_status"})
     assert html == (
-        '<select name="status" id="id_status">\n  <option value="">Any status</option>\n\n'
+        '<select name="status" class="short" id="id_status">\n  <option value="">Any status</option>\n\n'
         '  <option value="held" selected>Held</option>\n\n  <option value="planned">Planned</option>\n\n</select>'
     )
 
