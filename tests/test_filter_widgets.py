@@ -48,6 +48,15 @@ def test_fast_select_renders_what_django_s_template_renders_with_groups(value):
     assert "multiple" not in fast
 
 
+@pytest.mark.parametrize("value", [None, "", "PER", "IND"])
+def test_fast_select_matches_django_with_its_own_attributes_a_none_value_and_a_repeated_value(value):
+    """A single select marks only the first option of a value listed twice; None is the empty value."""
+    choices = [(None, "Unknown"), ("PER", "Peru"), ("IND", "India"), ("Again", [("PER", "Peru (again)")])]
+    fast = FastSelect(attrs={"class": "wide"}, choices=choices).render("party", value, {"id": "id_party"})
+    assert fast == forms.Select(attrs={"class": "wide"}, choices=choices).render("party", value, {"id": "id_party"})
+    assert fast.startswith('<select name="party" class="wide" id="id_party">')
+
+
 @pytest.mark.parametrize("value", [None, [], ["held"], ["held", "x"], "held", ["nope"]])
 @pytest.mark.parametrize("attrs", [{"id": "id_status"}, {}, {"id": "id_status", "class": "c", "aria-describedby": "h"}])
 @pytest.mark.parametrize(
