@@ -66,3 +66,9 @@ def test_blank_codes_in_a_repeated_parameter_are_ignored_not_unknown(query, code
 )
 def test_a_yes_no_value_is_read_in_any_case_and_empty_means_not_asked(raw, expected):
     assert FlagField(required=False).clean(raw) is expected
+
+
+def test_a_wrong_date_is_explained_exactly_once_under_its_label():
+    found = RoundFilterSet(QueryDict("start_after=2025-13"), queryset=Round.objects.all())
+    assert not found.is_valid()
+    assert filter_errors(found) == ["Starts on or after: “2025-13” is not a valid calendar date."]

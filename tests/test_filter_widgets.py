@@ -14,6 +14,7 @@ from negotiations.filters.widgets import (
     FlagWidget,
     OneOfManySelect,
     SlugListInput,
+    html_attrs,
 )
 
 
@@ -133,3 +134,7 @@ def test_one_of_many_select_reads_every_value_and_drops_blanks():
     assert widget.value_from_datadict({"status": "held"}, {}, "status") == ["held"]
     assert widget.value_from_datadict({"status": ""}, {}, "status") == []
     assert widget.value_from_datadict({}, {}, "status") == []
+
+
+def test_attributes_true_are_bare_and_false_or_none_are_left_out():
+    assert html_attrs({"a": None, "b": False, "c": True, "d": "x & y"}) == ' c d="x &amp; y"'
