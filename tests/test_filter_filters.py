@@ -2,6 +2,8 @@
 round, a choice list) are labelled, explained and refuse a wrong value the same way in every
 FilterSet, in English and in Spanish."""
 
+import datetime as dt
+
 import pytest
 from django.http import QueryDict
 from django.utils import translation
@@ -17,7 +19,7 @@ from negotiations.filtersets import (
     StatusEventFilterSet,
     filter_errors,
 )
-from negotiations.models import ChapterProgress, ProgressNote
+from negotiations.models import ChapterProgress, ProgressNote, Round
 from tests import factories as f
 
 DATES = "YYYY, YYYY-MM or YYYY-MM-DD"
@@ -242,3 +244,18 @@ def test_a_choice_list_is_a_box_per_choice_with_the_asked_ones_ticked():
     assert '<input type="checkbox" name="status" value="held" id="id_status_1" checked>' in html
     assert '<input type="checkbox" name="status" value="cancelled" id="id_status_3" checked>' in html
     assert "<select" not in html
+
+
+@pytest.mark.django_db
+def test_ordering_skips_empty_names_and_breaks_ties_by_id():
+    """``?ordering=,-number`` still orders by number; rows of the same date keep one order (by id)
+    from page to page."""
+    agreement = f.agreement("india-peru-ta", ("IND", "PER"))
+    same_day = [f.round_(agreement, number, start_date=dt.date(2025, 1, 6), end_date=None) for number in (2, 1, 3)]
+    by_number = RoundFilterSet(QueryDict("ordering=,-number"), queryset=Round.objects.all())
+    assert by_number.is_valid(), filter_errors(by_number)
+    assert [r.number for r in by_number.qs] == [3, 2, 1]
+    by_date = RoundFilterSet(QueryDict("ordering=start_date"), queryset=Round.objects.all())
+    assert by_date.is_valid(), filter_errors(by_date)
+    assert list(by_date.qs) == same_day
+    assert by_date.qs.query.order_by[-1] == "pk"
