@@ -179,3 +179,32 @@ def test_deleting_an_event_or_an_agreement_records_who_and_why_and_no_reason_by_
     assert deleted(StatusEvent, second_pk) == (None, None)
     assert deleted(Agreement, agreement_pk) == (user, "duplicate")
     assert deleted(Agreement, other_pk) == (None, None)
+
+
+def test_agreement_upsert_creates_with_blank_defaults_then_updates_the_fields_and_coverage_it_is_given():
+    ana, ind = factories.user("ana"), factories.party("IND")
+    agreement, created = services.agreement_upsert(slug="x", name="X", kind="fta", parties=[ind])
+    assert created
+    agreement.refresh_from_db()
+    assert (agreement.short_name, agreement.spanish_name, agreement.summary) == ("", "", "")
+    assert agreement.history.latest().history_change_reason is None
+
+    again, created = services.agreement_upsert(
+        slug="x",
+        name="Renamed",
+        kind="fta",
+        parties=[ind],
+        coverage={"rounds_coverage": "partial"},
+        user=ana,
+        reason="official name",
+    )
+    assert not created and again.pk == agreement.pk
+    agreement.refresh_from_db()
+    assert (agreement.name, agreement.rounds_coverage, agreement.coverage_note, agreement.coverage_checked_on) == (
+        "Renamed",
+        "partial",
+        "",
+        None,
+    )
+    latest = agreement.history.latest()
+    assert (latest.name, latest.history_user, latest.history_change_reason) == ("Renamed", ana, "official name")
