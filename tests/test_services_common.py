@@ -83,6 +83,12 @@ DATABASE_MESSAGES = [
     ),
     ('new row for relation "negotiations_round" violates check constraint "round_number_range"', "number", False),
     ("UNIQUE constraint failed: negotiations_unknown.thing", None, False),
+    (  # a key of several fields, reported on the field its model names (not its last)
+        "UNIQUE constraint failed: negotiations_statusevent.agreement_id, negotiations_statusevent.date, "
+        "negotiations_statusevent.status",
+        "date",
+        True,
+    ),
     ("something else entirely", None, False),
 ]
 
@@ -94,6 +100,11 @@ def test_a_database_error_is_reported_on_the_field_of_the_rule_it_broke(text, fi
     assert isinstance(error, common.AlreadyExists) is taken
     if field is None:
         assert error.message_dict[NON_FIELD_ERRORS] == ["This would break a rule of the record."]
+
+
+def test_a_taken_unique_field_found_from_the_databases_message_says_which_record_kind_holds_it():
+    error = common.integrity_error_as_validation(IntegrityError("UNIQUE constraint failed: negotiations_party.code"))
+    assert error.message_dict == {"code": ["Party with this Code already exists."]}
 
 
 # save_checked with the instance: a taken key names the record that holds it (the API's 409
