@@ -167,3 +167,18 @@ def test_a_saved_record_breaking_a_check_is_not_a_clash_with_itself():
     error = _refused(round_)
     assert not isinstance(error, common.AlreadyExists)
     assert error.message_dict == {"end_date": [END_BEFORE_START_MESSAGE]}
+
+
+@pytest.mark.django_db
+def test_an_instance_written_twice_does_not_carry_the_first_writes_user_or_reason_into_the_second():
+    ana = f.user("ana")
+    party = f.party("IND")
+    common.history_stamp(party, user=ana, reason="official name")
+    party.name = "India"
+    party.save()
+    common.history_stamp(party)  # a second write, by no one in particular, for no stated reason
+    party.name = "Republic of India"
+    party.save()
+    first, second = party.history.order_by("history_id")[1:]
+    assert (first.history_user, first.history_change_reason) == (ana, "official name")
+    assert (second.history_user, second.history_change_reason) == (None, None)

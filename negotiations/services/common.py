@@ -169,10 +169,13 @@ def _unique_clash(instance: Model) -> AlreadyExists | None:
 def history_stamp(instance: Model, *, user=None, reason: str = "") -> Model:
     """Tell django-simple-history who makes the next save or delete of ``instance``, and why."""
     reason = reason_check(reason)
+    # Both are set or cleared on every call: an instance written twice must not carry the first
+    # write's user or reason into the second.
     if user is not None and getattr(user, "is_authenticated", False):
         instance._history_user = user
-    if reason:
-        instance._change_reason = reason
+    else:
+        instance.__dict__.pop("_history_user", None)
+    instance._change_reason = reason or None
     return instance
 
 
