@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 
 from negotiations import services
 from negotiations.choices import AgreementStatus, DatePrecision
-from negotiations.models import Agreement, AgreementParty, Party, StatusEvent
+from negotiations.models import Agreement, AgreementParty, AgreementSource, Party, StatusEvent
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -208,3 +208,40 @@ def test_agreement_upsert_creates_with_blank_defaults_then_updates_the_fields_an
     )
     latest = agreement.history.latest()
     assert (latest.name, latest.history_user, latest.history_change_reason) == ("Renamed", ana, "official name")
+
+
+def test_agreement_upsert_records_who_and_why_on_everything_it_creates_and_saves_new_editing_rights():
+    ana, eduardo, ind = factories.user("ana"), factories.user("eduardo"), factories.party("IND")
+    source = factories.source()
+    agreement, created = services.agreement_upsert(
+        slug="x", name="X", kind="fta", parties=[ind], sources=[source], user=ana, reason="launch"
+    )
+    why = (ana, "launch")
+    created_record = agreement.history.get(history_type="+")
+    link = AgreementParty.history.get(agreement_id=agreement.pk)
+    citation = AgreementSource.history.get(agreement_id=agreement.pk)
+    assert [(r.history_user, r.history_change_reason) for r in (created_record, link, citation)] == [why] * 3
+
+    records = agreement.history.count()
+    services.agreement_upsert(slug="x", name="X", kind="fta", parties=[ind], editors=[eduardo], user=ana)
+    assert agreement.history.count() == records + 1  # only the editing rights changed: one version
+    assert list(agreement.history.latest().editors.values_list("user__username", flat=True)) == ["eduardo"]
+
+    with pytest.raises(services.AlreadyExists) as taken:
+        services.agreement_upsert(slug="x", name="Y", kind="fta", parties=[ind], create_only=True)
+    assert taken.value.message_dict == {"slug": ["An agreement with this slug already exists."]}
+    assert Agreement.objects.get(slug="x").name == "X"
+
+
+def test_an_event_moved_to_another_agreement_recomputes_both_and_records_who_and_why():
+    ana = factories.user("ana")
+    first, second = factories.agreement(), factories.agreement()
+    event = record(first, AgreementStatus.CONCLUDED, dt.date(2025, 5, 6))
+    services.status_event_update(event=event, agreement=second, user=ana, reason="wrong agreement")
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.current_status, second.current_status) == ("", AgreementStatus.CONCLUDED)
+    latest = event.history.latest()
+    assert (latest.history_user, latest.history_change_reason) == (ana, "wrong agreement")
+    services.status_event_update(event=event, note="signed")
+    assert event.history.latest().history_change_reason is None
