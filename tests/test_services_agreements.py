@@ -245,3 +245,25 @@ def test_an_event_moved_to_another_agreement_recomputes_both_and_records_who_and
     assert (latest.history_user, latest.history_change_reason) == (ana, "wrong agreement")
     services.status_event_update(event=event, note="signed")
     assert event.history.latest().history_change_reason is None
+
+
+def test_editing_rights_given_again_unchanged_write_no_version_and_groups_alone_are_set():
+    ana, ind = factories.user("ana"), factories.party("IND")
+    desk = Group.objects.create(name="Lima desk")
+    agreement, _ = services.agreement_upsert(slug="x", name="X", kind="fta", parties=[ind], editors=[ana])
+    records = agreement.history.count()
+    services.agreement_upsert(slug="x", name="X", kind="fta", parties=[ind], editors=[ana])
+    assert agreement.history.count() == records  # the same rights: nothing written
+    services.agreement_upsert(slug="x", name="X", kind="fta", parties=[ind], editor_groups=[desk])
+    assert list(Agreement.objects.get(slug="x").editor_groups.all()) == [desk]
+    assert agreement.history.count() == records + 1
+    other = factories.agreement()
+    services.agreement_update(agreement=other, editor_groups=[desk])
+    assert list(other.editor_groups.all()) == [desk]
+
+
+def test_renaming_an_agreement_to_a_taken_slug_names_the_agreement_that_holds_it():
+    holder, other = factories.agreement(slug="taken"), factories.agreement()
+    with pytest.raises(services.AlreadyExists) as taken:
+        services.agreement_update(agreement=other, slug="taken")
+    assert (taken.value.existing, list(taken.value.message_dict)) == (holder, ["slug"])
