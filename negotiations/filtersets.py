@@ -87,12 +87,6 @@ def by_label(choices: list[tuple[str, str]]) -> list[tuple[str, str]]:
     return sorted(choices, key=lambda choice: unicodedata.normalize("NFKD", choice[1]).casefold())
 
 
-def model_choices(field: forms.ModelChoiceField) -> list[tuple[str, str]]:
-    """A model drop-down's choices as its own iterator gives them, read in one plain query."""
-    choices = [] if field.empty_label is None else [("", field.empty_label)]
-    return choices + [(field.prepare_value(item), field.label_from_instance(item)) for item in field.queryset.all()]
-
-
 class FilterForm(forms.Form):
     """The filter form: labels without a trailing colon (they read better above the inputs)."""
 
@@ -130,8 +124,7 @@ class BaseFilterSet(filters.FilterSet):
     def narrow_choices(self) -> None:
         """Offer only the parties and countries that occur in the data in the HTML form's
         drop-downs (every ISO country would be a 250-line list). Validation still accepts any
-        known code, which then simply matches nothing. For HTML pages only: two queries, and one
-        per model drop-down (the chapter catalog) as its rendering would take anyway."""
+        known code, which then simply matches nothing. For HTML pages only: two queries."""
         form = self.form
 
         def asked(name: str) -> Q:
@@ -154,11 +147,6 @@ class BaseFilterSet(filters.FilterSet):
             hosted = Exists(Venue.objects.filter(country=OuterRef("pk")))
             hosts = Party.objects.filter(Q(hosted) | asked("host_country"))
             form.fields["host_country"].widget.choices = labelled(hosts)
-        for field in form.fields.values():
-            if isinstance(field, forms.ModelChoiceField) and not isinstance(field, forms.ModelMultipleChoiceField):
-                # Django reads a model drop-down (the chapter) through .iterator(), which on
-                # PostgreSQL is a server-side cursor: three round trips for a 30-row catalog.
-                field.widget.choices = model_choices(field)
         if isinstance(form.fields.get("agreement"), SlugMultipleChoiceField):
             # The names of the agreements asked for, for the picker's chips and the summary.
             chosen = getattr(form, "cleaned_data", {}).get("agreement")

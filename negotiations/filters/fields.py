@@ -46,10 +46,22 @@ class PartialDateField(forms.CharField):
             raise forms.ValidationError("%(reason)s", code="invalid", params={"reason": str(error)}) from None
 
 
+class ListedChoiceIterator(forms.models.ModelChoiceIterator):
+    """Django's model choices read with one plain query: its own iterator uses ``.iterator()``,
+    which on PostgreSQL is a server-side cursor (three round trips for a 30-row catalog)."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for item in self.queryset.all():
+            yield self.choice(item)
+
+
 class CodeChoiceField(forms.ModelChoiceField):
     """A model chosen by its (upper-case) code; the lookup is case-insensitive."""
 
     widget = FastSelect
+    iterator = ListedChoiceIterator
 
     def to_python(self, value):
         if isinstance(value, str):
