@@ -93,21 +93,14 @@ class ChapterChip:
 
 
 def attach_chapter_chips(rounds: Iterable[Round]) -> None:
-    """Give each round ``chapter_chips``, its chapters in catalog order. Two queries: the
-    rounds' plain (round, chapter, status) rows, then each chapter once. A page of 25 rounds has
-    about 250 chapter rows; model instances of those (and a chapter per row) cost more than the
-    rest of building the page. The round's link and each status's label and colours are worked
-    out once, not once per chip in the template."""
+    """Give each round ``chapter_chips``, its chapters in catalog order (two queries,
+    ``progress_rows``). The round's link and each status's label and colours are worked out
+    once, not once per chip in the template."""
     rounds = list(rounds)
-    rows = (
-        ChapterProgress.objects.filter(round_id__in=[item.pk for item in rounds])
-        .order_by("chapter__order", "chapter__code")
-        .values_list("round_id", "chapter_id", "status")
-    )
+    rows, chapters = progress_rows(ChapterProgress.objects.filter(round_id__in=[item.pk for item in rounds]))
     by_round: dict[int, list[tuple[int, str]]] = defaultdict(list)
     for round_id, chapter_id, status in rows:
         by_round[round_id].append((chapter_id, status))
-    chapters = Chapter.objects.in_bulk({chapter_id for found in by_round.values() for chapter_id, _status in found})
     names = {pk: str(chapter.name) for pk, chapter in chapters.items()}
     shown = progress_status_display()
     for item in rounds:
@@ -120,6 +113,15 @@ def attach_chapter_chips(rounds: Iterable[Round]) -> None:
                 ChapterChip(code=code, url=f"{url}#chapter-{code}", style=style, title=f"{names[chapter_id]}: {label}")
             )
         item.chapter_chips = chips
+
+
+def progress_rows(progress: QuerySet) -> tuple[list[tuple[int, int, str]], dict[int, Chapter]]:
+    """Chapter-progress rows as plain (round id, chapter id, status) in catalog order, and each
+    of their chapters once (two queries): a page reads hundreds of these rows but a dozen
+    chapters, and a model instance per row (and a chapter per row) cost more than the rest of
+    building the page."""
+    rows = list(progress.order_by("chapter__order", "chapter__code").values_list("round_id", "chapter_id", "status"))
+    return rows, Chapter.objects.in_bulk({chapter_id for _round_id, chapter_id, _status in rows})
 
 
 def progress_prefetch() -> Prefetch:
@@ -271,13 +273,7 @@ def agreement_matrix(*, agreement: Agreement, rounds: list[Round] | None = None)
     chapters (plus one for the rounds unless the caller passes them, in order)."""
     if rounds is None:
         rounds = rounds_in_order(Round.objects.filter(agreement=agreement).select_related("venue__country"))
-    # Plain (round, chapter, status) rows and each chapter once: an agreement has hundreds of
-    # progress rows but a dozen chapters, and building a model instance per row (and a chapter
-    # per row by select_related) was half the matrix's time at 100x the data.
-    progress = list(
-        ChapterProgress.objects.filter(round__agreement=agreement).values_list("round_id", "chapter_id", "status")
-    )
-    chapters = Chapter.objects.in_bulk({chapter_id for _round_id, chapter_id, _status in progress})
+    progress, chapters = progress_rows(ChapterProgress.objects.filter(round__agreement=agreement))
     # Rounds with no chapter recorded would be empty columns: they are listed apart instead.
     with_progress = {round_id for round_id, _chapter_id, _status in progress}
     skipped = [r for r in rounds if r.pk not in with_progress]

@@ -4,7 +4,6 @@ whose labels and colours come from ``choices.py``."""
 from html import escape as escape_html
 
 from django import template
-from django.urls import reverse
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
 
@@ -91,7 +90,7 @@ def chapter_steps(steps, chapter_code):
     anchor = escape_html(f"#chapter-{chapter_code}")
     return mark_safe(  # every value is escaped
         "\n      ".join(
-            f'<li><a href="{escape_html(reverse("round-detail", args=[step.round_id]))}{anchor}" class="step"'
+            f'<li><a href="{escape_html(step.round.get_absolute_url())}{anchor}" class="step"'
             f' style="{escape_html(progress_style(step.status))}">\n'
             f'        <span class="step-round">{escape_html(step.round.label)}</span>\n'
             f'        <span class="step-date">{escape_html(step.round.dates_display)}</span>\n'
