@@ -660,6 +660,8 @@ class SourceAdmin(MergeActionMixin, ReferenceAdmin):
     search_fields = ["title", "publisher", "url", "note"]
     list_filter = ["publisher"]
     date_hierarchy = "published_on"
+    # A link typed without a scheme is read as https, as the site's source form reads it.
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     @admin.display(description=_("published"), ordering="published_on")
     def published_display(self, obj):

@@ -536,6 +536,14 @@ def test_reference_data_is_saved_and_deleted_through_its_service(curator_client,
     assert calls == ["reference_save", "reference_delete"]
 
 
+def test_a_source_link_typed_without_a_scheme_is_saved_as_https_as_on_the_site(curator_client):
+    source = factories.source(title="A press release")
+    url = reverse("admin:negotiations_source_change", args=[source.pk])
+    save_in_admin(curator_client, url, url="mincetur.gob.pe/ronda")
+    source.refresh_from_db()
+    assert source.url == "https://mincetur.gob.pe/ronda"
+
+
 # --- Deletes claim the version the confirmation page showed ---------------------------------------
 
 DELETE_REFUSED = "was changed by someone else after you opened the page confirming its deletion"
