@@ -246,11 +246,13 @@ class VersionedAdmin(NamedAutocompleteMixin, SimpleHistoryAdmin):
             reason=gettext("deleted in the admin"),
         )
 
-    def get_actions(self, request):
+    def get_actions(self, request, action_location=None):
         # The changelist neither shows nor carries the version of each row, so "delete selected"
         # could not claim the version the curator saw: versioned rows are deleted one by one,
-        # from the confirmation page that carries it.
-        actions = super().get_actions(request)
+        # from the confirmation page that carries it. (Django 6.1 asks per location, the change
+        # list or the change form; Django 5.2 knows only the change list.)
+        where = {} if action_location is None else {"action_location": action_location}
+        actions = super().get_actions(request, **where)
         actions.pop("delete_selected", None)
         return actions
 

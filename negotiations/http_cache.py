@@ -80,12 +80,14 @@ def _audience(request) -> str:
     """Who the response is for: ``anon``, or a key that differs per user or token."""
     authorization = request.headers.get("Authorization")
     if authorization:
-        return "token:" + salted_hmac("http-cache-audience", authorization).hexdigest()[:20]
+        return "token:" + salted_hmac("http-cache-audience", authorization, algorithm="sha256").hexdigest()[:20]
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
         # With the CSRF cookie: a signed-in page carries a token (the sign-out form) that pairs
         # with it, and signing in again rotates it, so an old copy must not earn a 304.
-        csrf = salted_hmac("http-cache-csrf", request.COOKIES.get(settings.CSRF_COOKIE_NAME, "")).hexdigest()[:12]
+        csrf = salted_hmac(
+            "http-cache-csrf", request.COOKIES.get(settings.CSRF_COOKIE_NAME, ""), algorithm="sha256"
+        ).hexdigest()[:12]
         return f"user:{user.pk}:{int(user.is_staff)}{int(user.is_superuser)}:{csrf}"
     return "anon"
 

@@ -44,6 +44,13 @@ from django.utils.text import Truncator
 
 from .models import Agreement, Chapter, Party, ProgressNote, Round, Venue
 
+try:  # Django 6.1 gives each instance a fetch mode, which the related populators take.
+    from django.db.models import FETCH_ONE
+
+    _POPULATOR_ARGS = (FETCH_ONE,)
+except ImportError:  # Django 5.2 and 6.0
+    _POPULATOR_ARGS = ()
+
 SEARCH_CONFIG = "simple"  # names, places and codes in several languages: no English stemming
 MAX_QUERY_LENGTH = 200
 MAX_TERMS = 8
@@ -554,7 +561,7 @@ class _Compiled:
         model, fields = klass_info["model"], klass_info["select_fields"]
         start, end = fields[0], fields[-1] + 1
         init_list = [column[0].target.attname for column in select[start:end]]
-        related = get_related_populators(klass_info, select, db)
+        related = get_related_populators(klass_info, select, db, *_POPULATOR_ARGS)
         annotations = self.compiler.annotation_col_map.items()
         objects = []
         for row in rows:
