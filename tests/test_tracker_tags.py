@@ -1,8 +1,13 @@
-"""The template filters that draw the list pages' chips and party codes."""
+"""The template filters and tags that draw the list pages' chips and party codes, the matrix and the
+agreement page's rounds table."""
+
+import datetime as dt
 
 import pytest
+from django.template import Context, Template
+from django.utils import translation
 
-from negotiations.choices import ProgressStatus
+from negotiations.choices import ProgressStatus, RoundFormat, RoundKind, RoundStatus
 from negotiations.models import ChapterProgress, Round
 from negotiations.selectors import (
     MatrixCell,
@@ -13,6 +18,7 @@ from negotiations.selectors import (
     rounds_in_order,
 )
 from negotiations.templatetags.tracker_tags import (
+    agreement_round_rows,
     chapter_chips,
     chapter_steps,
     matrix_cells,
@@ -103,3 +109,45 @@ def test_matrix_cells_escape_every_value():
         '<td class="cell" style="&quot;"><a href="/a?b=1&amp;c=2" style="color:inherit" aria-label="&#x27;">'
         "&lt;b&gt;</a></td>"
     )
+
+
+# The template loop that agreement_round_rows replaces, as it was.
+ROUND_ROWS_LOOP = Template(
+    """{% load i18n tracker_tags %}"""
+    """{% translate "Dates" as label_dates %}{% translate "Where" as label_where %}"""
+    """{% translate "Status" as label_status %}{% translate "Notes on dates" as label_dates_note %}"""
+    """{% for round in rounds %}
+      <tr>
+        <th scope="row"><a href="{{ round.get_absolute_url }}">{{ round.label }}</a>{% if round.kind != "numbered" %} <small class="muted">{{ round.get_kind_display }}</small>{% endif %}</th>
+        <td class="nowrap" data-label="{{ label_dates }}">{% if round.start_date %}<time datetime="{{ round.start_date|partial_date_iso:round.date_precision }}">{{ round.dates_display }}</time>{% else %}<span class="muted">{% translate "date unknown" %}</span>{% endif %}</td>
+        <td data-label="{{ label_where }}">{{ round|round_place|default:"–" }}{% if round.venue_note %}<br><small class="muted">{{ round.venue_note }}</small>{% endif %}</td>
+        <td data-label="{{ label_status }}">{% round_status_badge round.shown_status %}</td>
+        <td{% if round.dates_note %} data-label="{{ label_dates_note }}"{% endif %}>{% if round.dates_note %}<small>{{ round.dates_note }}</small>{% endif %}</td>
+      </tr>
+    {% endfor %}"""  # noqa: E501
+)
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_agreement_round_rows_write_what_the_template_loop_wrote(language):
+    agreement = f.agreement()
+    lima = f.venue("Lima", "PER", place='Hotel "<Bolívar>" & Co')
+    f.round_(agreement, 1, venue=lima, venue_note="Moved from <Cusco>", dates_note="inferred & 'late'")
+    f.round_(agreement, 2, format=RoundFormat.HYBRID, venue=lima, date_precision="month", end_date=None)
+    f.round_(agreement, 3, format=RoundFormat.VIRTUAL, start_date=None, end_date=None)
+    f.round_(agreement, kind=RoundKind.INTERSESSIONAL, title='Talks <in> "Lima"', date_precision="year")
+    f.round_(agreement, 4, status=RoundStatus.PLANNED, start_date=dt.date(2020, 1, 1), end_date=None)
+    f.round_(agreement, 5, status=RoundStatus.PLANNED, start_date=dt.date(2099, 1, 1), end_date=None)
+    rounds = list(Round.objects.filter(agreement=agreement).select_related("venue__country").order_by("pk"))
+    with translation.override(language):
+        expected = ROUND_ROWS_LOOP.render(Context({"rounds": rounds}))
+        html = str(agreement_round_rows(rounds))
+    assert html == expected
+    assert html.count("<tr>") == 6
+    assert "Moved from &lt;Cusco&gt;" in html and "Talks &lt;in&gt; &quot;Lima&quot;" in html
+    assert "inferred &amp; &#x27;late&#x27;" in html and "badge-overdue" in html
+
+
+def test_agreement_round_rows_of_no_round_are_empty():
+    assert str(agreement_round_rows([])) == ""
+

@@ -6,6 +6,7 @@ from html import escape as escape_html
 from django import template
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext
 
 from negotiations import choices
 from negotiations.choices import (
@@ -126,13 +127,6 @@ def is_bloc(party) -> bool:
 
 
 @register.filter
-def is_numbered(round_obj) -> bool:
-    from negotiations.choices import RoundKind
-
-    return round_obj.kind == RoundKind.NUMBERED
-
-
-@register.filter
 def agreement_stage(status) -> str:
     """Where a status stands in the lifecycle: "stage 3 of 7: Negotiating" (empty if unknown)."""
     from django.utils.translation import gettext
@@ -191,3 +185,43 @@ def matrix_cells(cells, not_recorded):
             for cell in cells
         )
     )
+
+
+# An agreement's page lists every round (a few dozen, hundreds on a long negotiation): one tag
+# call for the table's rows instead of some twenty template lookups, filters and tags per row
+# (about 3 ms of the page's render at 100x the data).
+@register.simple_tag
+def agreement_round_rows(rounds):
+    """``{% agreement_round_rows rounds %}``: the agreement page's ``<tr>`` per round (its link
+    and label, dates, place, status and date notes), the cards' labels translated once."""
+    from negotiations.choices import RoundKind
+
+    label_dates, label_where = escape_html(gettext("Dates")), escape_html(gettext("Where"))
+    label_status, label_dates_note = escape_html(gettext("Status")), escape_html(gettext("Notes on dates"))
+    date_unknown = f'<span class="muted">{escape_html(gettext("date unknown"))}</span>'
+    rows = []
+    for item in rounds:
+        name = f'<a href="{escape_html(item.get_absolute_url())}">{escape_html(str(item.label))}</a>'
+        if item.kind != RoundKind.NUMBERED:
+            name += f' <small class="muted">{escape_html(label_of(RoundKind, item.kind))}</small>'
+        dates = date_unknown
+        if item.start_date:
+            iso = format_partial_date_iso(item.start_date, item.date_precision or DatePrecision.DAY)
+            dates = f'<time datetime="{iso}">{escape_html(item.dates_display)}</time>'
+        place = escape_html(round_place(item) or "–")
+        if item.venue_note:
+            place += f'<br><small class="muted">{escape_html(item.venue_note)}</small>'
+        dates_note = "<td></td>"
+        if item.dates_note:
+            dates_note = f'<td data-label="{label_dates_note}"><small>{escape_html(item.dates_note)}</small></td>'
+        rows.append(
+            "\n      <tr>\n"
+            f'        <th scope="row">{name}</th>\n'
+            f'        <td class="nowrap" data-label="{label_dates}">{dates}</td>\n'
+            f'        <td data-label="{label_where}">{place}</td>\n'
+            f'        <td data-label="{label_status}">{round_status_badge(item.shown_status)}</td>\n'
+            f"        {dates_note}\n"
+            "      </tr>\n    "
+        )
+    return mark_safe("".join(rows))  # every value is escaped
+
