@@ -1,5 +1,6 @@
-"""The template filters and tags that draw the list pages' chips and party codes, the matrix and the
-agreement page's rounds table."""
+"""The template filters and tags that draw a page's repeated parts in one call: the rounds list's chips,
+party codes, the matrix, the agreement page's rounds table and timeline, the agreement list's rows,
+notes."""
 
 import datetime as dt
 
@@ -7,8 +8,8 @@ import pytest
 from django.template import Context, Template
 from django.utils import translation
 
-from negotiations.choices import ProgressStatus, RoundFormat, RoundKind, RoundStatus
-from negotiations.models import ChapterProgress, Round
+from negotiations.choices import AgreementStatus, ProgressStatus, RoundFormat, RoundKind, RoundStatus
+from negotiations.models import Agreement, ChapterProgress, Round
 from negotiations.selectors import (
     MatrixCell,
     agreement_list_queryset,
@@ -18,6 +19,7 @@ from negotiations.selectors import (
     rounds_in_order,
 )
 from negotiations.templatetags.tracker_tags import (
+    agreement_list_rows,
     agreement_round_rows,
     chapter_chips,
     chapter_steps,
@@ -151,3 +153,42 @@ def test_agreement_round_rows_write_what_the_template_loop_wrote(language):
 def test_agreement_round_rows_of_no_round_are_empty():
     assert str(agreement_round_rows([])) == ""
 
+
+# The template loop that agreement_list_rows replaces, as it was.
+AGREEMENT_ROWS_LOOP = Template(
+    """{% load i18n tracker_tags %}"""
+    """{% translate "Parties" as label_parties %}{% translate "Kind" as label_kind %}"""
+    """{% translate "Status" as label_status %}{% translate "Since" as label_since %}"""
+    """{% translate "Rounds" as label_rounds %}{% url 'round-list' as rounds_url %}"""
+    """{% for agreement in agreements %}
+    <tr>
+      <th scope="row"><a href="{{ agreement.get_absolute_url }}">{{ agreement.local_name }}</a>{% if agreement.short_name and agreement.short_name != agreement.name %}<br><small class="muted">{{ agreement.short_name }}</small>{% endif %}</th>
+      <td data-label="{{ label_parties }}">{{ agreement|party_codes }}</td>
+      <td data-label="{{ label_kind }}">{{ agreement.kind_label }}</td>
+      <td data-label="{{ label_status }}">{% agreement_status_badge agreement.current_status %}</td>
+      <td data-label="{{ label_since }}">{% if agreement.status_date %}<time datetime="{{ agreement.status_date|partial_date_iso:agreement.status_date_precision }}">{{ agreement.status_date_display }}</time>{% endif %}</td>
+      <td class="num" data-label="{{ label_rounds }}">{% if agreement.round_count %}<a href="{{ rounds_url }}?agreement={{ agreement.slug }}">{{ agreement.round_count }}</a>{% else %}0{% endif %}</td>
+    </tr>
+  {% endfor %}"""  # noqa: E501
+)
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_agreement_list_rows_write_what_the_template_loop_wrote(language):
+    f.party("PER", 'Peru "the Republic"')
+    named = f.agreement(name="India & Peru <TA>", short_name="IPTA", spanish_name="India–Perú")
+    f.agreement(name="Same", short_name="Same", kind="cepa")
+    Agreement.objects.filter(pk=named.pk).update(
+        current_status=AgreementStatus.UNDER_NEGOTIATION, status_date=dt.date(2017, 8, 1), status_date_precision="month"
+    )
+    f.round_(named, 1)
+    f.round_(named, 2)
+    agreements = list(agreement_list_queryset().order_by("pk"))
+    with translation.override(language):
+        expected = AGREEMENT_ROWS_LOOP.render(Context({"agreements": agreements}))
+        html = str(agreement_list_rows(agreements))
+    assert html == expected
+    assert html.count("<tr>") == 2
+    assert f'<a href="/rounds/?agreement={named.slug}">2</a>' in html and ">0</td>" in html
+    assert ("India–Perú" if language == "es" else "India &amp; Peru &lt;TA&gt;") in html
+    assert 'datetime="2017-08"' in html and '<small class="muted">IPTA</small>' in html
