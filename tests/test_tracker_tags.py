@@ -8,8 +8,8 @@ import pytest
 from django.template import Context, Template
 from django.utils import translation
 
-from negotiations.choices import AgreementStatus, ProgressStatus, RoundFormat, RoundKind, RoundStatus
-from negotiations.models import Agreement, ChapterProgress, Round
+from negotiations.choices import AgreementStatus, ProgressStatus, RoundFormat, RoundKind, RoundStatus, Visibility
+from negotiations.models import Agreement, ChapterProgress, ProgressNote, Round
 from negotiations.selectors import (
     MatrixCell,
     agreement_list_queryset,
@@ -24,6 +24,7 @@ from negotiations.templatetags.tracker_tags import (
     chapter_chips,
     chapter_steps,
     matrix_cells,
+    note_article,
     party_codes,
     progress_style,
 )
@@ -192,3 +193,42 @@ def test_agreement_list_rows_write_what_the_template_loop_wrote(language):
     assert f'<a href="/rounds/?agreement={named.slug}">2</a>' in html and ">0</td>" in html
     assert ("India–Perú" if language == "es" else "India &amp; Peru &lt;TA&gt;") in html
     assert 'datetime="2017-08"' in html and '<small class="muted">IPTA</small>' in html
+
+
+# The included template that note_article replaces (templates/negotiations/_note.html), as it was.
+NOTE_TEMPLATE = Template(
+    """{% load i18n tracker_tags %}{# One progress note, dated by the fact it records (its source's publication or its round), not by when it was typed; context: note, and can_edit where the page allows editing #}
+<article class="note{% if note.is_confidential %} note-confidential{% endif %}" id="note-{{ note.pk }}">
+  {% if note.is_confidential %}<p class="badge badge-confidential">{% translate "Confidential — visible to you because you edit this agreement" %}</p>{% endif %}
+  {% get_current_language as PAGE_LANGUAGE %}{% if note.language != PAGE_LANGUAGE %}<p class="note-language"><small>{% if note.language == "es" %}{% translate "Written in Spanish; shown as written." %}{% else %}{% translate "Written in English; shown as written." %}{% endif %}</small></p>{% endif %}
+  <div class="note-text" lang="{{ note.language }}">{{ note.text|linebreaks }}</div>
+  <footer class="note-meta muted"><small>{% with fact=note.fact_date %}{% if fact.kind == "published" %}{% translate "Source published" %} <time datetime="{{ fact.iso }}">{{ fact.text }}</time>{% elif fact %}{% translate "Round of" %} <time datetime="{{ fact.iso }}">{{ fact.text }}</time>{% endif %}{% if fact and note.source %} · {% endif %}{% endwith %}{% if note.source %}{% translate "Source:" %} {% if note.source.url %}<a href="{{ note.source.url }}" rel="noopener">{{ note.source.title }}</a>{% else %}{{ note.source.title }}{% endif %}{% endif %}</small>{% if can_edit %}
+    <span class="note-actions"><a href="{% url 'note-edit' note.pk %}">{% translate "Edit" %}</a> · <a href="{% url 'note-delete' note.pk %}">{% translate "Delete" %}</a></span>{% endif %}</footer>
+</article>
+"""  # noqa: E501
+)
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+@pytest.mark.parametrize("can_edit", [False, True])
+def test_note_article_writes_what_the_included_template_wrote(language, can_edit):
+    agreement = f.agreement()
+    dated = f.round_(agreement, 1)
+    undated = f.round_(agreement, 2, start_date=None, end_date=None)
+    published = f.source(title='Talks <resume> & "end"', published_on=dt.date(2017, 8, 1), published_precision="month")
+    unlinked = f.source(url="", title="Minutes", published_on=None)
+    f.note(dated, "First line & <b>\n\nSecond paragraph", visibility=Visibility.CONFIDENTIAL, source=published)
+    f.note(dated, "Nota en español", language="es", source=unlinked)
+    f.note(undated, "No date, no source")
+    f.note(undated, "Undated round, a source", source=unlinked, chapter_code="ROO")
+    notes = list(ProgressNote.objects.select_related("round", "source").order_by("pk"))
+    html, expected = [], []
+    with translation.override(language):
+        for note in notes:
+            context = Context({"note": note, "can_edit": can_edit})
+            expected.append(NOTE_TEMPLATE.render(context))
+            html.append(str(note_article(context, note)))
+    assert html == expected
+    assert "First line &amp; &lt;b&gt;" in html[0] and "note-confidential" in html[0]
+    assert 'datetime="2017-08"' in html[0] and "Talks &lt;resume&gt; &amp; &quot;end&quot;" in html[0]
+    assert ("/edit/" in html[1]) is can_edit

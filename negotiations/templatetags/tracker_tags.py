@@ -5,9 +5,9 @@ from html import escape as escape_html
 
 from django import template
 from django.urls import reverse
-from django.utils.html import conditional_escape, format_html
+from django.utils.html import conditional_escape, format_html, linebreaks
 from django.utils.safestring import mark_safe
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 
 from negotiations import choices
 from negotiations.choices import (
@@ -262,3 +262,50 @@ def agreement_list_rows(agreements):
             "    </tr>\n  "
         )
     return mark_safe("".join(rows))  # every value is escaped
+
+
+# A chapter's page shows 25 notes: one tag call per note instead of an included template
+# (about 2 ms of the page's render at 100x the data).
+@register.simple_tag(takes_context=True)
+def note_article(context, note):
+    """``{% note_article note %}``: one progress note, dated by the fact it records (its
+    source's publication or its round), not by when it was typed; with links to edit and delete
+    it where the page's ``can_edit`` allows."""
+    confidential = note.is_confidential
+    parts = [f'\n<article class="note{" note-confidential" if confidential else ""}" id="note-{note.pk}">\n  ']
+    if confidential:
+        badge = gettext("Confidential — visible to you because you edit this agreement")
+        parts.append(f'<p class="badge badge-confidential">{badge}</p>')
+    parts.append("\n  ")
+    if note.language != get_language():
+        if note.language == "es":
+            written = gettext("Written in Spanish; shown as written.")
+        else:
+            written = gettext("Written in English; shown as written.")
+        parts.append(f'<p class="note-language"><small>{written}</small></p>')
+    parts.append(
+        f'\n  <div class="note-text" lang="{escape_html(note.language)}">{linebreaks(note.text, autoescape=True)}</div>'
+        '\n  <footer class="note-meta muted"><small>'
+    )
+    fact, source = note.fact_date, note.source
+    if fact:
+        said = gettext("Source published") if fact["kind"] == "published" else gettext("Round of")
+        parts.append(f'{said} <time datetime="{escape_html(fact["iso"])}">{escape_html(fact["text"])}</time>')
+        if source:
+            parts.append(" · ")
+    if source:
+        title = escape_html(source.title)
+        if source.url:
+            title = f'<a href="{escape_html(source.url)}" rel="noopener">{title}</a>'
+        label = gettext("Source:")
+        parts.append(f"{label} {title}")
+    parts.append("</small>")
+    if context.get("can_edit"):
+        edit, delete = reverse("note-edit", args=[note.pk]), reverse("note-delete", args=[note.pk])
+        edit_label, delete_label = gettext("Edit"), gettext("Delete")
+        parts.append(
+            f'\n    <span class="note-actions"><a href="{escape_html(edit)}">{edit_label}</a>'
+            f' · <a href="{escape_html(delete)}">{delete_label}</a></span>'
+        )
+    parts.append("</footer>\n</article>\n")
+    return mark_safe("".join(parts))  # every value is escaped
