@@ -24,6 +24,7 @@ from negotiations.templatetags.tracker_tags import (
     chapter_chips,
     chapter_steps,
     matrix_cells,
+    matrix_rows,
     note_article,
     party_codes,
     progress_style,
@@ -232,3 +233,29 @@ def test_note_article_writes_what_the_included_template_wrote(language, can_edit
     assert "First line &amp; &lt;b&gt;" in html[0] and "note-confidential" in html[0]
     assert 'datetime="2017-08"' in html[0] and "Talks &lt;resume&gt; &amp; &quot;end&quot;" in html[0]
     assert ("/edit/" in html[1]) is can_edit
+
+
+def test_matrix_rows_link_each_chapter_and_name_it_before_its_cells():
+    agreement = f.agreement()
+    f.chapter("ROO", 'Rules <of> "Origin"')
+    f.chapter("TBT", "Technical Barriers to Trade")
+    r1, r2 = f.round_(agreement, 1), f.round_(agreement, 2)
+    f.progress(r2, "ROO", status=ProgressStatus.CLOSED)
+    f.progress(r1, "TBT", status=ProgressStatus.TEXT_EXCHANGED)
+    matrix = agreement_matrix(agreement=agreement, rounds=rounds_in_order([r1, r2]))
+    html = str(matrix_rows(matrix.rows, "not recorded"))
+    (_roo, roo_cells), (_tbt, tbt_cells) = matrix.rows
+    assert html == (
+        "\n      <tr>\n"
+        '        <th scope="row"><a href="/chapters/ROO/">'
+        '<abbr title="Rules &lt;of&gt; &quot;Origin&quot;">ROO</abbr></a>'
+        ' <span class="chapter-name">Rules &lt;of&gt; &quot;Origin&quot;</span></th>\n'
+        f"        {matrix_cells(roo_cells, 'not recorded')}\n"
+        "      </tr>\n    "
+        "\n      <tr>\n"
+        '        <th scope="row"><a href="/chapters/TBT/"><abbr title="Technical Barriers to Trade">TBT</abbr></a>'
+        ' <span class="chapter-name">Technical Barriers to Trade</span></th>\n'
+        f"        {matrix_cells(tbt_cells, 'not recorded')}\n"
+        "      </tr>\n    "
+    )
+    assert str(matrix_rows([], "not recorded")) == ""

@@ -188,6 +188,23 @@ def matrix_cells(cells, not_recorded):
     )
 
 
+@register.filter
+def matrix_rows(rows, not_recorded):
+    """``{{ matrix.rows|matrix_rows:not_recorded }}``: the matrix's ``<tr>`` per chapter, its
+    code linking to the chapter's page and its name, then its cells (``matrix_cells``)."""
+    html = []
+    for chapter, cells in rows:
+        name = escape_html(str(chapter.name))
+        html.append(
+            "\n      <tr>\n"
+            f'        <th scope="row"><a href="{escape_html(chapter.get_absolute_url())}"><abbr title="{name}">'
+            f'{escape_html(chapter.code)}</abbr></a> <span class="chapter-name">{name}</span></th>\n'
+            f"        {matrix_cells(cells, not_recorded)}\n"
+            "      </tr>\n    "
+        )
+    return mark_safe("".join(html))  # every value is escaped
+
+
 # An agreement's page lists every round (a few dozen, hundreds on a long negotiation): one tag
 # call for the table's rows instead of some twenty template lookups, filters and tags per row
 # (about 3 ms of the page's render at 100x the data).
