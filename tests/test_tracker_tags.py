@@ -3,6 +3,7 @@ party codes, the matrix, the agreement page's rounds table and timeline, the agr
 notes."""
 
 import datetime as dt
+from types import SimpleNamespace
 
 import pytest
 from django.template import Context, Template
@@ -28,7 +29,10 @@ from negotiations.templatetags.tracker_tags import (
     note_article,
     party_codes,
     progress_style,
+    timeline_items,
+    timeline_round_marks,
 )
+from negotiations.timeline import TimelineEntry, timeline_chart
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -259,3 +263,112 @@ def test_matrix_rows_link_each_chapter_and_name_it_before_its_cells():
         "      </tr>\n    "
     )
     assert str(matrix_rows([], "not recorded")) == ""
+
+
+# The template loop that timeline_items replaces, as it was.
+TIMELINE_LOOP = Template(
+    """{% load i18n tracker_tags %}{% for entry in timeline %}
+    <li class="tl-item tl-{{ entry.kind }}{% if entry.planned %} tl-planned{% endif %}">
+      <span class="tl-date">{% if entry.date %}<time datetime="{{ entry.date|partial_date_iso:entry.precision }}">{{ entry.date_display }}</time>{% else %}{% translate "date unknown" %}{% endif %}</span>
+      <span class="tl-marker" style="{% if entry.planned %}border-color:{{ entry.colour }}{% else %}background:{{ entry.colour }};border-color:{{ entry.colour }}{% endif %}" aria-hidden="true"></span>
+      <span class="tl-body">
+        {% if entry.is_round %}
+          <a href="{{ entry.url }}"><strong>{{ entry.label }}</strong></a>{% if entry.place %} — {{ entry.place }}{% endif %}
+          <span class="tl-kind">{{ entry.status_label }}</span>
+        {% else %}
+          <strong>{{ entry.label }}</strong>
+          {% if entry.planned %}<span class="tl-kind">{% translate "planned" %}</span>{% endif %}
+        {% endif %}
+        {% if entry.note %}<br><small>{{ entry.note }}</small>{% endif %}
+        {% if entry.sources %}<br><small class="muted">{% translate "Sources:" %} {% for c in entry.sources %}{% if c.source.url %}<a href="{{ c.source.url }}" rel="noopener">{{ c.source.title }}</a>{% else %}{{ c.source.title }}{% endif %}{% if c.source.publisher %} ({{ c.source.publisher }}){% endif %}{% if c.conflicting %} <span class="badge badge-conflict">{% translate "conflicting" %}</span>{% endif %}{% if not forloop.last %}; {% endif %}{% endfor %}</small>{% endif %}
+      </span>
+    </li>
+  {% empty %}
+    <li>{% translate "Nothing recorded yet." %}</li>
+  {% endfor %}"""  # noqa: E501
+)
+
+
+def citation(title, url="", publisher="", conflicting=False):
+    return SimpleNamespace(source=SimpleNamespace(title=title, url=url, publisher=publisher), conflicting=conflicting)
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_timeline_items_write_what_the_template_loop_wrote(language):
+    day = dt.date(2017, 8, 1)
+    common = {"end": None, "date_display": "Aug 2017", "colour": "#123456"}
+    entries = [
+        TimelineEntry(
+            kind="round",
+            date=day,
+            precision="month",
+            planned=True,
+            label="Round <2>",
+            url="/rounds/2/",
+            place='Lima & "Cusco"',
+            status_label="Planned",
+            note="inferred",
+            **common,
+        ),
+        TimelineEntry(
+            kind="round", date=None, precision="day", planned=False, label="Round 1", url="/rounds/1/", **common
+        ),
+        TimelineEntry(
+            kind="status",
+            date=day,
+            precision="day",
+            planned=False,
+            label="Under negotiation",
+            **common,
+            sources=[citation("A <b>", "https://example.org/?a=1&b=2", "Gazette", True), citation("Minutes")],
+        ),
+        TimelineEntry(kind="status", date=day, precision="year", planned=True, label="Signed", **common),
+    ]
+    with translation.override(language):
+        expected = TIMELINE_LOOP.render(Context({"timeline": entries}))
+        html = str(timeline_items(entries))
+        assert str(timeline_items([])) == TIMELINE_LOOP.render(Context({"timeline": []}))
+    assert html == expected
+    assert html.count("<li ") == 4 and "Lima &amp; &quot;Cusco&quot;" in html
+    assert 'href="https://example.org/?a=1&amp;b=2"' in html and "badge-conflict" in html
+
+
+# The drawing's template loop that timeline_round_marks replaces, as it was.
+ROUND_MARKS_LOOP = Template(
+    """{% load i18n l10n tracker_tags %}{% localize off %}{% for r in chart.rounds %}
+        <a href="{{ r.entry.url }}">
+          <rect class="round{% if r.entry.planned %} planned{% endif %}{% if r.entry.approximate %} approx{% endif %}" x="{{ r.x }}" y="86" width="{{ r.width }}" height="20" style="{% if r.entry.planned %}stroke:{{ r.entry.colour }}{% else %}fill:{{ r.entry.colour }}{% endif %}"><title>{{ r.entry.label }} — {{ r.entry.date_display }}{% if r.entry.place %} — {{ r.entry.place }}{% endif %} ({{ r.entry.status_label }})</title></rect>
+          <text class="round-label" x="{{ r.mid }}" y="{{ r.label_y }}">{% if r.entry.obj.number %}{{ r.entry.obj.number }}{% else %}•{% endif %}</text>
+        </a>
+      {% endfor %}{% endlocalize %}"""  # noqa: E501
+)
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_timeline_round_marks_write_what_the_template_loop_wrote(language):
+    def entry(number, date, **fields):
+        defaults = {"end": None, "precision": "day", "planned": False, "label": f"Round {number}", "colour": "#1e6b1e"}
+        return TimelineEntry(
+            kind="round",
+            date=date,
+            date_display="x",
+            url=f"/rounds/{number}/",
+            status_label="Held",
+            obj=SimpleNamespace(number=number),
+            **{**defaults, **fields},
+        )
+
+    entries = [
+        entry(None, dt.date(2019, 3, 4), label='Talks <in> "Lima"', planned=True, place="Lima & Cusco"),
+        entry(2, dt.date(2018, 5, 1), precision="month", end=dt.date(2018, 6, 1)),
+        entry(1, dt.date(2018, 1, 3), end=dt.date(2018, 1, 5)),
+    ]
+    for order, item in enumerate(reversed(entries)):
+        item.order = (item.date, 0, order, order)
+    chart = timeline_chart(entries)
+    with translation.override(language):
+        expected = ROUND_MARKS_LOOP.render(Context({"chart": chart}))
+        html = str(timeline_round_marks(chart.rounds))
+    assert html == expected
+    assert html.count("<a ") == 3 and "Talks &lt;in&gt; &quot;Lima&quot; — x — Lima &amp; Cusco (Held)" in html
+    assert ">•</text>" in html and "," not in html.split("<title>")[1].split('x="')[1].split('"')[0]

@@ -205,6 +205,87 @@ def matrix_rows(rows, not_recorded):
     return mark_safe("".join(html))  # every value is escaped
 
 
+# An agreement's timeline lists every status event and round, newest first: one tag call for
+# the list instead of some twenty template lookups and tags per entry.
+@register.simple_tag
+def timeline_items(entries):
+    """``{% timeline_items timeline %}``: the agreement page's ``<li>`` per timeline entry
+    (``selectors.agreement_timeline``): its date, a marker in its colour, the round's link,
+    place and status or the status event, its note and sources."""
+    date_unknown, planned = gettext("date unknown"), gettext("planned")
+    sources_label, conflicting = gettext("Sources:"), gettext("conflicting")
+    if not entries:
+        nothing = gettext("Nothing recorded yet.")
+        return mark_safe(f"\n    <li>{nothing}</li>\n  ")
+    items = []
+    for entry in entries:
+        colour = escape_html(entry.colour)
+        date = date_unknown
+        if entry.date:
+            iso = format_partial_date_iso(entry.date, entry.precision or DatePrecision.DAY)
+            date = f'<time datetime="{iso}">{escape_html(entry.date_display)}</time>'
+        if entry.is_round:
+            place = f" — {escape_html(entry.place)}" if entry.place else ""
+            body = (
+                f'\n          <a href="{escape_html(entry.url)}"><strong>{escape_html(entry.label)}</strong></a>{place}'
+                f'\n          <span class="tl-kind">{escape_html(entry.status_label)}</span>\n        '
+            )
+        else:
+            kind = f'<span class="tl-kind">{planned}</span>' if entry.planned else ""
+            body = f"\n          <strong>{escape_html(entry.label)}</strong>\n          {kind}\n        "
+        note = f"<br><small>{escape_html(entry.note)}</small>" if entry.note else ""
+        sources = ""
+        if entry.sources:
+            cited = []
+            for citation in entry.sources:
+                source = citation.source
+                text = escape_html(source.title)
+                if source.url:
+                    text = f'<a href="{escape_html(source.url)}" rel="noopener">{text}</a>'
+                if source.publisher:
+                    text += f" ({escape_html(source.publisher)})"
+                if citation.conflicting:
+                    text += f' <span class="badge badge-conflict">{conflicting}</span>'
+                cited.append(text)
+            sources = f'<br><small class="muted">{sources_label} {"; ".join(cited)}</small>'
+        marker = f"border-color:{colour}" if entry.planned else f"background:{colour};border-color:{colour}"
+        items.append(
+            f'\n    <li class="tl-item tl-{escape_html(entry.kind)}{" tl-planned" if entry.planned else ""}">\n'
+            f'      <span class="tl-date">{date}</span>\n'
+            f'      <span class="tl-marker" style="{marker}" aria-hidden="true"></span>\n'
+            f'      <span class="tl-body">\n        {body}\n        {note}\n        {sources}\n      </span>\n'
+            "    </li>\n  "
+        )
+    return mark_safe("".join(items))  # every value is escaped
+
+
+@register.simple_tag
+def timeline_round_marks(marks):
+    """``{% timeline_round_marks chart.rounds %}``: in the timeline drawing, each round's mark
+    (``timeline.timeline_chart``) as a link to its page, solid if held, hollow if planned,
+    labelled with its number (• for a meeting without one). Coordinates are written as Python
+    writes numbers, never localised: the drawing is inside ``{% localize off %}``."""
+    html = []
+    for mark in marks:
+        entry = mark["entry"]
+        colour = escape_html(entry.colour)
+        classes = "round" + (" planned" if entry.planned else "") + (" approx" if entry.approximate else "")
+        style = f"stroke:{colour}" if entry.planned else f"fill:{colour}"
+        title = f"{escape_html(entry.label)} — {escape_html(entry.date_display)}"
+        if entry.place:
+            title += f" — {escape_html(entry.place)}"
+        title += f" ({escape_html(entry.status_label)})"
+        number = entry.obj.number or "•"
+        html.append(
+            f'\n        <a href="{escape_html(entry.url)}">\n'
+            f'          <rect class="{classes}" x="{mark["x"]}" y="86" width="{mark["width"]}" height="20"'
+            f' style="{style}"><title>{title}</title></rect>\n'
+            f'          <text class="round-label" x="{mark["mid"]}" y="{mark["label_y"]}">{number}</text>\n'
+            "        </a>\n      "
+        )
+    return mark_safe("".join(html))  # every value is escaped
+
+
 # An agreement's page lists every round (a few dozen, hundreds on a long negotiation): one tag
 # call for the table's rows instead of some twenty template lookups, filters and tags per row
 # (about 3 ms of the page's render at 100x the data).
