@@ -93,3 +93,36 @@ def test_the_summary_is_in_spanish_for_a_spanish_reader(client, site):
     page = client.get("/agreements/?status=signed").content.decode()
     assert "1 resultado coincide con estos filtros:" in page
     assert "Estado: <strong>Suscrito, aún no en vigor" in page
+
+
+def test_parameters_that_are_not_filters_are_skipped_wherever_they_stand(client, site):
+    assert summary(client, "/rounds/?ordering=start_date&utm_source=mail&page=2&party=per") == [
+        ("Party", "Peru (PER)", "?ordering=start_date&utm_source=mail"),
+    ]
+
+
+def test_a_chapter_is_named_from_the_forms_own_value_in_any_case(client, site):
+    f.chapter("ROO", name="Rules of origin")
+    f.chapter("TIG", name="Trade in goods")
+    assert summary(client, "/rounds/?chapter=roo") == [("Chapter", "ROO — Rules of origin", "")]
+    assert summary(client, "/chapters/?code=roo&code=TIG") == [
+        ("Code", "ROO — Rules of origin", "?code=TIG"),
+        ("Code", "TIG — Trade in goods", "?code=roo"),
+    ]
+
+
+def test_a_flag_asked_reads_yes_and_typed_text_with_a_comma_is_one_value(client, site):
+    assert summary(client, "/rounds/?upcoming=1&q=lima,%20peru") == [
+        ("Upcoming only", "yes", "?q=lima%2C+peru"),
+        ("Search", "“lima, peru”", "?upcoming=1"),
+    ]
+
+
+def test_removing_one_agreement_of_a_longer_comma_list_keeps_the_others_as_a_list(client, site):
+    f.agreement("india-mercosur-pta", ("IND", "PER"), name="India–Mercosur PTA")
+    url = "/rounds/?agreement=india-peru-ta,india-mercosur-pta,india-chile-cepa"
+    assert [remove for _label, _value, remove in summary(client, url)] == [
+        "?agreement=india-mercosur-pta%2C+india-chile-cepa",
+        "?agreement=india-peru-ta%2C+india-chile-cepa",
+        "?agreement=india-peru-ta%2C+india-mercosur-pta",
+    ]
