@@ -33,7 +33,7 @@ from django.utils.crypto import salted_hmac
 from django.utils.http import http_date
 from django.utils.translation import get_language
 
-from tracker.routers import reads_from_one_replica
+from tracker.routers import current_replica, reads_from_one_replica
 
 from . import data_version
 
@@ -131,6 +131,7 @@ def _plan(request, version: data_version.Version) -> dict:
         "public": audience == "anon",
         "key": PAGE_KEY + digest,
         "hit": False,
+        "replica": current_replica(),
     }
     request._http_cache = plan
     return plan
@@ -245,9 +246,42 @@ class HttpCacheMiddleware:
                 if not_modified is not None:
                     return not_modified
             if _storable(request, response, plan):
-                headers = [(name, value) for name, value in response.items() if name.lower() != "set-cookie"]
-                cache.set(plan["key"], (response.status_code, headers, response.content), settings.PAGE_CACHE_SECONDS)
+                _store(response, plan)
         return response
+
+
+def _store(response, plan) -> None:
+    headers = [(name, value) for name, value in response.items() if name.lower() != "set-cookie"]
+    if not response.streaming:
+        cache.set(plan["key"], (response.status_code, headers, response.content), settings.PAGE_CACHE_SECONDS)
+        return
+    response.streaming_content = _kept_if_small(
+        response.streaming_content, plan["key"], (response.status_code, headers), plan["replica"]
+    )
+
+
+def _kept_if_small(chunks, key: str, head: tuple, replica: str | None):
+    """Pass a streamed export through, and keep it once it has been sent whole if it stayed
+    within ``STREAMED_KEEP_BYTES``: a filtered export (one agreement's rounds) is then as cheap
+    to repeat as a page, while a large one streams through without being held. An export the
+    client stopped reading is never kept. Its rows are read after the view has returned, so
+    each chunk is read from the replica the request's version came from (one snapshot, as for
+    a page); the yield itself happens outside that pin."""
+    chunks, kept, size = iter(chunks), [], 0
+    while True:
+        with reads_from_one_replica(replica):
+            chunk = next(chunks, None)
+        if chunk is None:
+            break
+        yield chunk
+        if kept is not None:
+            size += len(chunk)
+            if size > settings.STREAMED_KEEP_BYTES:
+                kept = None
+            else:
+                kept.append(chunk)
+    if kept is not None:
+        cache.set(key, (*head, b"".join(kept)), settings.PAGE_CACHE_SECONDS)
 
 
 def _uses_nonce(request) -> bool:
@@ -261,7 +295,6 @@ def _storable(request, response, plan) -> bool:
         plan["public"]
         and request.method == "GET"
         and settings.PAGE_CACHE_SECONDS > 0
-        and not response.streaming
         and not response.cookies
         and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
         and not (messages is not None and messages.used)

@@ -8,18 +8,20 @@ import datetime as dt
 import re
 
 import pytest
+from django.core.cache import cache
 from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 from django.utils.http import http_date
 from rest_framework.test import APIClient
 
-from negotiations import data_version, roles, services
+from negotiations import data_version, http_cache, roles, services
 from negotiations.choices import Visibility
 from negotiations.models import DataVersion, Round
 from tests import factories as f
 from tests.backup_support import domain_tables_empty
 from tests.test_admin import save_in_admin
+from tracker.routers import current_replica
 
 pytestmark = pytest.mark.django_db
 
@@ -269,6 +271,68 @@ def test_a_signed_in_officials_page_never_reaches_an_anonymous_reader(client, re
     assert signed_in.get(url, HTTP_IF_NONE_MATCH=anonymous["ETag"]).status_code == 200
     assert client.get(url, HTTP_IF_NONE_MATCH=theirs["ETag"]).status_code == 200
     assert SECRET not in client.get(url).content.decode()
+
+
+@pytest.mark.parametrize("url", ["/rounds/?agreement=india-peru&format=csv", "/api/export/chapter-progress.csv"])
+def test_a_small_anonymous_export_is_kept_once_streamed_whole_and_served_again_in_one_query(
+    client, record, url, django_assert_max_num_queries
+):
+    first = client.get(url)
+    assert first.streaming
+    streamed = body(first)
+    with django_assert_max_num_queries(1):
+        again = client.get(url)
+    assert not again.streaming and again.content == streamed
+    assert again["Content-Type"] == first["Content-Type"] and again["ETag"] == first["ETag"]
+    assert again.get("Content-Disposition") == first.get("Content-Disposition")
+    services.note_add(round=record, text="A newer public note", visibility=Visibility.PUBLIC)
+    after = client.get(url)
+    assert after.streaming and after["ETag"] != first["ETag"]  # the write made the kept copy unreachable
+
+
+def test_an_export_larger_than_the_limit_is_never_kept(client, record, settings):
+    url = "/api/export/chapter-progress.csv"
+    settings.STREAMED_KEEP_BYTES = 10
+    assert len(body(client.get(url))) > 10
+    assert client.get(url).streaming
+    settings.STREAMED_KEEP_BYTES = 512 * 1024
+    body(client.get(url))
+    assert not client.get(url).streaming
+
+
+def test_an_export_the_client_stopped_reading_is_never_kept(settings):
+    settings.PAGE_CACHE_SECONDS = 60
+    stopped = http_cache._kept_if_small(iter([b"a,b\r\n", b"1,2\r\n"]), "stopped", (200, []), None)
+    assert next(stopped) == b"a,b\r\n"
+    stopped.close()
+    read = http_cache._kept_if_small(iter([b"a,b\r\n", b"1,2\r\n"]), "read", (200, []), None)
+    assert b"".join(read) == b"a,b\r\n1,2\r\n"
+    assert cache.get("stopped") is None and cache.get("read") == (200, [], b"a,b\r\n1,2\r\n")
+
+
+def test_an_officials_export_is_never_kept_for_an_anonymous_reader(client, record, official):
+    url = "/api/export/chapter-progress.csv"
+    f.note(record, SECRET, visibility=Visibility.CONFIDENTIAL, chapter_code="ROO")
+    signed_in = Client()
+    signed_in.force_login(official)
+    assert SECRET in body(signed_in.get(url)).decode()
+    assert SECRET not in body(client.get(url)).decode()
+    again = client.get(url)
+    assert not again.streaming and SECRET not in again.content.decode()
+    assert SECRET in body(signed_in.get(url)).decode()
+
+
+def test_a_kept_exports_rows_are_read_from_the_replica_its_version_came_from():
+    """Each chunk is read under the request's replica, and the reader sees no pin between chunks."""
+    seen = []
+
+    def chunks():
+        for text in (b"a,b\r\n", b"1,2\r\n"):
+            seen.append(current_replica())
+            yield text
+
+    outside = [current_replica() for _chunk in http_cache._kept_if_small(chunks(), "k", (200, []), "replica2")]
+    assert seen == ["replica2", "replica2"] and outside == [None, None]
 
 
 def test_signing_in_again_never_revalidates_a_page_with_the_old_csrf_token(record, official):

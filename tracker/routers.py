@@ -30,14 +30,22 @@ def reading_from_primary() -> bool:
 
 
 @contextmanager
-def reads_from_one_replica():
-    """Send every read made inside the block (outside transactions and pins) to one replica."""
+def reads_from_one_replica(alias: str | None = None):
+    """Send every read made inside the block (outside transactions and pins) to one replica:
+    ``alias``, or one chosen at random."""
     replicas = replica_aliases()
-    token = _request_replica.set(random.choice(replicas) if replicas else None)
+    if alias is None and replicas:
+        alias = random.choice(replicas)
+    token = _request_replica.set(alias)
     try:
         yield
     finally:
         _request_replica.reset(token)
+
+
+def current_replica() -> str | None:
+    """The replica ``reads_from_one_replica`` chose for the current block, if any."""
+    return _request_replica.get()
 
 
 @contextmanager

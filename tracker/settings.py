@@ -168,6 +168,9 @@ HTTP_SHARED_MAX_AGE = int(os.environ.get("HTTP_SHARED_MAX_AGE") or "60")
 # Seconds a rendered anonymous response is kept in the cache (keyed by the data version, so a
 # write makes it unreachable at once; this bounds how long the old copy takes space). 0: off.
 PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS") or "86400")
+# A streamed export (CSV, JSON) is kept like a page once sent, if it is no larger than this many
+# bytes; a larger one streams through and is never held in memory or the cache.
+STREAMED_KEEP_BYTES = int(os.environ.get("STREAMED_KEEP_BYTES") or str(512 * 1024))
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
