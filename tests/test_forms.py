@@ -9,14 +9,18 @@ from django.http import QueryDict
 
 from negotiations.choices import DatePrecision, ProgressStatus, RoundFormat, Visibility
 from negotiations.forms import (
+    LookupChoiceField,
     NoteForm,
+    NoteFormSet,
     PartialDateField,
     RoundForm,
     RoundLogForm,
     SourceFormSet,
     StatusEventForm,
+    chapter_choices,
     round_conflict_rows,
 )
+from negotiations.models import StatusEvent
 from negotiations.services import round_snapshot
 from tests import factories as f
 
@@ -296,3 +300,194 @@ def test_the_version_and_reason_fields_as_the_official_sees_them():
             form = ConfirmDeleteForm({"reason": ""})
             assert (str(form["reason"].label), str(form["reason"].help_text)) == (label, help_text)
             assert form.errors == {"version": [missing_version]}
+
+
+# --- Validation, rule by rule -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text", ["1900-01-01", "2100-12-31"])
+def test_the_first_and_last_plausible_days_are_accepted(text):
+    assert PartialDateField(required=False).clean(text) == (dt.date.fromisoformat(text), DatePrecision.DAY)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("2025-02-30", "“2025-02-30” is not a valid calendar date."),
+        ("6 May 2025", "“6 May 2025” is not a date; use YYYY, YYYY-MM or YYYY-MM-DD."),
+        ("1899-12-31", "Give a date between 1900 and 2100."),
+        ("2101", "Give a date between 1900 and 2100."),
+    ],
+)
+def test_a_refused_date_says_why_once(text, message):
+    with pytest.raises(ValidationError) as refused:
+        PartialDateField(required=False).clean(text)
+    assert refused.value.messages == [message]
+
+
+def test_a_parsed_date_is_shown_again_as_it_was_written():
+    field = PartialDateField(required=False)
+    assert field.prepare_value((dt.date(2017, 8, 1), DatePrecision.MONTH)) == "2017-08"
+    assert field.prepare_value((dt.date(2025, 11, 3), DatePrecision.DAY)) == "2025-11-03"
+    assert field.prepare_value("2017-8") == "2017-8"
+
+
+def test_a_lookup_select_cleans_to_the_object_and_refuses_anything_else():
+    choices = [("", "—"), ("7", "seven")]
+    field = LookupChoiceField(objects={7: "seven"}, unknown="Unknown thing.", choices=choices, required=False)
+    assert field.clean("7") == "seven"
+    assert field.clean("") is None
+    assert field.clean(None) is None
+    for wrong in ("8", "x7", "-7", "7.0"):
+        with pytest.raises(ValidationError) as refused:
+            field.clean(wrong)
+        assert refused.value.messages == ["Unknown thing."], wrong
+    required = LookupChoiceField(objects={7: "seven"}, unknown="Unknown thing.", choices=choices, required=True)
+    assert required.clean("7") == "seven"
+    with pytest.raises(ValidationError) as refused:
+        required.clean("")
+    assert refused.value.messages == ["This field is required."]
+
+
+def test_an_edit_without_its_version_is_refused_above_the_form(agreement):
+    round_obj = f.round_(agreement, number=2)
+    form = RoundForm(round_data(number="2"), agreement=agreement, round=round_obj)
+    assert not form.is_valid()
+    assert form.errors == {"__all__": ["The form is missing its version; open the round again and redo the change."]}
+    assert RoundForm(round_data(number="2", version="1"), agreement=agreement, round=round_obj).is_valid()
+    # A new round has no version to give.
+    assert RoundForm(round_data(), agreement=agreement).is_valid()
+
+
+def test_start_and_end_of_the_same_precision_make_a_range(agreement):
+    form = RoundForm(round_data(start="2017-08", end="2017-09"), agreement=agreement)
+    assert form.is_valid(), form.errors
+    fields = form.service_fields()
+    assert (fields["start_date"], fields["end_date"], fields["date_precision"]) == (
+        dt.date(2017, 8, 1),
+        dt.date(2017, 9, 1),
+        DatePrecision.MONTH,
+    )
+    form = RoundForm(round_data(start="2017-08-01", end="2017-09"), agreement=agreement)
+    assert form.errors == {"end": ["Write the end date with the same precision as the start date."]}
+
+
+def test_a_chapter_row_note_needs_its_chapter_and_an_unknown_chapter_is_said_once(agreement):
+    form = RoundLogForm(
+        log_form_data(
+            [
+                {"chapter": "", "status": ProgressStatus.CLOSED, "note": "agreed text"},
+                {"chapter": "999999", "status": ProgressStatus.CLOSED, "note": "agreed text"},
+                {"chapter": "", "status": ProgressStatus.CLOSED, "note": "   "},
+            ]
+        ),
+        agreement=agreement,
+    )
+    assert not form.is_valid()
+    assert [row.errors for row in form.chapters.forms] == [
+        {"chapter": ["Choose the chapter this row is about."]},
+        {"chapter": ["Unknown chapter: use one from the chapter catalog."]},
+        {},
+    ]
+
+
+def test_a_chapter_may_appear_again_only_in_place_of_a_removed_row(agreement):
+    roo, tig = f.chapter("ROO"), f.chapter("TIG")
+    form = RoundLogForm(
+        log_form_data(
+            [
+                {"chapter": str(roo.pk), "status": ProgressStatus.CLOSED, "DELETE": "on"},
+                {"chapter": "", "status": ProgressStatus.CLOSED},
+                {"chapter": str(roo.pk), "status": ProgressStatus.PARKED},
+                {"chapter": str(tig.pk), "status": ProgressStatus.CLOSED},
+                {"chapter": str(tig.pk), "status": ProgressStatus.PARKED},
+                {"chapter": str(tig.pk), "status": ProgressStatus.PARKED},
+            ]
+        ),
+        agreement=agreement,
+    )
+    assert not form.is_valid()
+    duplicate = {"chapter": ["This chapter is already recorded for this round."]}
+    assert [row.errors for row in form.chapters.forms] == [{}, {}, {}, {}, duplicate, duplicate]
+
+
+def note_rows(*rows):
+    data = {"notes-TOTAL_FORMS": str(len(rows)), "notes-INITIAL_FORMS": "0"}
+    for i, row in enumerate(rows):
+        data.update({f"notes-{i}-{key}": value for key, value in row.items()})
+    return data
+
+
+def test_a_note_row_about_a_chapter_needs_its_text_and_a_blank_row_is_ignored(agreement):
+    roo = f.chapter("ROO")
+    data = note_rows(
+        {"text": "  ", "visibility": Visibility.PUBLIC, "chapter": str(roo.pk)},
+        {"text": "Agreed on cumulation", "visibility": Visibility.PUBLIC, "chapter": str(roo.pk)},
+        {"text": "   ", "visibility": Visibility.PUBLIC},
+        {"text": "Still open", "visibility": Visibility.CONFIDENTIAL, "language": "es"},
+    )
+    formset = NoteFormSet(data, prefix="notes", form_kwargs={"chapters": chapter_choices()})
+    assert not formset.is_valid()
+    errors = [row.errors for row in formset.forms]
+    assert errors[0] == {"text": ["Write the note, or clear the chapter."]}
+    assert errors[1] == errors[2] == errors[3] == {}
+    formset.forms = formset.forms[1:]
+    assert [(n.text, n.visibility, n.chapter, n.language) for n in formset.lines()] == [
+        ("Agreed on cumulation", Visibility.PUBLIC, roo, "en"),
+        ("Still open", Visibility.CONFIDENTIAL, None, "es"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "filled",
+    [
+        {"publisher": "MOFCOM"},
+        {"note": "Says the round was postponed"},
+        {"published": "2025-05"},
+        {"url": "https://example.org/new", "title": "   "},
+    ],
+)
+def test_a_source_row_with_anything_in_it_needs_a_title(filled):
+    data = {"sources-TOTAL_FORMS": "1", "sources-INITIAL_FORMS": "0"}
+    data.update({f"sources-0-{key}": value for key, value in filled.items()})
+    formset = SourceFormSet(data, prefix="sources")
+    assert not formset.is_valid()
+    assert formset.forms[0].errors == {"title": ["Give the source's title."]}
+
+
+def test_a_source_row_with_a_bad_url_is_told_about_the_url_only():
+    data = {"sources-TOTAL_FORMS": "1", "sources-INITIAL_FORMS": "0", "sources-0-url": "not a url"}
+    formset = SourceFormSet(data, prefix="sources")
+    assert not formset.is_valid()
+    assert list(formset.forms[0].errors) == ["url"]
+
+
+def test_source_rows_become_lines_with_their_date_and_flag():
+    data = {
+        "sources-TOTAL_FORMS": "3",
+        "sources-INITIAL_FORMS": "0",
+        "sources-0-title": "Joint statement",
+        "sources-0-publisher": "MOFCOM",
+        "sources-0-published": "2025-05",
+        "sources-0-note": "Gives the dates",
+        "sources-0-conflicting": "on",
+        "sources-1-url": "https://example.org/press",
+        "sources-1-title": "Press release",
+    }
+    formset = SourceFormSet(data, prefix="sources")
+    assert formset.is_valid(), formset.errors
+    lines = formset.lines()
+    assert [
+        (s.url, s.title, s.publisher, s.published_on, s.published_precision, s.note, s.conflicting) for s in lines
+    ] == [
+        ("", "Joint statement", "MOFCOM", dt.date(2025, 5, 1), DatePrecision.MONTH, "Gives the dates", True),
+        ("https://example.org/press", "Press release", "", None, DatePrecision.DAY, "", False),
+    ]
+
+
+def test_a_status_event_edit_without_its_version_is_refused_above_the_form():
+    event = StatusEvent.objects.create(agreement=f.agreement(), status="concluded", date=dt.date(2025, 5, 6))
+    form = StatusEventForm({"status": "concluded", "date": "2025-05-06"}, event=event)
+    assert not form.is_valid()
+    assert form.errors == {"__all__": ["The form is missing its version; open the event again and redo the change."]}
+    assert StatusEventForm({"status": "concluded", "date": "2025-05-06", "version": "1"}, event=event).is_valid()
