@@ -458,7 +458,8 @@ class NoteRowForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        if not data.get("text", "").strip() and data.get("chapter") is not None:
+        # A text refused already (a control character) is not also "missing".
+        if "text" not in self.errors and not data["text"].strip() and data.get("chapter") is not None:
             self.add_error("text", _("Write the note, or clear the chapter."))
         return data
 
@@ -492,9 +493,11 @@ class SourceRowForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        url, title = data.get("url"), data.get("title", "").strip()
+        if "url" in self.errors or "title" in self.errors:
+            return data  # the row is told already what is wrong with its URL or title
+        url, title = data["url"], data["title"].strip()
         filled = url or title or data.get("publisher") or data.get("note") or data.get("published")
-        if filled and not title and "url" not in self.errors:
+        if filled and not title:
             known = url and Source.objects.filter(url=url).exists()
             if not known:
                 self.add_error("title", _("Give the source's title."))

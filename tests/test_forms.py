@@ -491,3 +491,25 @@ def test_a_status_event_edit_without_its_version_is_refused_above_the_form():
     assert not form.is_valid()
     assert form.errors == {"__all__": ["The form is missing its version; open the event again and redo the change."]}
     assert StatusEventForm({"status": "concluded", "date": "2025-05-06", "version": "1"}, event=event).is_valid()
+
+
+def test_a_note_or_source_title_refused_for_a_control_character_is_told_only_that():
+    """Not also "write the note" or "give the title": the writer did, with a stray character."""
+    roo = f.chapter("ROO")
+    control = ["Control characters (other than tab and line breaks) are not allowed."]
+    notes = NoteFormSet(
+        note_rows({"text": "Bell\x07", "visibility": Visibility.PUBLIC, "chapter": str(roo.pk)}),
+        prefix="notes",
+        form_kwargs={"chapters": chapter_choices()},
+    )
+    assert not notes.is_valid()
+    assert notes.forms[0].errors == {"text": control}
+    data = {
+        "sources-TOTAL_FORMS": "1",
+        "sources-INITIAL_FORMS": "0",
+        "sources-0-url": "https://example.org/new",
+        "sources-0-title": "Joint\x07statement",
+    }
+    sources = SourceFormSet(data, prefix="sources")
+    assert not sources.is_valid()
+    assert sources.forms[0].errors == {"title": control}
