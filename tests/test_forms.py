@@ -513,3 +513,76 @@ def test_a_note_or_source_title_refused_for_a_control_character_is_told_only_tha
     sources = SourceFormSet(data, prefix="sources")
     assert not sources.is_valid()
     assert sources.forms[0].errors == {"title": control}
+
+
+def test_a_services_error_is_shown_on_its_field_or_above_the_form(agreement):
+    form = RoundLogForm(log_form_data(), agreement=agreement)
+    assert form.is_valid(), form.main.errors
+    form.add_service_errors(
+        ValidationError(
+            {
+                "start_date": ["Too early.", "Far too early."],
+                "venue": ["No such venue."],
+                "chapters": ["A chapter row changed meanwhile."],
+                "notes": ["A note changed meanwhile."],
+                "agreement": ["Not yours."],
+            }
+        )
+    )
+    form.add_service_errors(ValidationError("Try again."))
+    assert form.main.errors == {
+        "start": ["Too early.", "Far too early."],
+        "venue_city": ["No such venue."],
+        "__all__": ["Not yours.", "Try again."],
+    }
+    assert form.service_errors == ["A chapter row changed meanwhile.", "A note changed meanwhile."]
+
+
+def test_the_error_summary_lists_hidden_and_whole_form_errors_without_a_link(agreement):
+    roo = f.chapter("ROO")
+    data = log_form_data([{"chapter": str(roo.pk), "status": ProgressStatus.CLOSED, "version": "0"}], version="0")
+    form = RoundLogForm(data, agreement=agreement)
+    assert not form.is_valid()
+    form.add_service_errors(ValidationError({"sources": ["A source changed meanwhile."], "agreement": ["Not yours."]}))
+    too_low = "Ensure this value is greater than or equal to 1."
+    assert form.error_summary() == [
+        {"label": "", "message": too_low, "id": None},
+        {"label": "", "message": "Not yours.", "id": None},
+        {"label": "Chapter row 1 — row", "message": too_low, "id": "id_chapters-0-chapter"},
+        {"label": "", "message": "A source changed meanwhile.", "id": None},
+    ]
+
+
+def test_the_error_summary_says_when_a_part_of_the_form_came_without_its_rows_count(agreement):
+    data = log_form_data()
+    del data["chapters-TOTAL_FORMS"]
+    form = RoundLogForm(data, agreement=agreement)
+    assert not form.is_valid()
+    [item] = form.error_summary()
+    assert (item["label"], item["id"]) == ("", None)
+    assert item["message"].startswith("ManagementForm data is missing or has been tampered with.")
+
+
+def test_loaded_chapter_rows_cleared_or_ticked_are_removed_with_the_version_they_were_loaded_at(agreement):
+    round_obj = f.round_(agreement, number=5)
+    roo = f.progress(round_obj, "ROO", ProgressStatus.CLOSED)
+    tig = f.progress(round_obj, "TIG", ProgressStatus.PARKED)
+    crm = f.progress(round_obj, "CRM", ProgressStatus.PARKED)
+    loaded = {"status": ProgressStatus.PARKED, "version": "2"}
+    rows = [
+        {**loaded, "id": str(roo.pk), "chapter": str(roo.chapter_id), "note": "Kept"},
+        {**loaded, "id": str(tig.pk), "chapter": ""},
+        {**loaded, "id": str(crm.pk), "chapter": str(crm.chapter_id), "DELETE": "on"},
+        {"chapter": str(f.chapter("IPR").pk), "status": ProgressStatus.NOT_STARTED},
+        {"chapter": "", "status": ProgressStatus.NOT_STARTED},
+    ]
+    data = log_form_data(rows, version="1", snapshot=round_snapshot(round_obj))
+    data["chapters-INITIAL_FORMS"] = "3"
+    form = RoundLogForm(data, agreement=agreement, round=round_obj)
+    assert form.is_valid(), [row.errors for row in form.chapters.forms]
+    kwargs = form.service_kwargs()
+    assert [(line.chapter.code, line.status, line.note, line.id, line.version) for line in kwargs["chapters"]] == [
+        ("ROO", ProgressStatus.PARKED, "Kept", roo.pk, 2),
+        ("IPR", ProgressStatus.NOT_STARTED, "", None, None),
+    ]
+    assert kwargs["remove_chapters"] == [(tig.pk, 2), (crm.pk, 2)]
