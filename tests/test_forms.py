@@ -456,7 +456,12 @@ def test_a_source_row_with_anything_in_it_needs_a_title(filled):
 
 
 def test_a_source_row_with_a_bad_url_is_told_about_the_url_only():
-    data = {"sources-TOTAL_FORMS": "1", "sources-INITIAL_FORMS": "0", "sources-0-url": "not a url"}
+    data = {
+        "sources-TOTAL_FORMS": "1",
+        "sources-INITIAL_FORMS": "0",
+        "sources-0-url": "not a url",
+        "sources-0-publisher": "MOFCOM",
+    }
     formset = SourceFormSet(data, prefix="sources")
     assert not formset.is_valid()
     assert list(formset.forms[0].errors) == ["url"]
@@ -586,3 +591,12 @@ def test_loaded_chapter_rows_cleared_or_ticked_are_removed_with_the_version_they
         ("IPR", ProgressStatus.NOT_STARTED, "", None, None),
     ]
     assert kwargs["remove_chapters"] == [(tig.pk, 2), (crm.pk, 2)]
+
+
+def test_rows_posted_without_any_of_their_fields_are_blank_and_ignored(agreement):
+    data = log_form_data()
+    data.update({"chapters-TOTAL_FORMS": "2", "notes-TOTAL_FORMS": "1", "sources-TOTAL_FORMS": "1"})
+    form = RoundLogForm(data, agreement=agreement)
+    assert form.is_valid(), [row.errors for part in form.parts[1:] for row in part.forms]
+    kwargs = form.service_kwargs()
+    assert (kwargs["chapters"], kwargs["notes"], kwargs["sources"]) == ([], [], [])
