@@ -468,16 +468,20 @@ def test_a_source_row_with_a_bad_url_is_told_about_the_url_only():
 
 
 def test_source_rows_become_lines_with_their_date_and_flag():
+    f.source(url="https://example.org/known", title="Known")
     data = {
-        "sources-TOTAL_FORMS": "3",
+        "sources-TOTAL_FORMS": "4",
         "sources-INITIAL_FORMS": "0",
         "sources-0-title": "Joint statement",
         "sources-0-publisher": "MOFCOM",
         "sources-0-published": "2025-05",
         "sources-0-note": "Gives the dates",
         "sources-0-conflicting": "on",
-        "sources-1-url": "https://example.org/press",
-        "sources-1-title": "Press release",
+        # A blank row between two filled ones is skipped, not the end of the list.
+        "sources-2-url": "https://example.org/press",
+        "sources-2-title": "Press release",
+        # A source already on record needs only its URL.
+        "sources-3-url": "https://example.org/known",
     }
     formset = SourceFormSet(data, prefix="sources")
     assert formset.is_valid(), formset.errors
@@ -487,6 +491,7 @@ def test_source_rows_become_lines_with_their_date_and_flag():
     ] == [
         ("", "Joint statement", "MOFCOM", dt.date(2025, 5, 1), DatePrecision.MONTH, "Gives the dates", True),
         ("https://example.org/press", "Press release", "", None, DatePrecision.DAY, "", False),
+        ("https://example.org/known", "", "", None, DatePrecision.DAY, "", False),
     ]
 
 
@@ -543,17 +548,32 @@ def test_a_services_error_is_shown_on_its_field_or_above_the_form(agreement):
     assert form.service_errors == ["A chapter row changed meanwhile.", "A note changed meanwhile."]
 
 
-def test_the_error_summary_lists_hidden_and_whole_form_errors_without_a_link(agreement):
+def test_the_error_summary_links_field_errors_and_lists_hidden_and_whole_form_errors_without_a_link(agreement):
     roo = f.chapter("ROO")
-    data = log_form_data([{"chapter": str(roo.pk), "status": ProgressStatus.CLOSED, "version": "0"}], version="0")
+    rows = [
+        {"chapter": str(roo.pk), "status": ProgressStatus.CLOSED, "version": "0"},
+        {"chapter": "999999", "status": ProgressStatus.CLOSED},
+    ]
+    data = log_form_data(rows, version="0", start="1850-01-01")
+    data["notes-TOTAL_FORMS"], data["sources-TOTAL_FORMS"] = "1", "1"
+    data["notes-0-chapter"], data["notes-0-visibility"] = str(roo.pk), Visibility.PUBLIC
+    data["sources-0-url"] = "not a url"
     form = RoundLogForm(data, agreement=agreement)
     assert not form.is_valid()
     form.add_service_errors(ValidationError({"sources": ["A source changed meanwhile."], "agreement": ["Not yours."]}))
     too_low = "Ensure this value is greater than or equal to 1."
     assert form.error_summary() == [
         {"label": "", "message": too_low, "id": None},
+        {"label": "Start date", "message": "Give a date between 1900 and 2100.", "id": "id_start"},
         {"label": "", "message": "Not yours.", "id": None},
         {"label": "Chapter row 1 — row", "message": too_low, "id": "id_chapters-0-chapter"},
+        {
+            "label": "Chapter row 2 — Chapter",
+            "message": "Unknown chapter: use one from the chapter catalog.",
+            "id": "id_chapters-1-chapter",
+        },
+        {"label": "Note 1 — Note", "message": "Write the note, or clear the chapter.", "id": "id_notes-0-text"},
+        {"label": "Source 1 — URL", "message": "Enter a valid URL.", "id": "id_sources-0-url"},
         {"label": "", "message": "A source changed meanwhile.", "id": None},
     ]
 
