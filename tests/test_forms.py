@@ -555,9 +555,9 @@ def test_the_error_summary_links_field_errors_and_lists_hidden_and_whole_form_er
         {"chapter": "999999", "status": ProgressStatus.CLOSED},
     ]
     data = log_form_data(rows, version="0", start="1850-01-01")
-    data["notes-TOTAL_FORMS"], data["sources-TOTAL_FORMS"] = "1", "1"
+    data["notes-TOTAL_FORMS"], data["sources-TOTAL_FORMS"] = "1", "2"
     data["notes-0-chapter"], data["notes-0-visibility"] = str(roo.pk), Visibility.PUBLIC
-    data["sources-0-url"] = "not a url"
+    data["sources-0-url"], data["sources-1-publisher"] = "not a url", "MOFCOM"
     form = RoundLogForm(data, agreement=agreement)
     assert not form.is_valid()
     form.add_service_errors(ValidationError({"sources": ["A source changed meanwhile."], "agreement": ["Not yours."]}))
@@ -574,6 +574,7 @@ def test_the_error_summary_links_field_errors_and_lists_hidden_and_whole_form_er
         },
         {"label": "Note 1 — Note", "message": "Write the note, or clear the chapter.", "id": "id_notes-0-text"},
         {"label": "Source 1 — URL", "message": "Enter a valid URL.", "id": "id_sources-0-url"},
+        {"label": "Source 2 — Title", "message": "Give the source's title.", "id": "id_sources-1-title"},
         {"label": "", "message": "A source changed meanwhile.", "id": None},
     ]
 
