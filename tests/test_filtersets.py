@@ -679,7 +679,7 @@ def test_the_forms_party_lists_are_in_label_order_and_keep_the_asked_codes(djang
     agreements.narrow_choices()
     assert [code for code, _label in agreements.form.fields["party"].widget.choices] == ["DEU", "CHE", "ZWE"]
     rounds = RoundFilterSet(QueryDict("host_country=ZWE"), queryset=Round.objects.all())
-    with django_assert_num_queries(2):  # one per list, however many parties and hosts
+    with django_assert_num_queries(1):  # both lists, however many parties and hosts
         rounds.narrow_choices()
     assert rounds.form.fields["host_country"].widget.choices == [
         ("DEU", "Germany (DEU)"),
@@ -689,6 +689,19 @@ def test_the_forms_party_lists_are_in_label_order_and_keep_the_asked_codes(djang
     plain = AgreementFilterSet(None, queryset=Agreement.objects.all())  # no query string at all
     plain.narrow_choices()
     assert [code for code, _label in plain.form.fields["party"].widget.choices] == ["DEU", "CHE"]
+
+
+@pytest.mark.django_db
+def test_the_party_and_host_country_lists_each_offer_their_own_parties():
+    """Read together, the two lists stay apart: a party only in an agreement is no host, a host
+    in no agreement is no party, and a code asked for in one list is not added to the other."""
+    f.party("CHE", "Switzerland"), f.party("DEU", "Germany"), f.party("ZWE", "Zimbabwe")
+    f.agreement(parties=("CHE", "DEU"))
+    f.venue("Vienna", "AUT"), f.venue("Zurich", "CHE")
+    rounds = RoundFilterSet(QueryDict("party=zwe&host_country=deu"), queryset=Round.objects.all())
+    rounds.narrow_choices()
+    assert [code for code, _label in rounds.form.fields["party"].widget.choices] == ["DEU", "CHE", "ZWE"]
+    assert [code for code, _label in rounds.form.fields["host_country"].widget.choices] == ["AUT", "DEU", "CHE"]
 
 
 def test_chapter_rows_of_rounds_starting_on_or_after_a_day_count_a_month_round_from_its_month():

@@ -87,8 +87,8 @@ BUDGET = {
     "agreement-list-filtered": 8,
     "agreement-detail": 11,  # with the audit trail's latest change for the header, the matrix's chapters once each
     "agreement-export": 15,
-    "round-list": 8,
-    "round-list-filtered": 11,
+    "round-list": 7,  # the party and host-country drop-downs in one query
+    "round-list-filtered": 10,
     "round-detail": 6,
     "chapter-list": 5,
     "chapter-detail": 7,
