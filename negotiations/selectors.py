@@ -92,12 +92,13 @@ class ChapterChip:
     title: str  # "Rules of Origin: Text exchanged"
 
 
-def attach_chapter_chips(rounds: Iterable[Round]) -> None:
+def attach_chapter_chips(rounds: Iterable[Round], *, catalog: Iterable[Chapter] | None = None) -> None:
     """Give each round ``chapter_chips``, its chapters in catalog order (two queries,
-    ``progress_rows``). The round's link and each status's label and colours are worked out
-    once, not once per chip in the template."""
+    ``progress_rows``; one when the page has the whole ``catalog`` in hand). The round's link
+    and each status's label and colours are worked out once, not once per chip in the template."""
     rounds = list(rounds)
-    rows, chapters = progress_rows(ChapterProgress.objects.filter(round_id__in=[item.pk for item in rounds]))
+    progress = ChapterProgress.objects.filter(round_id__in=[item.pk for item in rounds])
+    rows, chapters = progress_rows(progress, catalog=catalog)
     by_round: dict[int, list[tuple[int, str]]] = defaultdict(list)
     for round_id, chapter_id, status in rows:
         by_round[round_id].append((chapter_id, status))
@@ -115,12 +116,16 @@ def attach_chapter_chips(rounds: Iterable[Round]) -> None:
         item.chapter_chips = chips
 
 
-def progress_rows(progress: QuerySet) -> tuple[list[tuple[int, int, str]], dict[int, Chapter]]:
+def progress_rows(
+    progress: QuerySet, *, catalog: Iterable[Chapter] | None = None
+) -> tuple[list[tuple[int, int, str]], dict[int, Chapter]]:
     """Chapter-progress rows as plain (round id, chapter id, status) in catalog order, and each
-    of their chapters once (two queries): a page reads hundreds of these rows but a dozen
-    chapters, and a model instance per row (and a chapter per row) cost more than the rest of
-    building the page."""
+    of their chapters once (two queries; one with the whole ``catalog`` already read): a page
+    reads hundreds of these rows but a dozen chapters, and a model instance per row (and a
+    chapter per row) cost more than the rest of building the page."""
     rows = list(progress.order_by("chapter__order", "chapter__code").values_list("round_id", "chapter_id", "status"))
+    if catalog is not None:
+        return rows, {chapter.pk: chapter for chapter in catalog}
     return rows, Chapter.objects.in_bulk({chapter_id for _round_id, chapter_id, _status in rows})
 
 

@@ -75,7 +75,7 @@ def filtered_list(
     template: str,
     columns,
     export_name: str,
-    page_prepare=None,
+    page_prepare=None,  # called with the page's items and the filterset
     export_prepare=None,
     extra_context=None,
     per_page: int = PAGE_SIZE,
@@ -103,7 +103,7 @@ def filtered_list(
     page = paginate(request, rows, per_page)
     if page_prepare:
         page.object_list = list(page.object_list)
-        page_prepare(page.object_list)
+        page_prepare(page.object_list, filterset)
     context = {
         "filterset": filterset,
         "filter_panel": filter_panel(filterset, data, main_filters),
@@ -181,10 +181,15 @@ def round_list(request):
         template="negotiations/round_list.html",
         columns=exports.round_columns,
         export_name="rounds",
-        page_prepare=selectors.attach_chapter_chips,
+        page_prepare=round_chips,
         export_prepare=exports.attach_chapter_statuses,
         main_filters=("agreement", "party", "chapter", "status", "start_after", "start_before"),
     )
+
+
+def round_chips(rounds: list, filterset: RoundFilterSet) -> None:
+    # The chips' chapters are those of the chapter drop-down, read once for the page.
+    selectors.attach_chapter_chips(rounds, catalog=filterset.form.fields["chapter"].listed())
 
 
 @require_safe
@@ -210,7 +215,7 @@ def chapter_list(request):
         columns=exports.chapter_columns,
         export_name="chapters",
         per_page=100,
-        page_prepare=selectors.attach_chapter_stats,
+        page_prepare=lambda chapters, _filterset: selectors.attach_chapter_stats(chapters),
         export_prepare=selectors.attach_chapter_stats,
     )
 

@@ -6,7 +6,7 @@ from django.utils import translation
 
 from negotiations.filters.fields import FlagField
 from negotiations.filtersets import ChapterProgressFilterSet, RoundFilterSet, filter_errors
-from negotiations.models import ChapterProgress, Round
+from negotiations.models import Chapter, ChapterProgress, Round
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -72,3 +72,36 @@ def test_a_wrong_date_is_explained_exactly_once_under_its_label():
     found = RoundFilterSet(QueryDict("start_after=2025-13"), queryset=Round.objects.all())
     assert not found.is_valid()
     assert filter_errors(found) == ["Starts on or after: “2025-13” is not a valid calendar date."]
+
+
+def test_the_chapter_code_and_drop_down_read_the_catalog_once(django_assert_num_queries):
+    f.chapter("ROO", order=1), f.chapter("TIG", order=2)
+    rounds = RoundFilterSet(QueryDict("chapter=roo"), queryset=Round.objects.all())
+    with django_assert_num_queries(1):
+        assert rounds.is_valid()
+        html = str(rounds.form["chapter"])
+    assert rounds.form.cleaned_data["chapter"] == Chapter.objects.get(code="ROO")
+    assert html.index('<option value="ROO" selected>') < html.index('<option value="TIG">')
+
+
+def test_each_form_reads_the_chapter_catalog_afresh():
+    f.chapter("ROO")
+    assert RoundFilterSet(QueryDict("chapter=ROO"), queryset=Round.objects.all()).is_valid()
+    unknown = RoundFilterSet(QueryDict("chapter=TIG"), queryset=Round.objects.all())
+    assert filter_errors(unknown) == ["Chapter: Unknown chapter code “TIG”."]
+    f.chapter("TIG")
+    later = RoundFilterSet(QueryDict("chapter=tig"), queryset=Round.objects.all())
+    assert later.is_valid() and later.form.cleaned_data["chapter"].code == "TIG"
+    assert '<option value="TIG" selected>' in str(later.form["chapter"])
+
+
+@pytest.mark.parametrize(
+    ("code", "message"), [("XYZ", "Unknown chapter code “XYZ”."), ("R\x00O", "Null characters are not allowed.")]
+)
+def test_a_chapter_code_not_in_the_catalog_is_refused(code, message):
+    f.chapter("ROO")
+    query = QueryDict(mutable=True)
+    query["chapter"] = code
+    found = RoundFilterSet(query, queryset=Round.objects.all())
+    assert not found.is_valid()
+    assert filter_errors(found) == [f"Chapter: {message}"]

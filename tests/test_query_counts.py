@@ -84,11 +84,11 @@ def urls(data) -> dict[str, str]:
 BUDGET = {
     "home": 10,
     "agreement-list": 6,
-    "agreement-list-filtered": 8,
+    "agreement-list-filtered": 7,
     "agreement-detail": 11,  # with the audit trail's latest change for the header, the matrix's chapters once each
     "agreement-export": 15,
-    "round-list": 7,  # the party and host-country drop-downs in one query
-    "round-list-filtered": 10,
+    "round-list": 6,  # the party and host-country drop-downs in one query, the chapter catalog once
+    "round-list-filtered": 8,
     "round-detail": 6,
     "chapter-list": 5,
     "chapter-detail": 7,

@@ -10,7 +10,7 @@ from django.template import Context, Template
 from django.utils import translation
 
 from negotiations.choices import AgreementStatus, ProgressStatus, RoundFormat, RoundKind, RoundStatus, Visibility
-from negotiations.models import Agreement, ChapterProgress, ProgressNote, Round
+from negotiations.models import Agreement, Chapter, ChapterProgress, ProgressNote, Round
 from negotiations.selectors import (
     MatrixCell,
     agreement_list_queryset,
@@ -53,6 +53,23 @@ def test_chapter_chips_link_each_chapter_of_the_round_with_its_status_escaped():
     assert 'title="Rules &lt;of&gt; Origin: Text exchanged">ROO</a>' in html
     assert 'title="Technical Barriers to Trade: Closed">TBT</a>' in html
     assert html.index("ROO</a>") < html.index("TBT</a>")
+
+
+def test_chapter_chips_with_the_catalog_in_hand_read_only_the_progress(django_assert_num_queries):
+    f.chapter("ROO", "Rules of Origin", order=1), f.chapter("TBT", "Technical Barriers to Trade", order=2)
+    round_obj = f.round_()
+    f.progress(round_obj, "TBT", status=ProgressStatus.CLOSED)
+    f.progress(round_obj, "ROO", status=ProgressStatus.TEXT_EXCHANGED)
+    read, given = Round.objects.get(), Round.objects.get()
+    attach_chapter_chips([read])
+    catalog = list(Chapter.objects.all())
+    with django_assert_num_queries(1):
+        attach_chapter_chips([given], catalog=catalog)
+    assert given.chapter_chips == read.chapter_chips
+    assert [chip.title for chip in given.chapter_chips] == [
+        "Rules of Origin: Text exchanged",
+        "Technical Barriers to Trade: Closed",
+    ]
 
 
 def test_a_round_without_chapters_has_no_chips():

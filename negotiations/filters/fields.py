@@ -47,26 +47,56 @@ class PartialDateField(forms.CharField):
 
 
 class ListedChoiceIterator(forms.models.ModelChoiceIterator):
-    """Django's model choices read with one plain query: its own iterator uses ``.iterator()``,
-    which on PostgreSQL is a server-side cursor (three round trips for a 30-row catalog)."""
+    """Django's model choices, from the models the field has read (``CodeChoiceField.listed``):
+    its own iterator uses ``.iterator()``, which on PostgreSQL is a server-side cursor (three
+    round trips for a 30-row catalog)."""
 
     def __iter__(self):
         if self.field.empty_label is not None:
             yield ("", self.field.empty_label)
-        for item in self.queryset.all():
+        for item in self.field.listed():
             yield self.choice(item)
 
 
 class CodeChoiceField(forms.ModelChoiceField):
-    """A model chosen by its (upper-case) code; the lookup is case-insensitive."""
+    """A model chosen by its (upper-case) code; the lookup is case-insensitive.
+
+    The field reads its models once (``listed``) and finds the code among them: a page filtered
+    by a chapter reads the catalog once for the code, its drop-down and the rounds' chips,
+    instead of once each. Each form has its own copy of the field, so each request reads afresh.
+    """
 
     widget = FastSelect
     iterator = ListedChoiceIterator
+    _listed = None
+
+    def _set_queryset(self, queryset):
+        super()._set_queryset(queryset)
+        self._listed = None  # a new queryset (and each form's copy of the field) reads again
+
+    queryset = property(forms.ModelChoiceField._get_queryset, _set_queryset)
+
+    def listed(self) -> list:
+        """The models of the field's queryset, read once."""
+        if self._listed is None:
+            self._listed = list(self.queryset.all())
+        return self._listed
 
     def to_python(self, value):
         if isinstance(value, str):
             value = value.strip().upper()
-        return super().to_python(value)
+        if value in self.empty_values:
+            return None
+        self.validate_no_null_characters(value)
+        key = self.to_field_name or "pk"
+        if isinstance(value, self.queryset.model):
+            value = getattr(value, key)
+        for item in self.listed():
+            if getattr(item, key) == value:
+                return item
+        raise forms.ValidationError(
+            self.error_messages["invalid_choice"], code="invalid_choice", params={"value": value}
+        )
 
     def prepare_value(self, value):
         # ``?chapter=roo`` shows ROO as selected in the form, as it filters by ROO.
