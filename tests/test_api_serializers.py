@@ -5,6 +5,8 @@ import datetime as dt
 
 import pytest
 from django.utils import translation
+from rest_framework import serializers
+from rest_framework.request import Request
 from rest_framework.test import APIRequestFactory
 
 from negotiations.api.serializers import (
@@ -12,11 +14,12 @@ from negotiations.api.serializers import (
     ChapterProgressSerializer,
     ChapterSerializer,
     PartySerializer,
+    RoundDetailSerializer,
     RoundSerializer,
     SourceSerializer,
     StatusEventSerializer,
 )
-from negotiations.choices import DatePrecision, PartyKind, ProgressStatus, RoundKind
+from negotiations.choices import DatePrecision, PartyKind, ProgressStatus, RoundFormat, RoundKind, RoundStatus
 from negotiations.models import UNKNOWN_CHAPTER_MESSAGE, BlocMembership, Chapter, ChapterProgress, Round
 from tests import factories as f
 
@@ -303,3 +306,45 @@ def test_a_bloc_lists_its_members_codes_sorted_and_a_country_none():
         BlocMembership.objects.create(bloc=bloc, member=f.party(code))
     assert PartySerializer(bloc).data["members"] == ["CHL", "MEX", "PER"]
     assert PartySerializer(f.party("PER")).data["members"] == []
+
+
+def walked(serializer, instance) -> dict:
+    """What the round serializer wrote before it read its columns directly: DRF's walk over the
+    fields, with the venue's city, country and place."""
+    data = serializers.ModelSerializer.to_representation(serializer, instance)
+    venue = instance.venue
+    data.update(city=venue.city if venue else "", country=venue.country.code if venue else "")
+    data["place"] = venue.place if venue else ""
+    return {name: data[name] for name in serializer.fields if name in data}
+
+
+@pytest.mark.parametrize("serializer_class", [RoundSerializer, RoundDetailSerializer])
+def test_a_round_is_written_as_drfs_walk_over_its_fields_writes_it(serializer_class):
+    agreement = f.agreement(slug="india-peru-ta")
+    met = f.round_(agreement, 7, venue=f.venue("Lima", "PER", place="Hall <A>"), format=RoundFormat.HYBRID)
+    f.progress(met, "ROO")
+    f.round_(agreement, 8, format=RoundFormat.VIRTUAL, status=RoundStatus.PLANNED, summary="Tariffs & rules")
+    f.round_(
+        agreement,
+        kind=RoundKind.INTERSESSIONAL,
+        title="Talks",
+        start_date=dt.date(2025, 3, 1),
+        end_date=None,
+        date_precision=DatePrecision.MONTH,
+    )
+    request = Request(APIRequestFactory().get("/api/rounds/"))
+    rounds = (
+        Round.objects.select_related("agreement", "venue__country")
+        .prefetch_related("progress", "citations")
+        .order_by("pk")
+    )
+    for round_obj in rounds:
+        round_obj.visible_notes = []
+        serializer = serializer_class(round_obj, context={"request": request})
+        assert serializer.data == walked(serializer, round_obj)
+        assert list(serializer.data) == list(serializer.fields)
+    assert [row["number"] for row in RoundSerializer(rounds, many=True, context={"request": request}).data] == [
+        7,
+        8,
+        None,
+    ]

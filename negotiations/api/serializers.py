@@ -397,12 +397,39 @@ class RoundSerializer(FixedOnUpdateMixin, serializers.ModelSerializer):
         fixed_on_update = ["agreement"]
         validators = []  # uniqueness of (agreement, number): the database's, answered with 409
 
+    # The round's own columns that DRF's char, integer and choice fields give back unchanged: a
+    # list page serializes 50 rounds, and DRF's walk over these fields was a quarter of its time.
+    AS_STORED = (
+        "id",
+        "number",
+        "kind",
+        "title",
+        "venue_note",
+        "format",
+        "date_precision",
+        "dates_note",
+        "status",
+        "summary",
+        "chief_negotiators",
+        "version",
+    )
+
     def to_representation(self, instance):
-        data = super().to_representation(instance)
+        data = {name: getattr(instance, name) for name in self.AS_STORED}
+        data["agreement"] = instance.agreement.slug
         venue = instance.venue
         data["city"] = venue.city if venue else ""
         data["country"] = venue.country.code if venue else ""
         data["place"] = venue.place if venue else ""
+        # The other fields (links, partial dates, nested lists, times) as DRF renders them.
+        for name, field in self.fields.items():
+            if name in data or field.write_only:
+                continue
+            try:
+                value = field.get_attribute(instance)
+            except serializers.SkipField:
+                continue
+            data[name] = None if value is None else field.to_representation(value)
         return {name: data[name] for name in self.fields if name in data}
 
     def validate(self, attrs):
