@@ -9,7 +9,15 @@ import pytest
 from django.template import Context, Template
 from django.utils import translation
 
-from negotiations.choices import AgreementStatus, ProgressStatus, RoundFormat, RoundKind, RoundStatus, Visibility
+from negotiations.choices import (
+    AgreementStatus,
+    DatePrecision,
+    ProgressStatus,
+    RoundFormat,
+    RoundKind,
+    RoundStatus,
+    Visibility,
+)
 from negotiations.models import Agreement, Chapter, ChapterProgress, ProgressNote, Round
 from negotiations.selectors import (
     MatrixCell,
@@ -29,6 +37,7 @@ from negotiations.templatetags.tracker_tags import (
     note_article,
     party_codes,
     progress_style,
+    round_row,
     timeline_items,
     timeline_round_marks,
 )
@@ -389,3 +398,39 @@ def test_timeline_round_marks_write_what_the_template_loop_wrote(language):
     assert html == expected
     assert html.count("<a ") == 3 and "Talks &lt;in&gt; &quot;Lima&quot; — x — Lima &amp; Cusco (Held)" in html
     assert ">•</text>" in html and "," not in html.split("<title>")[1].split('x="')[1].split('"')[0]
+
+
+# The row as the rounds list's template wrote it cell by cell, before round_row.
+TEMPLATE_ROW = (
+    "{% load i18n tracker_tags %}<tr>\n"
+    '      <td class="nowrap" data-label="{{ labels.0 }}">{% if round.start_date %}<time datetime="'
+    '{{ round.start_date|partial_date_iso:round.date_precision }}">{{ round.dates_display }}</time>'
+    '{% else %}<span class="muted">{% translate "date unknown" %}</span>{% endif %}</td>\n'
+    '      <td data-label="{{ labels.1 }}"><a href="{{ round.agreement.get_absolute_url }}">'
+    "{{ round.agreement }}</a></td>\n"
+    '      <th scope="row"><a href="{{ round.get_absolute_url }}">{{ round.label }}</a></th>\n'
+    '      <td data-label="{{ labels.2 }}">{{ round|round_place|default:"–" }}</td>\n'
+    '      <td data-label="{{ labels.3 }}">{% round_status_badge round.shown_status %}</td>\n'
+    '      <td class="chapters" data-label="{{ labels.4 }}">{{ round|chapter_chips }}</td>\n'
+    "    </tr>"
+)
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_round_row_writes_what_the_template_wrote_cell_by_cell(language):
+    agreement = f.agreement(short_name='Talks <"A&B">')
+    dated = f.round_(agreement, 1, venue=f.venue("Lima", "PER"), format=RoundFormat.HYBRID)
+    f.progress(dated, "ROO", status=ProgressStatus.CLOSED)
+    month = f.round_(agreement, 2, start_date=dt.date(2025, 3, 1), end_date=None, date_precision=DatePrecision.MONTH)
+    virtual = f.round_(agreement, 3, format=RoundFormat.VIRTUAL, status=RoundStatus.PLANNED)
+    undated = f.round_(
+        agreement, kind=RoundKind.INTERSESSIONAL, title="Talks <in> Lima", start_date=None, end_date=None
+    )
+    rounds = list(Round.objects.select_related("agreement", "venue__country").order_by("pk"))
+    attach_chapter_chips(rounds)
+    labels = ["Dates", "Agreement", "<Where>", "Status", "Chapters"]
+    with translation.override(language):
+        for round_obj in rounds:
+            expected = Template(TEMPLATE_ROW).render(Context({"round": round_obj, "labels": labels}))
+            assert str(round_row(round_obj, *labels)) == expected
+    assert {dated, month, virtual, undated} == set(rounds)
