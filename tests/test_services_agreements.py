@@ -8,7 +8,8 @@ from django.core.exceptions import ValidationError
 
 from negotiations import services
 from negotiations.choices import AgreementStatus, DatePrecision
-from negotiations.models import Agreement, AgreementParty, AgreementSource, Party, StatusEvent
+from negotiations.models import Agreement, AgreementParty, AgreementSource, Party, StatusEvent, StatusEventSource
+from negotiations.services.agreements import status_events_bulk_write
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -267,3 +268,97 @@ def test_renaming_an_agreement_to_a_taken_slug_names_the_agreement_that_holds_it
     with pytest.raises(services.AlreadyExists) as taken:
         services.agreement_update(agreement=other, slug="taken")
     assert (taken.value.existing, list(taken.value.message_dict)) == (holder, ["slug"])
+
+
+def test_moving_an_event_onto_a_taken_status_and_date_names_the_event_that_holds_it():
+    agreement = factories.agreement()
+    launched = record(agreement, AgreementStatus.LAUNCHED, dt.date(2025, 4, 1))
+    concluded = record(agreement, AgreementStatus.CONCLUDED, dt.date(2025, 5, 1))
+    with pytest.raises(services.AlreadyExists) as taken:
+        services.status_event_update(
+            event=concluded, status=AgreementStatus.LAUNCHED, date=dt.date(2025, 4, 1), sequence=1
+        )
+    assert taken.value.existing == launched
+    assert taken.value.message_dict == {"date": ["This agreement already has an event with this status on this date."]}
+    stored = StatusEvent.objects.get(pk=concluded.pk)
+    assert (stored.status, stored.date, stored.version) == (AgreementStatus.CONCLUDED, dt.date(2025, 5, 1), 1)
+
+
+def test_new_editors_given_with_the_same_groups_are_saved_as_one_version():
+    ana, eduardo, ind = factories.user("ana"), factories.user("eduardo"), factories.party("IND")
+    desk = Group.objects.create(name="Lima desk")
+    agreement, _ = services.agreement_upsert(
+        slug="x", name="X", kind="fta", parties=[ind], editors=[ana], editor_groups=[desk]
+    )
+    records = agreement.history.count()
+    services.agreement_upsert(slug="x", name="X", kind="fta", parties=[ind], editors=[eduardo], editor_groups=[desk])
+    assert agreement.history.count() == records + 1
+    latest = agreement.history.latest()
+    assert list(latest.editors.values_list("user__username", flat=True)) == ["eduardo"]
+    assert list(latest.editor_groups.values_list("group__name", flat=True)) == ["Lima desk"]
+
+
+def test_status_events_bulk_write_upserts_by_key_and_puts_new_events_after_the_days_others():
+    ana = factories.user("ana")
+    first, second = factories.agreement(), factories.agreement()
+    april, may, june = dt.date(2025, 4, 1), dt.date(2025, 5, 2), dt.date(2025, 6, 1)
+    launched = record(first, AgreementStatus.LAUNCHED, april)
+    record(first, AgreementStatus.CONCLUDED, april, sequence=2)
+    record(first, AgreementStatus.PAUSED, may)
+    minutes, press = (
+        factories.source(url="https://example.org/minutes"),
+        factories.source(url="https://example.org/press"),
+    )
+
+    def event(agreement, status, date, note=""):
+        return StatusEvent(agreement=agreement, status=status, date=date, note=note)
+
+    result = status_events_bulk_write(
+        events=[
+            (event(first, AgreementStatus.SIGNED, april), [minutes]),
+            (event(first, AgreementStatus.IN_FORCE, april), [press]),
+            (event(first, AgreementStatus.LAUNCHED, april, note="reworded"), [press]),
+            (event(first, AgreementStatus.CONCLUDED, april), []),
+            (event(first, AgreementStatus.UNDER_NEGOTIATION, may), []),
+            (event(second, AgreementStatus.LAUNCHED, june), [minutes]),
+        ],
+        user=ana,
+        reason="import events.csv",
+    )
+
+    assert (result.created, result.updated, result.unchanged) == (4, 1, 1)
+    assert result.agreements == {first.pk, second.pk}
+    stored = {(e.agreement_id, e.status): e for e in StatusEvent.objects.all()}
+    # After the highest same-day order of the day (2 in April, 0 in May), in the order given.
+    added = (AgreementStatus.SIGNED, AgreementStatus.IN_FORCE, AgreementStatus.UNDER_NEGOTIATION)
+    assert [stored[first.pk, status].sequence for status in added] == [3, 4, 1]
+    assert stored[second.pk, AgreementStatus.LAUNCHED].sequence == 0
+    changed = stored[first.pk, AgreementStatus.LAUNCHED]
+    assert (changed.pk, changed.note, changed.version) == (launched.pk, "reworded", 2)
+    cited = {(e.agreement_id, e.status, e.sources.get().url) for e in StatusEvent.objects.filter(sources__isnull=False)}
+    assert cited == {
+        (first.pk, AgreementStatus.SIGNED, minutes.url),
+        (first.pk, AgreementStatus.IN_FORCE, press.url),
+        (first.pk, AgreementStatus.LAUNCHED, press.url),
+        (second.pk, AgreementStatus.LAUNCHED, minutes.url),
+    }
+    written = [
+        *StatusEvent.history.filter(history_change_reason="import events.csv"),
+        *StatusEventSource.history.all(),
+    ]
+    assert len(written) == 5 + 4
+    assert {(r.history_user, r.history_change_reason) for r in written} == {(ana, "import events.csv")}
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.current_status, second.current_status) == (
+        AgreementStatus.UNDER_NEGOTIATION,
+        AgreementStatus.LAUNCHED,
+    )
+
+
+def test_status_events_bulk_write_without_a_reason_records_none():
+    agreement = factories.agreement()
+    status_events_bulk_write(
+        events=[(StatusEvent(agreement=agreement, status=AgreementStatus.LAUNCHED, date=dt.date(2025, 4, 1)), [])]
+    )
+    assert StatusEvent.history.get().history_change_reason is None
