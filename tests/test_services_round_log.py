@@ -8,10 +8,30 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 
 from negotiations import roles
-from negotiations.choices import DatePrecision, ProgressStatus, RoundFormat, Visibility
+from negotiations.choices import (
+    DatePrecision,
+    NoteLanguage,
+    ProgressStatus,
+    RoundFormat,
+    RoundKind,
+    RoundStatus,
+    Visibility,
+)
 from negotiations.models import ChapterProgress, ProgressNote, Round, RoundSource, Source, Venue
-from negotiations.services import ConcurrencyConflict, note_delete, note_update, round_delete, round_log
-from negotiations.services.round_log import ChapterLine, NoteLine, SourceLine, round_next_number
+from negotiations.services import AlreadyExists, ConcurrencyConflict, note_delete, note_update, round_delete, round_log
+from negotiations.services.round_log import (
+    ChapterLine,
+    NoteLine,
+    SourceLine,
+    citation_digest,
+    round_next_number,
+    round_snapshot,
+    round_update,
+    round_upsert,
+    rounds_bulk_write,
+    snapshot_changes,
+    snapshot_rows,
+)
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -127,11 +147,12 @@ def test_invalid_parts_raise_field_errors_and_write_nothing(agreement, official,
 
 
 def test_a_duplicate_round_number_is_refused(agreement, official):
-    f.round_(agreement, number=5)
+    taken = f.round_(agreement, number=5)
     before = db_state()
-    with pytest.raises(ValidationError) as error:
+    with pytest.raises(AlreadyExists) as error:
         log_fifth(agreement, official)
     assert "already has a round with this number" in str(error.value)
+    assert error.value.existing == taken
     assert db_state() == before
 
 
@@ -341,3 +362,360 @@ def test_status_event_delete_with_a_stale_version_is_refused(agreement, official
     agreement.refresh_from_db()
     assert agreement.current_status == ""
     assert StatusEvent.history.get(history_type="-").history_change_reason == "Wrong agreement"
+
+
+def test_rounds_bulk_write_upserts_by_natural_key_and_returns_the_stored_rounds(agreement, official):
+    other = f.agreement(slug="peru-chile-fta", parties=("PER", "CHL"))
+    changed = f.round_(agreement, number=1, summary="old")
+    same = f.round_(agreement, number=2, summary="as before")
+    special = f.round_(agreement, kind=RoundKind.SPECIAL, title="Ministerial", summary="as before")
+    kept = f.source(url="https://example.org/kept")
+    earlier = RoundSource.objects.create(round=changed, source=kept)
+    added = f.source(url="https://example.org/added")
+
+    def row(on, number, kind=RoundKind.NUMBERED, title="", summary=""):
+        return Round(
+            agreement=on,
+            number=number,
+            kind=kind,
+            title=title,
+            summary=summary,
+            start_date=dt.date(2025, 11, 3),
+            end_date=dt.date(2025, 11, 5),
+        )
+
+    result, stored = rounds_bulk_write(
+        rounds=[
+            (row(agreement, 1, summary="new"), [added]),
+            (row(agreement, 2, summary="as before"), []),
+            (row(agreement, None, RoundKind.SPECIAL, "Ministerial", summary="as before"), [added]),
+            (row(agreement, 3), [added]),
+            (row(other, None, RoundKind.SPECIAL, "Ministerial"), [kept, added]),
+        ],
+        user=official,
+        reason="import rounds.csv",
+    )
+
+    assert (result.created, result.updated, result.unchanged) == (2, 1, 2)
+    assert result.agreements == {agreement.pk, other.pk}
+    assert {key: r.pk for key, r in stored.items()} == {
+        (r.agreement_id, r.number, None, None) if r.number else (r.agreement_id, None, r.kind, r.title): r.pk
+        for r in Round.objects.all()
+    }
+    assert {r.pk for r in stored.values()} == set(Round.objects.values_list("pk", flat=True))
+    changed.refresh_from_db()
+    assert (changed.summary, changed.version) == ("new", 2)
+    assert Round.objects.get(pk=same.pk).version == Round.objects.get(pk=special.pk).version == 1
+    cited = {(c.round.agreement_id, c.round.number, c.source.url) for c in RoundSource.objects.all()}
+    assert cited == {
+        (agreement.pk, 1, kept.url),
+        (agreement.pk, 1, added.url),
+        (agreement.pk, None, added.url),
+        (agreement.pk, 3, added.url),
+        (other.pk, None, kept.url),
+        (other.pk, None, added.url),
+    }
+    written = [
+        *Round.history.filter(history_change_reason="import rounds.csv"),
+        *RoundSource.history.exclude(id=earlier.pk),
+    ]
+    assert len(written) == 3 + 5
+    assert {(r.history_user, r.history_change_reason) for r in written} == {(official, "import rounds.csv")}
+
+
+def test_rounds_bulk_write_without_a_reason_records_none(agreement):
+    rounds_bulk_write(rounds=[(Round(agreement=agreement, number=1), [])])
+    assert Round.history.get().history_change_reason is None
+
+
+def test_a_round_logged_with_only_its_number_has_blank_fields_no_venue_and_no_reason(agreement):
+    round_ = round_log(agreement=agreement, number=1)
+    round_.refresh_from_db()
+    blank = ("title", "venue_note", "dates_note", "summary", "chief_negotiators")
+    assert {name: getattr(round_, name) for name in blank} == dict.fromkeys(blank, "")
+    assert round_.venue is None
+    assert round_.history.get().history_change_reason is None
+
+
+def test_each_invalid_source_note_and_chapter_line_is_named_in_its_message(agreement, official):
+    lines = {
+        "sources": [SourceLine(url="https://example.org/ok", title="Ok"), SourceLine(url="not a url", title="Bad")],
+        "notes": [NoteLine(text="Fine"), NoteLine(text="x", visibility="secret"), NoteLine(text="  ")],
+        "chapters": [ChapterLine(chapter=f.chapter("TIG")), ChapterLine(chapter=f.chapter("ROO"), status="nearly")],
+    }
+    expected = {
+        "sources": ["Source 2 (url): Enter a valid URL."],
+        "notes": [
+            "Note 2 (visibility): Value 'secret' is not a valid choice.",
+            "Note 3 (text): This field cannot be blank.",
+        ],
+        "chapters": ["ROO (status): Value 'nearly' is not a valid choice."],
+    }
+    for key, given in lines.items():
+        with pytest.raises(ValidationError) as error:
+            round_log(agreement=agreement, number=1, user=official, **{key: given})
+        assert error.value.message_dict == {key: expected[key]}
+    assert db_state() == (0, 0, 0, 0, 0, 0)
+
+
+def test_a_venue_created_for_a_round_records_who_created_it(agreement, official):
+    round_ = log_fifth(agreement, official)
+    assert round_.venue.history.get().history_user == official
+
+
+def test_a_chapter_row_gone_or_changed_meanwhile_is_a_conflict_that_shows_the_round(agreement, official):
+    from negotiations.services import chapter_progress_delete, chapter_progress_update
+
+    round_ = log_fifth(agreement, official)
+    tig, roo = (round_.progress.get(chapter__code=code) for code in ("TIG", "ROO"))
+    gone = (tig.pk, tig.version)
+    chapter_progress_delete(progress=tig, expected_version=tig.version)
+    chapter_progress_update(progress=roo, expected_version=roo.version, note="Colleague's note")
+    attempts = {
+        "remove a row gone": {"remove_chapters": [gone]},
+        "edit a row gone": {"chapters": [ChapterLine(chapter=tig.chapter, id=gone[0], version=gone[1])]},
+        "keep a row changed": {
+            "chapters": [
+                ChapterLine(chapter=roo.chapter, status=roo.status, note="Colleague's note", id=roo.pk, version=1)
+            ]
+        },
+    }
+    for attempt, lines in attempts.items():
+        loaded = Round.objects.get(pk=round_.pk)
+        with pytest.raises(ConcurrencyConflict) as conflict:
+            round_log(agreement=agreement, round=loaded, expected_version=1, number=5, **lines)
+        assert conflict.value.current == round_, attempt
+    assert Round.objects.get(pk=round_.pk).version == 1
+
+
+def test_a_repeated_chapter_does_not_hide_the_errors_of_the_lines_after_it(agreement, official):
+    with pytest.raises(ValidationError) as error:
+        log_fifth(
+            agreement,
+            official,
+            chapters=[
+                ChapterLine(chapter=f.chapter("ROO")),
+                ChapterLine(chapter=f.chapter("ROO")),
+                ChapterLine(chapter=f.chapter("TIG"), status="nearly"),
+            ],
+        )
+    assert error.value.message_dict == {
+        "chapters": [
+            "ROO: This chapter is already recorded for this round.",
+            "TIG (status): Value 'nearly' is not a valid choice.",
+        ]
+    }
+
+
+def test_a_rounds_snapshot_names_each_row_with_its_version_or_citation_digest(agreement, official):
+    round_ = log_fifth(agreement, official)
+    citation = round_.citations.get()
+    snapshot = round_snapshot(round_)
+    assert snapshot_rows(snapshot) == {
+        "p": {row.pk: "1" for row in round_.progress.all()},
+        "n": {round_.notes.get().pk: "1"},
+        "c": {citation.pk: citation_digest(citation)},
+    }
+    assert snapshot == round_snapshot(Round.objects.get(pk=round_.pk))
+    citation.conflicting = True
+    citation.save()
+    assert snapshot_changes(snapshot, round_snapshot(round_)) == {"sources"}
+
+
+def test_snapshot_changes_names_the_kinds_of_rows_that_moved_whatever_their_order():
+    assert snapshot_changes("p1.1,2.1;n5.2;c7.ab", "p2.1,1.1;n5.2;c7.ab") == set()
+    assert snapshot_changes("p1.1,2.1;n5.2;c7.ab", "p1.1;n5.3;c7.ab") == {"chapters", "notes"}
+    assert snapshot_changes("p1.1;n;c", "p1.1;n;c8.cd") == {"sources"}
+    # An unreadable snapshot (not ids and versions) compares as unlike any other.
+    assert snapshot_rows("px.1;n;c") == {}
+    assert snapshot_changes("px.1;n;c", "p1.1;n;c") == {"chapters", "notes", "sources"}
+    assert snapshot_rows("p1.2,3.1;n;c7.ab.cd") == {"p": {1: "2", 3: "1"}, "n": {}, "c": {7: "ab.cd"}}
+
+
+def test_round_upsert_finds_a_round_without_a_number_by_kind_and_title_in_its_own_agreement(agreement, official):
+    other = f.agreement(slug="peru-chile-fta", parties=("PER", "CHL"))
+    numbered = f.round_(agreement, number=3, kind=RoundKind.SPECIAL, title="Ministerial")
+    elsewhere = f.round_(other, kind=RoundKind.SPECIAL, title="Ministerial")
+    press = f.source()
+    upsert = {"agreement": agreement, "kind": RoundKind.SPECIAL, "start_date": dt.date(2025, 11, 3)}
+
+    ministerial, created = round_upsert(title="Ministerial", sources=[press], user=official, reason="seed", **upsert)
+    assert created and ministerial.pk not in (numbered.pk, elsewhere.pk)
+    assert (ministerial.number, ministerial.title, [c.source for c in ministerial.citations.all()]) == (
+        None,
+        "Ministerial",
+        [press],
+    )
+    cited = ministerial.citations.get().history.get()
+    assert (cited.history_user, cited.history_change_reason) == (official, "seed")
+    records = ministerial.history.count()
+    report = f.source()
+    again, created = round_upsert(title="Ministerial", sources=[press, report], **upsert)
+    assert (again.pk, created, ministerial.history.count()) == (ministerial.pk, False, records)
+    # The round is unchanged; the new source is cited, without a reason as none was given.
+    assert again.citations.get(source=report).history.get().history_change_reason is None
+    stocktaking, created = round_upsert(title="Stocktaking", **upsert)
+    assert created and stocktaking.pk != ministerial.pk
+    assert Round.objects.get(pk=numbered.pk).number == 3 and Round.objects.filter(agreement=other).get() == elsewhere
+
+
+def test_round_upsert_of_a_numbered_round_without_a_title_stores_no_title(agreement):
+    round_, _ = round_upsert(agreement=agreement, number=9, start_date=dt.date(2025, 11, 3))
+    round_.refresh_from_db()
+    assert (round_.number, round_.title) == (9, "")
+
+
+def test_a_row_rule_only_the_database_catches_is_reported_on_its_line(agreement, official, monkeypatch):
+    monkeypatch.setattr(ChapterProgress, "full_clean", lambda self, *args, **kwargs: None)
+    with pytest.raises(ValidationError) as error:
+        round_log(agreement=agreement, number=1, chapters=[ChapterLine(chapter=f.chapter("ROO"), status="nearly")])
+    assert error.value.message_dict == {"chapters": ["ROO: Unknown chapter progress status."]}
+    assert db_state()[:2] == (0, 0)
+
+
+def test_a_round_logged_with_a_named_place_meets_there(agreement, official):
+    round_ = log_fifth(agreement, official, venue_place="Palacio Cerro Castillo")
+    assert (round_.venue.city, round_.venue.place) == ("Santiago", "Palacio Cerro Castillo")
+
+
+def test_every_field_of_a_round_given_to_round_log_is_stored(agreement, official):
+    given = {
+        "number": 7,
+        "kind": RoundKind.INTERSESSIONAL,
+        "title": "Seventh",
+        "venue_note": "At the foreign ministry",
+        "format": RoundFormat.HYBRID,
+        "start_date": dt.date(2026, 3, 2),
+        "end_date": dt.date(2026, 3, 6),
+        "date_precision": DatePrecision.DAY,
+        "dates_note": "as announced",
+        "status": RoundStatus.POSTPONED,
+        "summary": "Postponed by a week",
+        "chief_negotiators": "A. Rao; M. Soto",
+    }
+    round_ = round_log(agreement=agreement, venue_city="Santiago", venue_country=f.party("CHL"), **given)
+    stored = Round.objects.get(pk=round_.pk)
+    assert {name: getattr(stored, name) for name in given} == given
+
+
+def test_round_update_moves_a_round_to_another_agreement_keeping_its_other_fields(agreement, official):
+    round_ = log_fifth(agreement, official)
+    other = f.agreement(slug="peru-chile-fta", parties=("PER", "CHL"))
+    round_update(
+        round=round_,
+        expected_version=round_.version,
+        agreement=other,
+        summary="Moved",
+        user=official,
+        reason="Misfiled",
+    )
+    stored = Round.objects.get(pk=round_.pk)
+    assert (stored.agreement, stored.summary, stored.number, stored.start_date, stored.venue, stored.version) == (
+        other,
+        "Moved",
+        5,
+        dt.date(2026, 1, 12),
+        round_.venue,
+        2,
+    )
+    latest = stored.history.first()
+    assert (latest.history_user, latest.history_change_reason) == (official, "Misfiled")
+    with pytest.raises(ConcurrencyConflict):
+        round_update(round=Round.objects.get(pk=round_.pk), expected_version=1, summary="Stale")
+    round_update(round=stored, expected_version=2, summary="Kept where it is")
+    assert Round.objects.get(pk=round_.pk).agreement == other
+    assert stored.history.first().history_change_reason is None
+
+
+def test_round_delete_without_a_reason_records_none(agreement):
+    round_ = f.round_(agreement, number=2)
+    f.note(round_)
+    round_delete(round=round_)
+    deletions = [*Round.history.filter(history_type="-"), *ProgressNote.history.filter(history_type="-")]
+    assert [r.history_change_reason for r in deletions] == [None, None]
+
+
+def test_a_matching_snapshot_saves_and_a_stale_one_is_a_conflict_that_shows_the_round(agreement, official):
+    from negotiations.services import note_add
+
+    round_ = log_fifth(agreement, official)
+    loaded = round_snapshot(round_)
+    edit = {"agreement": agreement, "number": 5, "expected_snapshot": loaded}
+    round_log(round=Round.objects.get(pk=round_.pk), expected_version=1, summary="Mine", **edit)
+    assert Round.objects.get(pk=round_.pk).summary == "Mine"
+    note_add(round=round_, text="A colleague's note")
+    with pytest.raises(ConcurrencyConflict) as conflict:
+        round_log(round=Round.objects.get(pk=round_.pk), expected_version=2, summary="Stale", **edit)
+    assert conflict.value.current == round_
+    assert Round.objects.get(pk=round_.pk).summary == "Mine"
+
+
+def test_an_unsaved_round_given_to_round_log_is_created(agreement):
+    new = Round(agreement=agreement)
+    saved = round_log(agreement=agreement, round=new, number=4)
+    assert saved is new
+    assert list(Round.objects.values_list("pk", "number", "version")) == [(new.pk, 4, 1)]
+
+
+def test_a_new_source_keeps_its_publisher_and_publication_date(agreement, official):
+    line = SourceLine(
+        url=" https://example.org/fifth ",
+        title=" Fifth round held ",
+        publisher=" PIB ",
+        published_on=dt.date(2026, 1, 1),
+        published_precision=DatePrecision.MONTH,
+    )
+    source = log_fifth(agreement, official, sources=[line]).citations.get().source
+    assert (source.url, source.title, source.publisher, source.published_on, source.published_precision) == (
+        "https://example.org/fifth",
+        "Fifth round held",
+        "PIB",
+        dt.date(2026, 1, 1),
+        DatePrecision.MONTH,
+    )
+
+
+def test_removing_a_chapter_row_refuses_a_stale_version_and_records_who_removed_it(agreement, official):
+    from negotiations.services import chapter_progress_update
+
+    round_ = log_fifth(agreement, official)
+    tig = round_.progress.get(chapter__code="TIG")
+    chapter_progress_update(progress=tig, expected_version=1, note="A colleague's note")
+    edit = {"agreement": agreement, "expected_version": 1, "number": 5, "user": official}
+    with pytest.raises(ConcurrencyConflict):
+        round_log(round=Round.objects.get(pk=round_.pk), remove_chapters=[(tig.pk, 1)], **edit)
+    round_log(round=Round.objects.get(pk=round_.pk), remove_chapters=[(tig.pk, 2)], **edit)
+    assert ChapterProgress.history.get(history_type="-").history_user == official
+
+
+def test_a_chapter_line_with_its_id_updates_that_row_checking_its_version_and_recording_who(agreement, official):
+    round_ = log_fifth(agreement, official)
+    roo = round_.progress.get(chapter__code="ROO")
+    assert roo.note == "Two brackets left"
+    edit = {"agreement": agreement, "expected_version": 1, "number": 5, "user": official, "reason": "Debrief"}
+
+    def line(version):  # the row moves to another chapter
+        return ChapterLine(chapter=f.chapter("SVC"), status=ProgressStatus.CLOSED, id=roo.pk, version=version)
+
+    unchanged = ChapterLine(chapter=f.chapter("TIG"), status=ProgressStatus.SUBSTANTIAL_PROGRESS)
+    with pytest.raises(ConcurrencyConflict):
+        round_log(round=Round.objects.get(pk=round_.pk), chapters=[line(7)], **edit)
+    round_log(round=Round.objects.get(pk=round_.pk), chapters=[line(1), unchanged], **edit)
+    roo.refresh_from_db()
+    assert (roo.chapter.code, roo.status, roo.note, roo.version) == ("SVC", ProgressStatus.CLOSED, "", 2)
+    latest = roo.history.first()
+    assert (latest.history_user, latest.history_change_reason) == (official, "Debrief")
+
+
+def test_a_new_note_keeps_its_chapter_language_and_source(agreement, official):
+    press = f.source()
+    line = NoteLine(
+        text=" Bracket on cumulation ", chapter=f.chapter("ROO"), language=NoteLanguage.SPANISH, source=press
+    )
+    note = log_fifth(agreement, official, notes=[line]).notes.get()
+    assert (note.text, note.chapter.code, note.language, note.source) == (
+        "Bracket on cumulation",
+        "ROO",
+        NoteLanguage.SPANISH,
+        press,
+    )
