@@ -6,6 +6,7 @@ import copy
 import pytest
 from django import forms
 from django.http import QueryDict
+from django.utils.safestring import mark_safe
 
 from negotiations.filters.widgets import (
     FastCheckboxSelectMultiple,
@@ -71,6 +72,25 @@ def test_fast_checkboxes_render_what_django_s_template_renders(value, attrs, cho
     fast = FastCheckboxSelectMultiple(choices=choices).render("status", value, dict(attrs))
     assert fast == forms.CheckboxSelectMultiple(choices=choices).render("status", value, dict(attrs))
     assert "Held</label>" in fast
+
+
+# A label that is already HTML (marked safe) is written as it is; any other is escaped.
+SAFE_LABEL_CHOICES = [("PER", mark_safe("Peru &amp; <em>Co</em>")), ("IND", "India & <Co>")]
+
+
+@pytest.mark.parametrize(
+    ("fast_widget", "django_widget"),
+    [
+        (FastSelect, forms.Select),
+        (FastSelectMultiple, forms.SelectMultiple),
+        (FastCheckboxSelectMultiple, forms.CheckboxSelectMultiple),
+    ],
+)
+def test_a_label_already_safe_html_is_written_as_it_is_like_django_does(fast_widget, django_widget):
+    fast = fast_widget(choices=SAFE_LABEL_CHOICES).render("party", "PER", {"id": "id_party"})
+    assert fast == django_widget(choices=SAFE_LABEL_CHOICES).render("party", "PER", {"id": "id_party"})
+    assert "Peru &amp; <em>Co</em>" in fast
+    assert "India &amp; &lt;Co&gt;" in fast
 
 
 @pytest.mark.parametrize(

@@ -738,3 +738,20 @@ def test_round_overdue_keeps_or_leaves_out_the_planned_rounds_whose_dates_have_p
     assert rounds("overdue=1") == {overdue}
     assert rounds("overdue=0") == {coming, held}
     assert rounds("overdue=") == rounds("") == {overdue, coming, held}
+
+
+@pytest.mark.django_db
+def test_filter_labels_have_no_trailing_colon_and_a_prefix_is_kept():
+    form = AgreementFilterSet(QueryDict("")).form
+    assert form["q"].label_tag() == '<label for="id_q">Search</label>'
+    prefixed = RoundFilterSet(QueryDict("r-status=held"), prefix="r").form
+    assert prefixed["q"].label_tag() == '<label for="id_r-q">Search</label>'
+    assert prefixed.is_valid() and prefixed.cleaned_data["status"] == ["held"]
+
+
+@pytest.mark.django_db
+def test_round_filters_read_no_data_or_a_plain_mapping_without_the_old_name():
+    unbound = RoundFilterSet(queryset=Round.objects.all())
+    assert not unbound.is_bound and unbound.form["meeting_format"].value() is None
+    plain = RoundFilterSet({"city": "Lima"}, queryset=Round.objects.all())
+    assert plain.is_valid() and plain.form.cleaned_data["city"] == "Lima"
