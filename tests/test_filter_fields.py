@@ -105,3 +105,17 @@ def test_a_chapter_code_not_in_the_catalog_is_refused(code, message):
     found = RoundFilterSet(query, queryset=Round.objects.all())
     assert not found.is_valid()
     assert filter_errors(found) == [f"Chapter: {message}"]
+
+
+def test_a_chapter_given_as_a_model_is_found_among_the_listed_ones():
+    roo = f.chapter("ROO")
+    rounds = RoundFilterSet({"chapter": roo}, queryset=Round.objects.all())
+    assert rounds.is_valid() and rounds.form.cleaned_data["chapter"] == roo
+
+
+def test_an_unknown_chapter_code_is_refused_with_djangos_invalid_choice_code():
+    f.chapter("ROO")
+    rounds = RoundFilterSet(QueryDict("chapter=xyz"), queryset=Round.objects.all())
+    assert not rounds.is_valid()
+    [error] = rounds.form.errors.as_data()["chapter"]
+    assert (error.code, error.params) == ("invalid_choice", {"value": "XYZ"})
