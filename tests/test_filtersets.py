@@ -755,3 +755,13 @@ def test_round_filters_read_no_data_or_a_plain_mapping_without_the_old_name():
     assert not unbound.is_bound and unbound.form["meeting_format"].value() is None
     plain = RoundFilterSet({"city": "Lima"}, queryset=Round.objects.all())
     assert plain.is_valid() and plain.form.cleaned_data["city"] == "Lima"
+
+
+@pytest.mark.django_db
+def test_the_party_list_of_a_plain_mapping_offers_the_parties_in_agreements():
+    """Data that is not a query string (no ``getlist``) adds no asked codes, and does not fail."""
+    f.party("CHE", "Switzerland"), f.party("ZWE", "Zimbabwe")
+    f.agreement(parties=("CHE",))
+    agreements = AgreementFilterSet({"party": "ZWE"}, queryset=Agreement.objects.all())
+    agreements.narrow_choices()
+    assert agreements.form.fields["party"].widget.choices == [("CHE", "Switzerland (CHE)")]
