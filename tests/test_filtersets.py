@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 from django.forms.models import ModelChoiceIterator
 from django.http import QueryDict
-from django.utils import timezone
+from django.utils import timezone, translation
 from rest_framework.test import APIClient
 
 from negotiations.choices import (
@@ -765,3 +765,13 @@ def test_the_party_list_of_a_plain_mapping_offers_the_parties_in_agreements():
     agreements = AgreementFilterSet({"party": "ZWE"}, queryset=Agreement.objects.all())
     agreements.narrow_choices()
     assert agreements.form.fields["party"].widget.choices == [("CHE", "Switzerland (CHE)")]
+
+
+@pytest.mark.django_db
+def test_the_party_list_names_a_bloc_in_the_readers_language():
+    f.party("EU", "European Union", kind=PartyKind.BLOC)
+    f.agreement(parties=("EU",))
+    with translation.override("es"):
+        agreements = AgreementFilterSet(QueryDict(), queryset=Agreement.objects.all())
+        agreements.narrow_choices()
+    assert agreements.form.fields["party"].widget.choices == [("EU", "Unión Europea (EU)")]
