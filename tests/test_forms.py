@@ -190,13 +190,9 @@ def test_note_rows_default_to_confidential(agreement):
 
 def test_source_row_needs_a_title_unless_its_url_is_known():
     f.source(url="https://example.org/known", title="Known")
-    data = {
-        "sources-TOTAL_FORMS": "2",
-        "sources-INITIAL_FORMS": "0",
-        "sources-0-url": "https://example.org/known",
-        "sources-1-url": "https://example.org/new",
-    }
-    formset = SourceFormSet(data, prefix="sources")
+    formset = SourceFormSet(
+        source_rows({"url": "https://example.org/known"}, {"url": "https://example.org/new"}), prefix="sources"
+    )
     assert not formset.is_valid()
     assert formset.forms[0].errors == {}
     assert formset.forms[1].errors["title"] == ["Give the source's title."]
@@ -411,11 +407,20 @@ def test_a_chapter_may_appear_again_only_in_place_of_a_removed_row(agreement):
     assert [row.errors for row in form.chapters.forms] == [{}, {}, {}, {}, duplicate, duplicate]
 
 
-def note_rows(*rows):
-    data = {"notes-TOTAL_FORMS": str(len(rows)), "notes-INITIAL_FORMS": "0"}
+def formset_rows(prefix: str, *rows) -> dict:
+    """A formset's POST data: each row's fields under ``<prefix>-<i>-``, after the management form."""
+    data = {f"{prefix}-TOTAL_FORMS": str(len(rows)), f"{prefix}-INITIAL_FORMS": "0"}
     for i, row in enumerate(rows):
-        data.update({f"notes-{i}-{key}": value for key, value in row.items()})
+        data.update({f"{prefix}-{i}-{key}": value for key, value in row.items()})
     return data
+
+
+def note_rows(*rows):
+    return formset_rows("notes", *rows)
+
+
+def source_rows(*rows):
+    return formset_rows("sources", *rows)
 
 
 def test_a_note_row_about_a_chapter_needs_its_text_and_a_blank_row_is_ignored(agreement):
@@ -448,41 +453,31 @@ def test_a_note_row_about_a_chapter_needs_its_text_and_a_blank_row_is_ignored(ag
     ],
 )
 def test_a_source_row_with_anything_in_it_needs_a_title(filled):
-    data = {"sources-TOTAL_FORMS": "1", "sources-INITIAL_FORMS": "0"}
-    data.update({f"sources-0-{key}": value for key, value in filled.items()})
-    formset = SourceFormSet(data, prefix="sources")
+    formset = SourceFormSet(source_rows(filled), prefix="sources")
     assert not formset.is_valid()
     assert formset.forms[0].errors == {"title": ["Give the source's title."]}
 
 
 def test_a_source_row_with_a_bad_url_is_told_about_the_url_only():
-    data = {
-        "sources-TOTAL_FORMS": "1",
-        "sources-INITIAL_FORMS": "0",
-        "sources-0-url": "not a url",
-        "sources-0-publisher": "MOFCOM",
-    }
-    formset = SourceFormSet(data, prefix="sources")
+    formset = SourceFormSet(source_rows({"url": "not a url", "publisher": "MOFCOM"}), prefix="sources")
     assert not formset.is_valid()
     assert list(formset.forms[0].errors) == ["url"]
 
 
 def test_source_rows_become_lines_with_their_date_and_flag():
     f.source(url="https://example.org/known", title="Known")
-    data = {
-        "sources-TOTAL_FORMS": "4",
-        "sources-INITIAL_FORMS": "0",
-        "sources-0-title": "Joint statement",
-        "sources-0-publisher": "MOFCOM",
-        "sources-0-published": "2025-05",
-        "sources-0-note": "Gives the dates",
-        "sources-0-conflicting": "on",
-        # A blank row between two filled ones is skipped, not the end of the list.
-        "sources-2-url": "https://example.org/press",
-        "sources-2-title": "Press release",
-        # A source already on record needs only its URL.
-        "sources-3-url": "https://example.org/known",
-    }
+    data = source_rows(
+        {
+            "title": "Joint statement",
+            "publisher": "MOFCOM",
+            "published": "2025-05",
+            "note": "Gives the dates",
+            "conflicting": "on",
+        },
+        {},  # a blank row between two filled ones is skipped, not the end of the list
+        {"url": "https://example.org/press", "title": "Press release"},
+        {"url": "https://example.org/known"},  # a source already on record needs only its URL
+    )
     formset = SourceFormSet(data, prefix="sources")
     assert formset.is_valid(), formset.errors
     lines = formset.lines()
@@ -514,13 +509,9 @@ def test_a_note_or_source_title_refused_for_a_control_character_is_told_only_tha
     )
     assert not notes.is_valid()
     assert notes.forms[0].errors == {"text": control}
-    data = {
-        "sources-TOTAL_FORMS": "1",
-        "sources-INITIAL_FORMS": "0",
-        "sources-0-url": "https://example.org/new",
-        "sources-0-title": "Joint\x07statement",
-    }
-    sources = SourceFormSet(data, prefix="sources")
+    sources = SourceFormSet(
+        source_rows({"url": "https://example.org/new", "title": "Joint\x07statement"}), prefix="sources"
+    )
     assert not sources.is_valid()
     assert sources.forms[0].errors == {"title": control}
 
